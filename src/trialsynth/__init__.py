@@ -1,0 +1,7 @@
+"""trialsynth: a reproducible evidence-synthesis pipeline.
+
+Each stage of the pipeline is one sub-package (``fetch``, ``records``, ``link``/``screen``,
+``coding``, ``outcomes``, ``meta``, ``figures``, ``report``) and one ``trialsynth`` subcommand.
+"""
+
+__version__ = "0.1.0"

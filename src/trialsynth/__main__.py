@@ -1,0 +1,5 @@
+"""Allow ``python -m trialsynth``."""
+
+from trialsynth.cli import main
+
+raise SystemExit(main())

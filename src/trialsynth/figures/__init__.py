@@ -1,0 +1,1 @@
+"""Figures drawn with plotnine: forest plots (and later funnel, PRISMA flow, durability)."""

@@ -1,0 +1,1 @@
+"""Self-contained HTML report rendered with Jinja2."""

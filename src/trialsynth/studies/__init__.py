@@ -1,0 +1,1 @@
+"""Studies: links between registry and publication records, studies, eligibility screening and PRISMA counts."""

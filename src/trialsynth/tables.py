@@ -1,0 +1,203 @@
+"""Reading, validating and atomically writing the tables passed between stages.
+
+Every table in ``data/processed`` has a JSON Schema in ``workflow/schemas/<name>.schema.json``
+describing one row (``type: object``, ``properties``, ``required``, ``additionalProperties``).
+Validation is column-wise (types, ``enum``, ``pattern``, ``minimum``) so that it stays fast on
+tens of thousands of rows, and errors name the file, the row and the column.
+
+Writes are atomic: a table is written to a temporary file beside the target and renamed into
+place, so a failing stage never leaves a half-written table behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from trialsynth.errors import InputError, SchemaError
+
+SCHEMA_DIR_ENV = "TRIALSYNTH_SCHEMA_DIR"
+
+
+def schema_dir() -> Path:
+    """Folder of the JSON Schemas: ``$TRIALSYNTH_SCHEMA_DIR`` or ``workflow/schemas`` of the repo."""
+    env = os.environ.get(SCHEMA_DIR_ENV)
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "workflow" / "schemas"
+        if candidate.is_dir():
+            return candidate
+    raise SchemaError(
+        "cannot find the schema folder workflow/schemas",
+        hint=f"run from a checkout of the repository or set {SCHEMA_DIR_ENV}",
+    )
+
+
+def load_schema(name: str) -> dict[str, Any]:
+    """Load ``workflow/schemas/<name>.schema.json``."""
+    path = schema_dir() / f"{name}.schema.json"
+    try:
+        with path.open(encoding="utf-8") as handle:
+            schema: dict[str, Any] = json.load(handle)
+    except FileNotFoundError as exc:
+        raise SchemaError("schema file not found", path=path) from exc
+    return schema
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it onto ``target`` on success.
+
+    On any exception the temporary file is removed and ``target`` is left as it was.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_text_atomic(target: str | os.PathLike[str], text: str) -> None:
+    """Write UTF-8 text with ``\\n`` line endings atomically."""
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8", newline="\n")
+
+
+def write_json_atomic(target: str | os.PathLike[str], obj: Any) -> None:
+    """Write JSON (sorted keys, 2-space indent, trailing newline) atomically."""
+    write_text_atomic(target, json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def write_table(
+    df: pd.DataFrame, target: str | os.PathLike[str], schema: str | None = None
+) -> None:
+    """Validate ``df`` against ``schema`` (if given) and write it as CSV atomically.
+
+    Output is deterministic: columns in schema order when a schema is given, ``\\n`` line
+    endings, no index, floats written with ``repr`` precision.
+    """
+    if schema is not None:
+        spec = load_schema(schema)
+        validate_table(df, spec, path=target)
+        order = [c for c in spec.get("properties", {}) if c in df.columns]
+        df = df[order]
+    with atomic_path(target) as tmp:
+        df.to_csv(tmp, index=False, lineterminator="\n", encoding="utf-8")
+
+
+def read_table(path: str | os.PathLike[str], schema: str | None = None) -> pd.DataFrame:
+    """Read a CSV written by :func:`write_table` (all columns as strings unless the schema
+    says integer/number/boolean) and validate it."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError("file not found", path=path, hint="run the stage that produces it first")
+    spec = load_schema(schema) if schema else None
+    dtypes: dict[str, Any] = {}
+    if spec:
+        for col, prop in spec.get("properties", {}).items():
+            kinds = _types(prop)
+            if "integer" in kinds:
+                dtypes[col] = "Int64"
+            elif "number" in kinds:
+                dtypes[col] = "float64"
+            elif "boolean" in kinds:
+                dtypes[col] = "boolean"
+            else:
+                dtypes[col] = "string"
+    try:
+        df = pd.read_csv(path, dtype=dtypes or "string", keep_default_na=False, na_values=[""])
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read CSV: {exc}", path=path) from exc
+    if spec:
+        validate_table(df, spec, path=path)
+    return df
+
+
+def _types(prop: dict[str, Any]) -> set[str]:
+    kind = prop.get("type", [])
+    return {kind} if isinstance(kind, str) else set(kind)
+
+
+def validate_table(
+    df: pd.DataFrame, spec: dict[str, Any], path: str | os.PathLike[str] | None = None
+) -> None:
+    """Check a table against a row schema; raise :class:`SchemaError` naming row and column.
+
+    Supports per-column ``type`` (string, integer, number, boolean, null), ``enum``,
+    ``pattern``, ``minimum`` and ``maximum``; table-level ``required`` and
+    ``additionalProperties: false``.
+    """
+    props: dict[str, Any] = spec.get("properties", {})
+    missing = [c for c in spec.get("required", []) if c not in df.columns]
+    if missing:
+        raise SchemaError(
+            f"missing required column(s) {missing}",
+            path=path,
+            hint=f"the table must have the columns {list(props)}",
+        )
+    if spec.get("additionalProperties") is False:
+        extra = [c for c in df.columns if c not in props]
+        if extra:
+            raise SchemaError(
+                f"unexpected column(s) {extra}", path=path, hint=f"allowed: {list(props)}"
+            )
+    for col, prop in props.items():
+        if col not in df.columns:
+            continue
+        _validate_column(df[col], col, prop, path)
+
+
+def _validate_column(series: pd.Series, col: str, prop: dict[str, Any], path: Any) -> None:
+    kinds = _types(prop)
+    nulls = series.isna()
+    if nulls.any() and "null" not in kinds:
+        row = int(nulls.to_numpy().nonzero()[0][0])
+        raise SchemaError(f"column {col!r} is empty", path=path, record=f"row {row + 2}")
+    values = series[~nulls]
+    if values.empty:
+        return
+    if kinds & {"integer", "number"} and not kinds & {"string"}:
+        numeric = pd.to_numeric(values, errors="coerce")
+        bad = numeric.isna()
+        if "integer" in kinds and "number" not in kinds:
+            bad |= numeric.notna() & (numeric % 1 != 0)
+        _raise_first(bad, values, col, "is not a number" if "number" in kinds else "is not an integer", path)
+        if "minimum" in prop:
+            _raise_first(numeric < prop["minimum"], values, col, f"is below {prop['minimum']}", path)
+        if "maximum" in prop:
+            _raise_first(numeric > prop["maximum"], values, col, f"is above {prop['maximum']}", path)
+    if "boolean" in kinds and not kinds & {"string"}:
+        ok = values.astype("string").str.lower().isin(["true", "false"])
+        _raise_first(~ok, values, col, "is not true/false", path)
+    if "enum" in prop:
+        allowed = {str(v) for v in prop["enum"]}
+        _raise_first(~values.astype("string").isin(allowed), values, col, f"is not one of {sorted(allowed)}", path)
+    if "pattern" in prop:
+        regex = re.compile(prop["pattern"])
+        ok = values.astype("string").map(lambda v: bool(regex.search(v)))
+        _raise_first(~ok.astype(bool), values, col, f"does not match {prop['pattern']!r}", path)
+
+
+def _raise_first(bad: pd.Series, values: pd.Series, col: str, what: str, path: Any) -> None:
+    if not bool(bad.any()):
+        return
+    idx = bad[bad].index[0]
+    # CSV line number: the header is line 1 and a default RangeIndex starts at 0.
+    record = f"row {idx + 2}" if isinstance(idx, int) else f"row {idx}"
+    raise SchemaError(f"column {col!r} value {values.loc[idx]!r} {what}", path=path, record=record)
