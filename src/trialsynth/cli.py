@@ -27,8 +27,8 @@ STAGE_MODULES: tuple[str, ...] = (
     # "trialsynth.coding.cli",  # code
     # "trialsynth.outcomes.cli",  # outcomes
     # "trialsynth.meta.cli",  # meta
-    # "trialsynth.figures.cli",  # forest
-    # "trialsynth.report.cli",  # report
+    "trialsynth.figures.cli",  # forest
+    "trialsynth.report.cli",  # report
 )
 
 

@@ -28,12 +28,13 @@ SCHEMA_DIR_ENV = "TRIALSYNTH_SCHEMA_DIR"
 
 
 def schema_dir() -> Path:
-    """Folder of the JSON Schemas: ``$TRIALSYNTH_SCHEMA_DIR`` or ``workflow/schemas`` of the repo."""
+    """Folder of the JSON Schemas: ``$TRIALSYNTH_SCHEMA_DIR``, else ``workflow/schemas`` in the
+    working directory, else in the checkout the package was installed from (editable install)."""
     env = os.environ.get(SCHEMA_DIR_ENV)
     if env:
         return Path(env)
     here = Path(__file__).resolve()
-    for parent in here.parents:
+    for parent in (Path.cwd(), *here.parents):
         candidate = parent / "workflow" / "schemas"
         if candidate.is_dir():
             return candidate
@@ -177,17 +178,29 @@ def _validate_column(series: pd.Series, col: str, prop: dict[str, Any], path: An
         bad = numeric.isna()
         if "integer" in kinds and "number" not in kinds:
             bad |= numeric.notna() & (numeric % 1 != 0)
-        _raise_first(bad, values, col, "is not a number" if "number" in kinds else "is not an integer", path)
+        _raise_first(
+            bad, values, col, "is not a number" if "number" in kinds else "is not an integer", path
+        )
         if "minimum" in prop:
-            _raise_first(numeric < prop["minimum"], values, col, f"is below {prop['minimum']}", path)
+            _raise_first(
+                numeric < prop["minimum"], values, col, f"is below {prop['minimum']}", path
+            )
         if "maximum" in prop:
-            _raise_first(numeric > prop["maximum"], values, col, f"is above {prop['maximum']}", path)
+            _raise_first(
+                numeric > prop["maximum"], values, col, f"is above {prop['maximum']}", path
+            )
     if "boolean" in kinds and not kinds & {"string"}:
         ok = values.astype("string").str.lower().isin(["true", "false"])
         _raise_first(~ok, values, col, "is not true/false", path)
     if "enum" in prop:
         allowed = {str(v) for v in prop["enum"]}
-        _raise_first(~values.astype("string").isin(allowed), values, col, f"is not one of {sorted(allowed)}", path)
+        _raise_first(
+            ~values.astype("string").isin(allowed),
+            values,
+            col,
+            f"is not one of {sorted(allowed)}",
+            path,
+        )
     if "pattern" in prop:
         regex = re.compile(prop["pattern"])
         ok = values.astype("string").map(lambda v: bool(regex.search(v)))

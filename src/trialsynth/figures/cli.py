@@ -1,0 +1,59 @@
+"""``trialsynth forest``: draw the forest plot of one analysis from its pooled result."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from trialsynth.errors import InputError
+from trialsynth.figures.forest import draw_forest, forest_rows, save_forest
+from trialsynth.tables import read_table
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``forest`` subcommand."""
+    parser = subparsers.add_parser(
+        "forest",
+        help="draw the forest plot of one analysis",
+        description=(
+            "Draw a forest plot (metafor forest.rma layout) from an analysis input table and the "
+            "JSON result of `trialsynth meta` for the same table."
+        ),
+    )
+    parser.add_argument("--data", required=True, type=Path, help="analysis input CSV")
+    parser.add_argument("--result", required=True, type=Path, help="`trialsynth meta` JSON")
+    parser.add_argument("--out", required=True, type=Path, nargs="+", help=".png and/or .svg")
+    parser.add_argument("--title", default="", help="figure title")
+    parser.set_defaults(func=run_forest)
+
+
+def load_result(path: Path) -> dict[str, Any]:
+    """Read a meta-analysis result JSON, naming the file on error."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            result: dict[str, Any] = json.load(handle)
+    except FileNotFoundError as exc:
+        raise InputError("file not found", path=path, hint="run `trialsynth meta` first") from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc}", path=path) from exc
+    return result
+
+
+def run_forest(args: argparse.Namespace) -> int:
+    """Draw and save the figure(s)."""
+    result = load_result(args.result)
+    data = read_table(args.data)
+    labels = result.get("study")
+    if labels is None and "study" in data.columns:
+        labels = list(data["study"])
+    rows = forest_rows(result, labels)
+    plot = draw_forest(rows, title=args.title)
+    for out in args.out:
+        save_forest(plot, out)
+        log.info("wrote %s (k = %d)", out, len(rows.studies))
+    return 0

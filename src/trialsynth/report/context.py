@@ -1,0 +1,167 @@
+"""Collect what the report shows from the pipeline's outputs, one loader per input.
+
+Every number in the report comes from a file of the pipeline; the loaders keep the file's path
+with the data so the report can say where each section came from.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from trialsynth import __version__
+from trialsynth.errors import InputError
+from trialsynth.figures.forest import BACK_TRANSFORMS, format_effect
+
+#: Packages whose versions the provenance block lists.
+PROVENANCE_PACKAGES = (
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "pymare",
+    "snakemake",
+    "requests",
+    "biopython",
+    "plotnine",
+    "matplotlib",
+)
+
+
+@dataclass
+class AnalysisSection:
+    """One analysis: its protocol entry, input rows, pooled result and figure."""
+
+    spec: dict[str, Any]
+    rows: list[dict[str, Any]]
+    result: dict[str, Any]
+    figure_png_base64: str | None
+    paths: dict[str, str]
+    summary: dict[str, str] = field(default_factory=dict)
+    leave1out: list[tuple[str, str]] = field(default_factory=list)
+
+
+def read_json(path: Path) -> Any:
+    """Read a JSON file, naming it on error."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return json.load(handle)
+    except FileNotFoundError as exc:
+        raise InputError("file not found", path=path, hint="run the workflow first") from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc}", path=path) from exc
+
+
+def read_csv_records(path: Path) -> list[dict[str, Any]]:
+    """Rows of a CSV as dicts of strings (empty cells as empty strings)."""
+    if not path.exists():
+        raise InputError("file not found", path=path, hint="run the workflow first")
+    df = pd.read_csv(path, dtype="string", keep_default_na=False)
+    return [dict(row) for row in df.to_dict(orient="records")]
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages that shape the numbers and figures."""
+    versions = {"trialsynth": __version__}
+    for name in PROVENANCE_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def _fmt(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return "—"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(number):
+        return "—"
+    return f"{number:.{digits}g}" if abs(number) < 1e-3 and number != 0 else f"{number:.{digits}f}"
+
+
+def summarise_result(result: dict[str, Any]) -> dict[str, str]:
+    """Human-readable pooled numbers on the reporting scale (ratios exponentiated)."""
+    settings = result.get("settings", {})
+    measure = str(settings.get("measure", "GEN"))
+    back = BACK_TRANSFORMS.get(measure, lambda x: x)
+    out: dict[str, str] = {"measure": measure, "k": str(result.get("k", 0))}
+    est, lo, hi = result.get("estimate"), result.get("ci_lb"), result.get("ci_ub")
+    if est is not None and lo is not None and hi is not None:
+        out["pooled"] = format_effect(measure, est, lo, hi)
+    if result.get("pi_lb") is not None and result.get("pi_ub") is not None:
+        out["prediction"] = f"{back(result['pi_lb']):.2f} to {back(result['pi_ub']):.2f}"
+    out["pval"] = _fmt(result.get("pval"), 3)
+    out["tau2"] = _fmt(result.get("tau2"), 3)
+    if result.get("tau2_ci_lb") is not None:
+        out["tau2_ci"] = f"{_fmt(result.get('tau2_ci_lb'))} to {_fmt(result.get('tau2_ci_ub'))}"
+    out["I2"] = _fmt(result.get("I2"), 1)
+    if result.get("I2_ci_lb") is not None:
+        out["I2_ci"] = f"{_fmt(result.get('I2_ci_lb'), 1)} to {_fmt(result.get('I2_ci_ub'), 1)}"
+    out["Q"] = (
+        f"Q = {_fmt(result.get('Q'), 2)}, df = {result.get('Q_df', '—')}, "
+        f"p = {_fmt(result.get('Q_p'), 3)}"
+    )
+    mh = result.get("mantel_haenszel")
+    if isinstance(mh, dict) and mh.get("estimate") is not None:
+        out["mantel_haenszel"] = format_effect(measure, mh["estimate"], mh["ci_lb"], mh["ci_ub"])
+    egger = result.get("egger_lm")
+    if isinstance(egger, dict) and egger.get("stat") is not None:
+        stat, pval = _fmt(egger["stat"], 2), _fmt(egger.get("pval"), 3)
+        out["egger"] = f"t = {stat}, df = {egger.get('df')}, p = {pval}"
+    out["settings"] = ", ".join(
+        f"{key} {settings[key]}" for key in ("method", "test", "pi", "level") if key in settings
+    )
+    return out
+
+
+def load_analysis(
+    spec: dict[str, Any], data_path: Path, result_path: Path, figure_path: Path | None
+) -> AnalysisSection:
+    """Load one analysis's input rows, pooled result and figure."""
+    result = read_json(result_path)
+    figure = None
+    if figure_path is not None:
+        if not figure_path.exists():
+            raise InputError("figure not found", path=figure_path, hint="run `trialsynth forest`")
+        figure = base64.b64encode(figure_path.read_bytes()).decode("ascii")
+    section = AnalysisSection(
+        spec=spec,
+        rows=read_csv_records(data_path),
+        result=result,
+        figure_png_base64=figure,
+        paths={
+            "data": str(data_path),
+            "result": str(result_path),
+            "figure": str(figure_path) if figure_path else "",
+        },
+    )
+    section.summary = summarise_result(result)
+    leave_out = result.get("leave1out_estimate") or []
+    labels = result.get("study") or [row.get("study", "") for row in section.rows]
+    back = BACK_TRANSFORMS.get(section.summary["measure"], lambda x: x)
+    section.leave1out = [
+        (str(label), "—" if value is None else f"{back(value):.2f}")
+        for label, value in zip(labels, leave_out, strict=False)
+    ]
+    return section

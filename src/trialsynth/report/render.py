@@ -1,0 +1,56 @@
+"""Render the self-contained HTML report with Jinja2.
+
+All text from records (titles, abstracts, arm descriptions) is untrusted and is escaped by
+Jinja2's autoescaping; figures are embedded as base64 PNG so the report is one file. The report
+holds no wall-clock time: the same inputs give a byte-identical report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from trialsynth.report.context import AnalysisSection
+
+
+@dataclass
+class ReportInputs:
+    """Everything the report shows, already loaded."""
+
+    protocol: dict[str, Any]
+    manifests: dict[str, dict[str, Any]]
+    prisma: dict[str, Any] | None
+    screening: list[dict[str, Any]]
+    coding: list[dict[str, Any]]
+    exclusions: list[dict[str, Any]]
+    analyses: list[AnalysisSection]
+    input_files: list[tuple[str, str]]
+    versions: dict[str, str]
+
+
+def template_environment() -> jinja2.Environment:
+    """The Jinja2 environment with autoescaping on for every template."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("trialsynth.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_report(inputs: ReportInputs) -> str:
+    """Render ``report.html`` from loaded inputs."""
+    template = template_environment().get_template("report.html")
+    return template.render(r=inputs)
+
+
+def write_report(inputs: ReportInputs, out: Path) -> None:
+    """Render and write the report atomically."""
+    from trialsynth.tables import write_text_atomic
+
+    write_text_atomic(out, render_report(inputs))
