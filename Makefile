@@ -1,0 +1,48 @@
+# trialsynth — from a fresh clone: `make report` (runs the pipeline) and `make test`.
+# Both create a local virtual environment in .venv first (Python >= 3.11 and the package
+# registry are all that is needed). constraints.txt pins every transitive version.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+# Rules call the `trialsynth` command: put the environment's bin folder first on PATH.
+RUN := PATH="$(abspath $(BIN)):$$PATH"
+SNAKEMAKE := $(RUN) $(BIN)/snakemake --profile workflow/profiles/default
+
+.PHONY: install report test lint refresh bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+## report: run the whole workflow on the shipped snapshot -> reports/report.html
+report: $(STAMP)
+	$(SNAKEMAKE)
+
+## test: unit, metafor-reference and workflow tests
+test: $(STAMP)
+	$(RUN) $(BIN)/python -m pytest
+
+## lint: ruff, snakefmt and snakemake --lint
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/snakefmt --check Snakefile workflow/rules
+	$(RUN) $(BIN)/snakemake --lint
+
+## refresh: fetch new snapshots from the live APIs (atomic; the old snapshot stays on failure)
+refresh: $(STAMP)
+	$(SNAKEMAKE) --forcerun fetch_ctgov fetch_pubmed
+
+## bench: the benchmarks reported in docs/benchmarks.md
+bench: $(STAMP)
+	$(RUN) $(BIN)/python bench/run_all.py
+
+## clean: remove derived outputs (data/processed, reports, logs); data/raw is kept
+clean:
+	rm -rf data/processed/*.csv data/processed/*.json data/processed/analyses reports/tables reports/figures reports/report.html reports/run_config.yaml logs .snakemake

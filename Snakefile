@@ -1,0 +1,24 @@
+"""trialsynth workflow: data/raw -> data/processed -> reports.
+
+Every rule is a thin call of a `trialsynth` subcommand; the logic lives in the package. The
+review protocol (analysis/protocol.yaml) is the configuration.
+"""
+
+
+configfile: "analysis/protocol.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/fetch.smk"
+include: "workflow/rules/parse.smk"
+include: "workflow/rules/code.smk"
+include: "workflow/rules/studies.smk"
+include: "workflow/rules/outcomes.smk"
+include: "workflow/rules/meta.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    input:
+        "reports/report.html",

@@ -1,0 +1,26 @@
+rule extract_outcomes:
+    """Extract outcomes (CT.gov posted results, curated publication sheets) with their sources,
+    and write one metafor-style input table per analysis of the protocol."""
+    input:
+        manifest=f"{RAW}/ctgov/manifest.json",
+        extraction=EXTRACTION_SHEETS,
+        protocol=PROTOCOL,
+        coding=f"{PROCESSED}/coding.csv",
+        screening=f"{PROCESSED}/screening.csv",
+    output:
+        outcomes=f"{PROCESSED}/outcomes.csv",
+        exclusions=f"{PROCESSED}/outcome_exclusions.csv",
+        analyses=expand(f"{PROCESSED}/analyses/{{analysis}}.csv", analysis=ANALYSIS_IDS),
+    log:
+        "logs/extract_outcomes/extract_outcomes.log",
+    conda:
+        CONDA_ENV
+    params:
+        raw_dir=lambda wildcards, input: os.path.dirname(input.manifest),
+        extraction_dir=EXTRACTION_DIR,
+        analyses_dir=f"{PROCESSED}/analyses",
+    shell:
+        "trialsynth outcomes --ctgov-raw {params.raw_dir} --extraction-dir {params.extraction_dir}"
+        " --protocol {input.protocol} --coding {input.coding} --screening {input.screening}"
+        " --out {output.outcomes} --analyses-dir {params.analyses_dir}"
+        " --exclusions {output.exclusions} 2> {log}"
