@@ -6,6 +6,9 @@ prints the message and exits with a non-zero status instead of a traceback.
 
 from __future__ import annotations
 
+#: Words that already say what kind of place a ``record`` is ("row 3", "line 2", "key meta.method").
+_LOCATORS = frozenset({"row", "line", "key", "column", "byte", "page", "record", "study", "PMID"})
+
 
 class TrialsynthError(Exception):
     """Base class for errors reported to the user without a traceback."""
@@ -45,7 +48,8 @@ class InputError(TrialsynthError):
         if self.path:
             parts.append(self.path)
         if self.record:
-            parts.append(f"record {self.record}")
+            locator = self.record.split(" ", 1)[0]
+            parts.append(self.record if locator in _LOCATORS else f"record {self.record}")
         where = ": ".join(parts)
         text = f"{where}: {message}" if where else message
         if hint:

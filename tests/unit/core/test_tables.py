@@ -1,0 +1,76 @@
+"""Table validation names the row and column; writes are atomic."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from trialsynth.errors import InputError, SchemaError
+from trialsynth.tables import atomic_path, read_table, validate_table, write_table
+
+SPEC = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["nct_id", "n"],
+    "properties": {
+        "nct_id": {"type": "string", "pattern": "^NCT[0-9]{8}$"},
+        "n": {"type": "integer", "minimum": 0},
+        "arm": {"type": ["string", "null"], "enum": ["experimental", "control"]},
+    },
+}
+
+
+def test_valid_table_passes() -> None:
+    df = pd.DataFrame({"nct_id": ["NCT02417064"], "n": [114], "arm": ["control"]})
+    validate_table(df, SPEC)
+
+
+@pytest.mark.parametrize(
+    ("frame", "message", "record"),
+    [
+        ({"nct_id": ["NCT02417064", "NCT123"], "n": [1, 2]}, "does not match", "row 3"),
+        ({"nct_id": ["NCT02417064", "NCT02418585"], "n": [1, -2]}, "is below 0", "row 3"),
+        ({"nct_id": ["NCT02417064"], "n": [1.5]}, "is not an integer", "row 2"),
+        ({"nct_id": ["NCT02417064"], "n": ["x"]}, "is not an integer", "row 2"),
+        ({"nct_id": ["NCT02417064"], "n": [1], "arm": ["active"]}, "is not one of", "row 2"),
+        ({"nct_id": [None], "n": [1]}, "is empty", "row 2"),
+    ],
+)
+def test_errors_name_row_and_column(frame: dict, message: str, record: str) -> None:
+    with pytest.raises(SchemaError) as info:
+        validate_table(pd.DataFrame(frame), SPEC, path="trials.csv")
+    assert message in str(info.value)
+    assert info.value.record == record
+    assert info.value.path == "trials.csv"
+
+
+def test_missing_and_extra_columns() -> None:
+    with pytest.raises(SchemaError, match=r"missing required column\(s\) \['n'\]"):
+        validate_table(pd.DataFrame({"nct_id": ["NCT02417064"]}), SPEC)
+    with pytest.raises(SchemaError, match=r"unexpected column\(s\) \['extra'\]"):
+        validate_table(pd.DataFrame({"nct_id": ["NCT02417064"], "n": [1], "extra": [1]}), SPEC)
+
+
+def test_atomic_path_keeps_old_file_on_failure(tmp_path) -> None:
+    target = tmp_path / "table.csv"
+    target.write_text("old\n")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half written")
+        raise RuntimeError("stage failed")
+    assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]
+
+
+def test_write_then_read_round_trip(tmp_path, monkeypatch) -> None:
+    schema_dir = tmp_path / "schemas"
+    schema_dir.mkdir()
+    (schema_dir / "demo.schema.json").write_text(__import__("json").dumps(SPEC))
+    monkeypatch.setenv("TRIALSYNTH_SCHEMA_DIR", str(schema_dir))
+    df = pd.DataFrame({"n": [3, 4], "nct_id": ["NCT02417064", "NCT02418585"]})
+    out = tmp_path / "out.csv"
+    write_table(df, out, "demo")
+    assert out.read_text() == "nct_id,n\nNCT02417064,3\nNCT02418585,4\n"
+    back = read_table(out, "demo")
+    assert list(back["n"]) == [3, 4]
+    with pytest.raises(InputError, match="file not found"):
+        read_table(tmp_path / "absent.csv")
