@@ -1,0 +1,147 @@
+"""Atomic raw snapshots: files are written into a temporary folder beside the target, a
+``manifest.json`` with a sha256 per file is added, and the folder replaces the previous
+snapshot only when everything is written. A failed fetch leaves the old snapshot untouched.
+
+The manifest layout is the contract of ``docs/architecture.md`` ("Raw snapshot layout").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from trialsynth import __version__
+from trialsynth.errors import InputError
+from trialsynth.tables import write_json_atomic
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class SnapshotWriter:
+    """Collects the files of one snapshot and swaps them into ``target`` on :meth:`commit`.
+
+    Use as a context manager; leaving the block with an exception (or without calling
+    :meth:`commit`) removes the temporary folder and leaves ``target`` as it was.
+
+    Parameters
+    ----------
+    target
+        The snapshot folder (e.g. ``data/raw/ctgov``).
+    """
+
+    def __init__(self, target: str | os.PathLike[str]) -> None:
+        self.target = Path(target)
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(
+            tempfile.mkdtemp(prefix=f".{self.target.name}.tmp-", dir=self.target.parent)
+        )
+        self.names: list[str] = []
+        self.committed = False
+
+    def __enter__(self) -> SnapshotWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if not self.committed:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def write_bytes(self, name: str, data: bytes) -> None:
+        """Add a data file with exactly these bytes."""
+        if "/" in name or name == MANIFEST:
+            raise ValueError(f"invalid snapshot file name {name!r}")
+        (self.tmp / name).write_bytes(data)
+        self.names.append(name)
+
+    def write_json(self, name: str, obj: Any) -> None:
+        """Add a data file holding ``obj`` as JSON (2-space indent, keys in given order)."""
+        text = json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+        self.write_bytes(name, text.encode("utf-8"))
+
+    def file_hashes(self) -> dict[str, str]:
+        """``{name: sha256}`` of every data file written so far."""
+        return {name: sha256_file(self.tmp / name) for name in sorted(self.names)}
+
+    def commit(self, manifest: dict[str, Any]) -> dict[str, Any]:
+        """Write ``manifest.json`` (with ``files`` and ``trialsynth_version`` added) and replace
+        ``target`` with the new folder. Returns the manifest written."""
+        manifest = {**manifest, "files": self.file_hashes(), "trialsynth_version": __version__}
+        write_json_atomic(self.tmp / MANIFEST, manifest)
+        _replace_dir(self.tmp, self.target)
+        self.committed = True
+        log.info("snapshot written to %s (%d files)", self.target, len(self.names))
+        return manifest
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    """Put folder ``new`` in place of ``target`` (renames only; the old one is restored if the
+    second rename fails)."""
+    os.chmod(new, 0o755)
+    if not target.exists():
+        os.replace(new, target)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+    old.rmdir()
+    os.replace(target, old)
+    try:
+        os.replace(new, target)
+    except OSError:
+        os.replace(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any]:
+    """Load ``folder/manifest.json`` and check every listed file against its sha256.
+
+    Raises
+    ------
+    InputError
+        When the manifest is missing or unreadable, or a file is missing or changed.
+    """
+    folder = Path(folder)
+    path = folder / MANIFEST
+    try:
+        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError(
+            "snapshot manifest not found", path=path, hint="run a full fetch first"
+        ) from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc}", path=path) from exc
+    for name, expected in manifest.get("files", {}).items():
+        file = folder / name
+        if not file.exists():
+            raise InputError("file listed in the manifest is missing", path=file)
+        if sha256_file(file) != expected:
+            raise InputError(
+                "file does not match its sha256 in the manifest",
+                path=file,
+                hint="the snapshot was edited by hand; fetch it again",
+            )
+    return manifest
+
+
+__all__ = ["MANIFEST", "SnapshotWriter", "read_manifest", "sha256_file"]
