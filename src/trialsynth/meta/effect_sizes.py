@@ -1,0 +1,129 @@
+"""Effect sizes and sampling variances with metafor ``escalc`` conventions, and zero-cell handling.
+
+Measures: ``RR``, ``OR``, ``RD`` (columns ``ai, bi, ci, di``), ``SMD`` (Hedges' g with the
+exact bias correction and the large-sample variance, metafor ``vtype="LS"``; columns
+``m1i, sd1i, n1i, m2i, sd2i, n2i``), ``PLO`` (logit proportion; ``xi, ni``) and ``GEN`` (``yi, vi``).
+
+Zero cells follow metafor ``escalc``: ``add`` (default 1/2) is added to every cell of a study that
+has a zero cell (``to="only0"``), to all studies (``"all"``), to all studies when any has a
+zero cell (``"if0all"``) or never (``"none"``); with ``drop00=True`` studies with no events (or
+only events) in both groups are dropped. The addition applies to RR, OR, RD and PLO.
+
+References
+----------
+Viechtbauer, W. metafor ``R/escalc.r``; Hedges, L. V. (1981). Distribution theory for Glass's
+estimator of effect size. *J Educ Stat* 6, 107-128 (bias correction ``c(m)``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.special import gammaln
+
+MEASURES = ("RR", "OR", "RD", "SMD", "PLO", "GEN")
+ZERO_CELL_RULES = ("only0", "all", "if0all", "none")
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "RR": ("ai", "bi", "ci", "di"),
+    "OR": ("ai", "bi", "ci", "di"),
+    "RD": ("ai", "bi", "ci", "di"),
+    "SMD": ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i"),
+    "PLO": ("xi", "ni"),
+    "GEN": ("yi", "vi"),
+}
+COUNT_COLUMNS = frozenset({"ai", "bi", "ci", "di", "xi", "ni", "n1i", "n2i"})
+
+
+@dataclass(frozen=True)
+class ZeroCellSettings:
+    """Zero-cell correction: ``add`` to cells, rule ``to``, and whether to drop double zeros."""
+
+    add: float = 0.5
+    to: str = "only0"
+    drop00: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain dict for the JSON ``settings``."""
+        return {"add": self.add, "to": self.to, "drop00": self.drop00}
+
+
+@dataclass
+class EffectSizes:
+    """``yi``/``vi`` per kept study, with the labels and the corrections applied."""
+
+    yi: np.ndarray
+    vi: np.ndarray
+    study: list[str]
+    kept_rows: np.ndarray
+    corrected: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+
+
+def hedges_correction(m: np.ndarray) -> np.ndarray:
+    """Exact small-sample correction ``c(m) = Gamma(m/2) / (sqrt(m/2) Gamma((m-1)/2))``."""
+    return np.exp(gammaln(m / 2) - 0.5 * np.log(m / 2) - gammaln((m - 1) / 2))
+
+
+def _zero_cell_rows(cells: list[np.ndarray], settings: ZeroCellSettings) -> np.ndarray:
+    has_zero = np.zeros(len(cells[0]), dtype=bool)
+    for cell in cells:
+        has_zero |= cell == 0
+    if settings.to == "only0":
+        return has_zero
+    if settings.to == "all":
+        return np.ones_like(has_zero)
+    if settings.to == "if0all":
+        return np.full_like(has_zero, has_zero.any())
+    return np.zeros_like(has_zero)
+
+
+def compute_effect_sizes(
+    data: pd.DataFrame,
+    measure: str,
+    study: list[str],
+    zero_cells: ZeroCellSettings | None = None,
+) -> EffectSizes:
+    """Compute ``yi, vi`` for validated numeric ``data`` (see :mod:`trialsynth.meta.validate`)."""
+    settings = zero_cells or ZeroCellSettings()
+    rows = np.arange(len(data))
+    if measure == "GEN":
+        return EffectSizes(data["yi"].to_numpy(float), data["vi"].to_numpy(float), study, rows)
+    if measure == "SMD":
+        m1, sd1, n1, m2, sd2, n2 = (data[c].to_numpy(float) for c in COLUMNS["SMD"])
+        sp = np.sqrt(((n1 - 1) * sd1**2 + (n2 - 1) * sd2**2) / (n1 + n2 - 2))
+        yi = hedges_correction(n1 + n2 - 2) * (m1 - m2) / sp
+        vi = 1 / n1 + 1 / n2 + yi**2 / (2 * (n1 + n2))
+        return EffectSizes(yi, vi, study, rows)
+    if measure == "PLO":
+        xi = data["xi"].to_numpy(float)
+        mi = data["ni"].to_numpy(float) - xi
+        fix = _zero_cell_rows([xi, mi], settings)
+        xi, mi = xi + settings.add * fix, mi + settings.add * fix
+        yi = np.log(xi / mi)
+        vi = 1 / xi + 1 / mi
+        return EffectSizes(yi, vi, study, rows, [study[i] for i in np.flatnonzero(fix)])
+    ai, bi, ci, di = (data[c].to_numpy(float) for c in COLUMNS[measure])
+    keep = np.ones(len(ai), dtype=bool)
+    if settings.drop00:
+        keep = ~(((ai == 0) & (ci == 0)) | ((bi == 0) & (di == 0)))
+    dropped = [study[i] for i in np.flatnonzero(~keep)]
+    ai, bi, ci, di, rows = ai[keep], bi[keep], ci[keep], di[keep], rows[keep]
+    kept_study = [study[i] for i in rows]
+    fix = _zero_cell_rows([ai, bi, ci, di], settings)
+    ai, bi, ci, di = (cell + settings.add * fix for cell in (ai, bi, ci, di))
+    n1, n2 = ai + bi, ci + di
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if measure == "RR":
+            yi = np.log(ai / n1) - np.log(ci / n2)
+            vi = 1 / ai - 1 / n1 + 1 / ci - 1 / n2
+        elif measure == "OR":
+            yi = np.log(ai * di / (bi * ci))
+            vi = 1 / ai + 1 / bi + 1 / ci + 1 / di
+        else:
+            p1, p2 = ai / n1, ci / n2
+            yi = p1 - p2
+            vi = p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2
+    corrected = [kept_study[i] for i in np.flatnonzero(fix)]
+    return EffectSizes(yi, vi, kept_study, rows, corrected, dropped)

@@ -1,0 +1,195 @@
+"""``fit_meta``: one complete meta-analysis of a table in metafor column names."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from trialsynth.errors import ConvergenceError, InputError
+from trialsynth.meta.batch import fit_batch
+from trialsynth.meta.effect_sizes import ZERO_CELL_RULES, ZeroCellSettings, compute_effect_sizes
+from trialsynth.meta.inference import PI_TYPES, TESTS
+from trialsynth.meta.mantel_haenszel import mantel_haenszel
+from trialsynth.meta.result import MetaResult
+from trialsynth.meta.sensitivity import EGGER_MIN_K, egger_lm, leave_one_out
+from trialsynth.meta.subgroups import fit_subgroups
+from trialsynth.meta.tau2 import METHODS
+from trialsynth.meta.validate import study_labels, validate_input
+
+log = logging.getLogger(__name__)
+
+#: Methods offered on the command line (HE is available in the Python API).
+CLI_METHODS = ("DL", "REML", "ML", "PM", "FE")
+
+
+def _check_settings(method: str, test: str, pi: str, level: float, zc: ZeroCellSettings) -> None:
+    for name, value, allowed in (
+        ("method", method, METHODS),
+        ("test", test, TESTS),
+        ("pi", pi, PI_TYPES),
+        ("to", zc.to, ZERO_CELL_RULES),
+    ):
+        if value not in allowed:
+            raise InputError(f"unknown {name} {value!r}", hint=f"use one of {', '.join(allowed)}")
+    if not 0 < level < 100:
+        raise InputError(f"level {level} is not in (0, 100)", hint="give a percentage such as 95")
+    if zc.add < 0:
+        raise InputError(f"add {zc.add} is negative", hint="use a value >= 0, such as 0.5")
+
+
+def fit_meta(
+    data: pd.DataFrame,
+    measure: str,
+    method: str = "REML",
+    test: str = "adhoc",
+    pi: str = "hts",
+    level: float = 95.0,
+    by: str | None = None,
+    zero_cells: ZeroCellSettings | None = None,
+    path: object | None = None,
+) -> MetaResult:
+    """Effect sizes, random-effects model, heterogeneity, sensitivity and subgroups for one table.
+
+    Parameters
+    ----------
+    data
+        One row per study in metafor column names (see :mod:`trialsynth.meta.effect_sizes`), with an
+        optional ``study`` label column and, for ``by``, the subgroup column.
+    measure
+        ``RR``, ``OR``, ``RD``, ``SMD``, ``PLO`` or ``GEN``.
+    method, test, pi, level
+        tau^2 estimator, test/CI method, prediction interval type and confidence level (percent).
+        Defaults follow Cochrane guidance: REML, Knapp-Hartung with ad hoc guard, HTS interval.
+    by
+        Column defining subgroups (one model per level plus the Q test between them).
+    zero_cells
+        Zero-cell correction (default: add 1/2 to studies with a zero cell, keep double zeros).
+    path
+        File name used in error messages.
+
+    Raises
+    ------
+    InputError
+        Bad table or settings (names the row and column).
+    ConvergenceError
+        REML/ML Fisher scoring or the PM / Q-profile search did not converge.
+    """
+    zc = zero_cells or ZeroCellSettings()
+    _check_settings(method, test, pi, level, zc)
+    if by is not None and by not in data.columns:
+        raise InputError(f"subgroup column {by!r} not found", path=path, hint="check --by")
+    clean = validate_input(data, measure, path)
+    labels = study_labels(data)
+    es = compute_effect_sizes(clean, measure, labels, zc)
+    warnings: list[str] = []
+    if es.dropped:
+        warnings.append(f"dropped {len(es.dropped)} double-zero stud(ies): {', '.join(es.dropped)}")
+    if es.corrected:
+        warnings.append(
+            f"added {zc.add} to the cells of {len(es.corrected)} stud(ies) with zero cells"
+        )
+    yi, vi = es.yi, es.vi
+    k = len(yi)
+    if k == 0:
+        raise InputError(
+            "no studies left after dropping double-zero studies",
+            path=path,
+            hint="use --drop00 only when some studies have events",
+        )
+    if k == 1:
+        warnings.append("k = 1: the result is the single study; tau^2, I^2 and Q are not estimable")
+    elif k == 2:
+        warnings.append(
+            "k = 2: tau^2 is very imprecise and the HTS prediction interval is undefined"
+        )
+    fit = fit_batch(yi[None, :], vi[None, :], np.ones((1, k), bool), method, test, pi, level)
+    if not fit.tau2_converged[0]:
+        raise ConvergenceError(
+            f"{method} estimation of tau^2 did not converge (100 iterations, threshold 1e-5)"
+            + (f" in {path}" if path else "")
+            + "; try --method DL or PM"
+        )
+    if k > 1 and method != "FE" and not fit.ci_converged[0]:
+        warnings.append("Q-profile search for the tau^2 CI did not converge; CI set to null")
+        fit.tau2_ci_lb[0] = fit.tau2_ci_ub[0] = np.nan
+    if k > 1 and fit.tau2[0] == 0 and method != "FE":
+        log.info("tau^2 estimated as 0 (no heterogeneity beyond sampling error)")
+    p = fit.pooled
+    result = MetaResult(
+        settings={
+            "measure": measure,
+            "method": method,
+            "test": test,
+            "pi": pi,
+            "level": level,
+            "zero_cells": zc.as_dict(),
+            "by": by,
+        },
+        k=k,
+        estimate=p.estimate[0],
+        se=p.se[0],
+        stat=p.stat[0],
+        ci_lb=p.ci_lb[0],
+        ci_ub=p.ci_ub[0],
+        pval=p.pval[0],
+        pi_lb=p.pi_lb[0],
+        pi_ub=p.pi_ub[0],
+        pi_hts_lb=p.pi_hts_lb[0],
+        pi_hts_ub=p.pi_hts_ub[0],
+        pi_normal_lb=p.pi_normal_lb[0],
+        pi_normal_ub=p.pi_normal_ub[0],
+        tau2=fit.tau2[0] if k > 1 else np.nan,
+        tau2_ci_lb=fit.tau2_ci_lb[0],
+        tau2_ci_ub=fit.tau2_ci_ub[0],
+        I2=fit.I2[0] if k > 1 else np.nan,
+        I2_ci_lb=fit.I2_ci_lb[0],
+        I2_ci_ub=fit.I2_ci_ub[0],
+        H2=fit.H2[0] if k > 1 else np.nan,
+        H2_ci_lb=fit.H2_ci_lb[0],
+        H2_ci_ub=fit.H2_ci_ub[0],
+        Q=fit.Q[0] if k > 1 else np.nan,
+        Q_df=k - 1,
+        Q_p=fit.Q_p[0] if k > 1 else np.nan,
+        yi=list(yi),
+        vi=list(vi),
+        study=es.study,
+        leave1out_estimate=[],
+        corrections={
+            "zero_cell_added": len(es.corrected),
+            "zero_cell_studies": es.corrected,
+            "dropped_double_zero": len(es.dropped),
+            "dropped_studies": es.dropped,
+        },
+        warnings=warnings,
+    )
+    if k > 1:
+        loo = leave_one_out(yi, vi, method, test, pi, level)
+        result.leave1out_estimate = list(loo.pooled.estimate)
+        result.leave1out = {
+            "estimate": list(loo.pooled.estimate),
+            "se": list(loo.pooled.se),
+            "ci_lb": list(loo.pooled.ci_lb),
+            "ci_ub": list(loo.pooled.ci_ub),
+            "tau2": list(loo.tau2),
+            "I2": list(loo.I2),
+        }
+    if k >= EGGER_MIN_K:
+        result.egger_lm = egger_lm(yi, vi).as_dict()
+    if measure in ("RR", "OR", "RD"):
+        raw = clean.iloc[es.kept_rows]
+        mh = mantel_haenszel(raw["ai"], raw["bi"], raw["ci"], raw["di"], measure, level)
+        result.mantel_haenszel = mh.as_dict()
+    if by is not None:
+        groups = data[by].iloc[es.kept_rows].astype(str).tolist()
+        result.subgroups = fit_subgroups(yi, vi, groups, method, test, pi, level).as_dict()
+    for text in warnings:
+        log.warning("%s", text)
+    return result
+
+
+def fit_meta_dict(data: pd.DataFrame, measure: str, **settings: Any) -> dict[str, Any]:
+    """``fit_meta(...).to_dict()``: the JSON object of ``trialsynth meta``."""
+    return fit_meta(data, measure, **settings).to_dict()

@@ -1,0 +1,73 @@
+"""Readable text summary of a meta-analysis, laid out like metafor's ``print.rma.uni``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _f(value: Any, digits: int = 4) -> str:
+    return "NA" if value is None else f"{value:.{digits}f}"
+
+
+def _p(value: Any) -> str:
+    if value is None:
+        return "NA"
+    return "<.0001" if value < 1e-4 else f"{value:.4f}"
+
+
+def format_summary(result: dict[str, Any]) -> str:
+    """Text summary of a ``MetaResult.to_dict()`` object."""
+    s = result["settings"]
+    model = "Fixed-Effects Model" if s["method"] == "FE" else "Random-Effects Model"
+    lines = [f"{model} (k = {result['k']}; tau^2 estimator: {s['method']})", ""]
+    if s["method"] != "FE":
+        lines.append(
+            f"tau^2 (estimated amount of total heterogeneity): {_f(result['tau2'])}"
+            f" (95% Q-profile CI: {_f(result['tau2_ci_lb'])}, {_f(result['tau2_ci_ub'])})"
+        )
+    lines += [
+        f"I^2 (total heterogeneity / total variability):   {_f(result['I2'], 2)}%"
+        f" (CI: {_f(result['I2_ci_lb'], 2)}%, {_f(result['I2_ci_ub'], 2)}%)",
+        f"H^2 (total variability / sampling variability):  {_f(result['H2'], 2)}",
+        "",
+        "Test for Heterogeneity:",
+        f"Q(df = {result['Q_df']}) = {_f(result['Q'])}, p-val = {_p(result['Q_p'])}",
+        "",
+        f"Model Results (measure {s['measure']}, test {s['test']}, level {s['level']}%;"
+        " ratio measures on the log scale):",
+        "",
+        "estimate      se    stat    pval   ci.lb   ci.ub   pi.lb   pi.ub",
+        "  ".join(
+            _f(result[key]) if key != "pval" else _p(result[key])
+            for key in ("estimate", "se", "stat", "pval", "ci_lb", "ci_ub", "pi_lb", "pi_ub")
+        ),
+        f"(prediction interval: {s['pi']})",
+    ]
+    if result.get("mantel_haenszel"):
+        mh = result["mantel_haenszel"]
+        lines += [
+            "",
+            "Mantel-Haenszel: "
+            + ", ".join(f"{k} {_f(mh[k]) if k != 'pval' else _p(mh[k])}" for k in mh),
+        ]
+    if result.get("egger_lm"):
+        eg = result["egger_lm"]
+        lines += [
+            "",
+            f"Egger's regression test: t = {_f(eg['stat'])}, df = {eg['df']}, p = {_p(eg['pval'])}",
+        ]
+    if result.get("subgroups"):
+        lines += ["", "Subgroups:"]
+        for level, g in result["subgroups"].items():
+            lines.append(
+                f"  {level}: k = {g['k']}, estimate {_f(g['estimate'])} "
+                f"[{_f(g['ci_lb'])}, {_f(g['ci_ub'])}], tau^2 {_f(g['tau2'])}, "
+                f"I^2 {_f(g['I2'], 2)}%"
+            )
+        lines.append(
+            f"Test for subgroup differences: Q(df = {result['Q_between_df']}) = "
+            f"{_f(result['Q_between'])}, p-val = {_p(result['Q_between_p'])}"
+        )
+    for text in result.get("warnings", []):
+        lines.append(f"Warning: {text}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,107 @@
+"""Checks of a meta-analysis input table: every problem names the row, the column and the fix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from trialsynth.errors import InputError
+from trialsynth.meta.effect_sizes import COLUMNS, COUNT_COLUMNS, MEASURES
+
+
+def _row_label(data: pd.DataFrame, position: int) -> str:
+    """``row N`` (1-based data row, header excluded) plus the study label when there is one."""
+    label = f"row {position + 1}"
+    if "study" in data.columns:
+        label += f" (study {data['study'].iloc[position]})"
+    return label
+
+
+def study_labels(data: pd.DataFrame) -> list[str]:
+    """The ``study`` column as strings, or ``1..k`` when absent."""
+    if "study" in data.columns:
+        return [str(s) for s in data["study"].tolist()]
+    return [str(i + 1) for i in range(len(data))]
+
+
+def validate_input(data: pd.DataFrame, measure: str, path: object | None = None) -> pd.DataFrame:
+    """Return the measure's columns as floats, or raise :class:`InputError` on bad input.
+
+    Checks: known measure, required columns present, at least one row, numeric and finite cells,
+    non-negative counts with events not above totals, positive sample sizes, non-negative SDs and
+    positive sampling variances for ``GEN``.
+    """
+    if measure not in MEASURES:
+        raise InputError(
+            f"unknown measure {measure!r}", path=path, hint=f"use one of {', '.join(MEASURES)}"
+        )
+    needed = COLUMNS[measure]
+    missing = [c for c in needed if c not in data.columns]
+    if missing:
+        raise InputError(
+            f"missing column(s) {', '.join(missing)} for measure {measure}",
+            path=path,
+            hint=f"measure {measure} needs columns {', '.join(needed)} (metafor names)",
+        )
+    if len(data) == 0:
+        raise InputError("no studies in the table", path=path, hint="add at least one row")
+    out = pd.DataFrame(index=data.index)
+    for col in needed:
+        values = pd.to_numeric(data[col], errors="coerce")
+        for pos in np.flatnonzero(values.isna().to_numpy() & data[col].notna().to_numpy()):
+            raise InputError(
+                f"column {col}: {data[col].iloc[pos]!r} is not a number",
+                path=path,
+                record=_row_label(data, pos),
+                hint="write plain numbers (dot as decimal separator)",
+            )
+        arr = values.to_numpy(float)
+        for pos in np.flatnonzero(~np.isfinite(arr)):
+            raise InputError(
+                f"column {col} is empty, NaN or infinite",
+                path=path,
+                record=_row_label(data, pos),
+                hint="fill in the value or remove the study (and say so in the protocol)",
+            )
+        out[col] = arr
+    _check_ranges(out, data, measure, path)
+    return out.reset_index(drop=True)
+
+
+def _fail(data: pd.DataFrame, pos: int, msg: str, path: object, hint: str) -> None:
+    raise InputError(msg, path=path, record=_row_label(data, pos), hint=hint)
+
+
+def _check_ranges(out: pd.DataFrame, data: pd.DataFrame, measure: str, path: object) -> None:
+    for col in out.columns:
+        if col in COUNT_COLUMNS:
+            for pos in np.flatnonzero(out[col].to_numpy() < 0):
+                _fail(data, pos, f"column {col} is negative", path, "counts must be >= 0")
+    if measure in ("RR", "OR", "RD"):
+        for arm, (ev, non) in {"1": ("ai", "bi"), "2": ("ci", "di")}.items():
+            for pos in np.flatnonzero((out[ev] + out[non]).to_numpy() <= 0):
+                _fail(
+                    data,
+                    pos,
+                    f"group {arm} has no participants ({ev} + {non} = 0)",
+                    path,
+                    f"{ev} is events, {non} is non-events; their sum is the group size",
+                )
+    if measure == "PLO":
+        for pos in np.flatnonzero(out["xi"].to_numpy() > out["ni"].to_numpy()):
+            _fail(data, pos, "column xi: events exceed ni", path, "xi must be <= ni")
+        for pos in np.flatnonzero(out["ni"].to_numpy() <= 0):
+            _fail(data, pos, "column ni must be > 0", path, "ni is the number of participants")
+    if measure == "SMD":
+        for col in ("sd1i", "sd2i"):
+            for pos in np.flatnonzero(out[col].to_numpy() < 0):
+                _fail(data, pos, f"column {col} is negative", path, "standard deviations are >= 0")
+        for col in ("n1i", "n2i"):
+            for pos in np.flatnonzero(out[col].to_numpy() < 2):
+                _fail(data, pos, f"column {col} must be >= 2", path, "group sizes of at least 2")
+        pooled = (out["sd1i"] > 0) | (out["sd2i"] > 0)
+        for pos in np.flatnonzero(~pooled.to_numpy()):
+            _fail(data, pos, "both SDs are 0", path, "at least one SD must be positive")
+    if measure == "GEN":
+        for pos in np.flatnonzero(out["vi"].to_numpy() <= 0):
+            _fail(data, pos, "column vi must be > 0", path, "vi is a sampling variance (se^2)")
