@@ -22,10 +22,10 @@ log = logging.getLogger("trialsynth")
 #: Stage modules in pipeline order; each has ``register(subparsers)``.
 STAGE_MODULES: tuple[str, ...] = (
     "trialsynth.fetch.cli",  # fetch ctgov | fetch pubmed
-    "trialsynth.records.cli",  # parse ctgov | parse pubmed
+    # "trialsynth.records.cli",  # parse ctgov | parse pubmed
     # "trialsynth.studies.cli",  # link | screen
     # "trialsynth.coding.cli",  # code
-    "trialsynth.outcomes.cli",  # outcomes
+    # "trialsynth.outcomes.cli",  # outcomes
     "trialsynth.meta.cli",  # meta
     "trialsynth.figures.cli",  # forest
     "trialsynth.report.cli",  # report
