@@ -1,0 +1,151 @@
+"""Reading the raw CT.gov snapshot: ``page-*.json`` response bodies ``{"studies": [...]}``.
+
+Decisions on bad input (issue "parse stage", item 15):
+
+* a page that is not valid JSON, not UTF-8, or not an object with a ``studies`` list ->
+  :class:`~trialsynth.errors.InputError` naming the file and the line/column or byte offset;
+* a study that is not a JSON object, or whose ``nctId`` is missing or not ``NCT`` + 8 digits ->
+  skipped, counted, logged and listed (:class:`~trialsynth.records.skips.SkipLog`);
+* the same NCT ID more than once (e.g. across pages) -> the version with the newest
+  ``lastUpdatePostDate`` is kept (a missing date counts as oldest; on a tie the one met later
+  in file order wins, as a later page comes from a later request); the others are counted and
+  logged at INFO.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from trialsynth.errors import InputError
+from trialsynth.records.nct_ids import is_valid_nct_id
+from trialsynth.records.raw_files import list_raw_files, read_utf8
+from trialsynth.records.skips import SkipLog
+
+log = logging.getLogger(__name__)
+
+PAGE_GLOB = "page-*.json"
+
+
+class RawStudy(NamedTuple):
+    """One study of a raw page with a valid NCT ID."""
+
+    path: Path
+    position: int
+    nct_id: str
+    study: dict[str, Any]
+
+
+def list_ctgov_pages(raw_dir: str | Path) -> list[Path]:
+    """The ``page-*.json`` files of a raw CT.gov snapshot folder, in page order."""
+    return list_raw_files(raw_dir, PAGE_GLOB, "ctgov")
+
+
+def read_ctgov_page(path: Path) -> list[Any]:
+    """The ``studies`` array of one page (elements unchecked).
+
+    Raises
+    ------
+    InputError
+        Not UTF-8 (byte offset), not JSON (line and column), or not ``{"studies": [...]}``.
+    """
+    text = read_utf8(path)
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"not valid JSON: {exc.msg}",
+            path=path,
+            record=f"line {exc.lineno} column {exc.colno}",
+            hint="the page is truncated or corrupt; re-run `trialsynth fetch ctgov`",
+        ) from exc
+    if not isinstance(body, dict) or not isinstance(body.get("studies"), list):
+        raise InputError(
+            'not a CT.gov /studies response body: expected an object with a "studies" array',
+            path=path,
+            hint="raw pages hold the response body as received; re-run `trialsynth fetch ctgov`",
+        )
+    studies: list[Any] = body["studies"]
+    return studies
+
+
+def study_nct_id(study: dict[str, Any]) -> object:
+    """``protocolSection.identificationModule.nctId`` or ``None`` when any level is absent."""
+    section = study.get("protocolSection")
+    module = section.get("identificationModule") if isinstance(section, dict) else None
+    return module.get("nctId") if isinstance(module, dict) else None
+
+
+def last_update_post_date(study: dict[str, Any]) -> str:
+    """``lastUpdatePostDateStruct.date`` (ISO, sorts as text) or ``""`` when absent."""
+    section = study.get("protocolSection") or {}
+    status = section.get("statusModule") or {}
+    date = (status.get("lastUpdatePostDateStruct") or {}).get("date")
+    return date if isinstance(date, str) else ""
+
+
+def iter_raw_studies(raw_dir: str | Path, skips: SkipLog | None = None) -> Iterator[RawStudy]:
+    """Every study with a valid NCT ID, in file order, duplicates included.
+
+    Studies that are not objects or lack a valid NCT ID are reported to ``skips`` (or only
+    logged when ``skips`` is ``None``).
+    """
+    skips = skips if skips is not None else SkipLog()
+    for path in list_ctgov_pages(raw_dir):
+        studies = read_ctgov_page(path)
+        log.debug("%s: %d studies", path.name, len(studies))
+        for index, study in enumerate(studies):
+            record = f"studies[{index}]"
+            if not isinstance(study, dict):
+                skips.skip(path.name, record, "study is not a JSON object")
+                continue
+            nct_id = study_nct_id(study)
+            if nct_id is None:
+                skips.skip(path.name, record, "missing NCT ID (identificationModule.nctId)")
+                continue
+            if not is_valid_nct_id(nct_id):
+                skips.skip(path.name, f"{record} {nct_id!r}", "invalid NCT ID (not NCT + 8 digits)")
+                continue
+            yield RawStudy(path, index, str(nct_id), study)
+
+
+def is_newer(candidate: dict[str, Any], kept: dict[str, Any]) -> bool:
+    """True when ``candidate`` should replace ``kept`` (newer or equal last update date)."""
+    return last_update_post_date(candidate) >= last_update_post_date(kept)
+
+
+def iter_ctgov_studies(
+    raw_dir: str | Path, skips: SkipLog | None = None
+) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """The raw study dicts of a snapshot, one per NCT ID, as ``(page path, study)``.
+
+    The same rules as ``trialsynth parse ctgov`` apply (invalid IDs skipped, the newest
+    version of a duplicated NCT ID kept), so stages reading raw JSON see exactly the studies
+    of ``trials.csv``. Pages are read twice (an index of winners first) so that memory holds
+    one page at a time.
+
+    Parameters
+    ----------
+    raw_dir
+        The raw CT.gov folder (``data/raw/ctgov``).
+    skips
+        Collects skipped records; ``None`` only logs them.
+
+    Yields
+    ------
+    tuple of (pathlib.Path, dict)
+        The page file and the study object as received from the CT.gov API v2.
+    """
+    winners: dict[str, tuple[Path, int, str]] = {}
+    for raw in iter_raw_studies(raw_dir, skips):
+        date = last_update_post_date(raw.study)
+        kept = winners.get(raw.nct_id)
+        if kept is None or date >= kept[2]:
+            winners[raw.nct_id] = (raw.path, raw.position, date)
+    chosen = {(path, index) for path, index, _ in winners.values()}
+    for raw in iter_raw_studies(raw_dir, SkipLog(level=logging.DEBUG)):
+        if (raw.path, raw.position) in chosen:
+            yield raw.path, raw.study

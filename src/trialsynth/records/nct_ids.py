@@ -1,0 +1,86 @@
+"""ClinicalTrials.gov identifiers: validation and tolerant extraction from free text.
+
+An NCT ID is ``NCT`` followed by exactly eight digits (ClinicalTrials.gov, "Glossary: NCT
+Number"). Publications often write it loosely ("NCT 0123 4567", "NCT-01234567",
+"NCT: 01234567"); :func:`find_nct_ids` accepts such spellings, normalises them to the canonical
+form and rejects runs with the wrong number of digits instead of guessing.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: The canonical form of an NCT ID.
+NCT_ID_PATTERN = re.compile(r"^NCT\d{8}$")
+
+_DIGITS_IN_ID = 8
+#: Separators tolerated between ``NCT`` and the digits (space, colon, hash, hyphens, dot).
+_PREFIX_SEPARATORS = r"[\s\u00a0\u2009:#.\-\u2010\u2011\u2012\u2013\u2014_]{0,3}"
+#: One separator tolerated between groups of digits (a space or a hyphen of any kind).
+_GROUP_SEPARATOR = r"[ \u00a0\u2009\-\u2010\u2011\u2012\u2013]"
+_MENTION = re.compile(
+    rf"(?<![A-Za-z0-9])NCT{_PREFIX_SEPARATORS}(\d+(?:{_GROUP_SEPARATOR}\d+)*)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_GROUPS = re.compile(r"\d+")
+
+
+def is_valid_nct_id(value: object) -> bool:
+    """True when ``value`` is a string in the canonical form ``NCT`` + 8 digits."""
+    return isinstance(value, str) and bool(NCT_ID_PATTERN.match(value))
+
+
+def normalise_nct_id(value: str) -> str | None:
+    """Canonical form of an accession number such as ``" nct02417064 "``, or ``None``.
+
+    Only case and surrounding white space are corrected; anything else that is not
+    ``NCT`` + 8 digits is rejected.
+    """
+    candidate = value.strip().upper()
+    return candidate if NCT_ID_PATTERN.match(candidate) else None
+
+
+def _digits_of_mention(run: str) -> str | None:
+    """The eight digits of one loosely written ID, or ``None`` when the count is wrong.
+
+    Digit groups are consumed left to right until they add up to eight digits; groups after
+    that belong to the surrounding sentence ("NCT02417064 12 patients"). When the groups
+    jump past eight ("NCT0123456 12"), the mention is malformed.
+    """
+    digits = ""
+    for group in _GROUPS.findall(run):
+        digits += group
+        if len(digits) == _DIGITS_IN_ID:
+            return digits
+        if len(digits) > _DIGITS_IN_ID:
+            return None
+    return None
+
+
+def find_nct_ids(text: str | None) -> list[str]:
+    """NCT IDs mentioned in free text, normalised, unique and sorted.
+
+    Parameters
+    ----------
+    text
+        Title, abstract or any other free text; ``None`` gives an empty list.
+
+    Returns
+    -------
+    list of str
+        Canonical IDs (``NCT`` + 8 digits). Mentions with more or fewer than eight digits
+        are rejected (logged by the caller if needed), never padded or truncated.
+
+    Examples
+    --------
+    >>> find_nct_ids("registered as NCT 0241 7064 and NCT-02493868; not NCT0123456")
+    ['NCT02417064', 'NCT02493868']
+    """
+    if not text:
+        return []
+    found = set()
+    for match in _MENTION.finditer(text):
+        digits = _digits_of_mention(match.group(1))
+        if digits is not None:
+            found.add(f"NCT{digits}")
+    return sorted(found)
