@@ -198,7 +198,7 @@ class HttpClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.policy = policy or RetryPolicy()
-        self.limiter = limiter or RateLimiter(requests_per_second, sleep=self.policy.sleep)
+        self.limiter = limiter or RateLimiter(requests_per_second)
         self.secret_params = {k: v for k, v in (secret_params or {}).items() if v}
         self.requests_made: list[RequestRecord] = []
         self.session = requests.Session()
