@@ -22,7 +22,7 @@ log = logging.getLogger("trialsynth")
 #: Stage modules in pipeline order; each has ``register(subparsers)``.
 STAGE_MODULES: tuple[str, ...] = (
     "trialsynth.fetch.cli",  # fetch ctgov | fetch pubmed
-    # "trialsynth.records.cli",  # parse ctgov | parse pubmed
+    "trialsynth.records.cli",  # parse ctgov | parse pubmed
     # "trialsynth.studies.cli",  # link | screen
     # "trialsynth.coding.cli",  # code
     # "trialsynth.outcomes.cli",  # outcomes
