@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import numbers
 import os
 import re
 import tempfile
@@ -212,5 +213,5 @@ def _raise_first(bad: pd.Series, values: pd.Series, col: str, what: str, path: A
         return
     idx = bad[bad].index[0]
     # CSV line number: the header is line 1 and a default RangeIndex starts at 0.
-    record = f"row {idx + 2}" if isinstance(idx, int) else f"row {idx}"
+    record = f"row {idx + 2}" if isinstance(idx, numbers.Integral) else f"row {idx}"
     raise SchemaError(f"column {col!r} value {values.loc[idx]!r} {what}", path=path, record=record)
