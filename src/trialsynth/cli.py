@@ -25,7 +25,7 @@ STAGE_MODULES: tuple[str, ...] = (
     "trialsynth.records.cli",  # parse ctgov | parse pubmed
     # "trialsynth.studies.cli",  # link | screen
     # "trialsynth.coding.cli",  # code
-    # "trialsynth.outcomes.cli",  # outcomes
+    "trialsynth.outcomes.cli",  # outcomes
     "trialsynth.meta.cli",  # meta
     "trialsynth.figures.cli",  # forest
     "trialsynth.report.cli",  # report

@@ -1,1 +1,2 @@
-"""Outcome extraction: CT.gov posted results and curated sheets, time frames in days, analysis inputs."""
+"""Outcome extraction: CT.gov posted results and curated sheets, time frames in days,
+one metafor-style input table per analysis."""

@@ -1,0 +1,239 @@
+"""Arm-level outcome rows from CT.gov posted results (``resultsSection.outcomeMeasuresModule``).
+
+One row per group of each outcome measure (and per class, when a measure posts several time
+points as classes, e.g. "Day 2" ... "Day 28"). Every row keeps the NCT ID, the outcome measure
+title, the group title, the posted value and denominator, and any derivation. Measures whose
+title matches a protocol outcome but that cannot be used (wrong parameter type, no
+denominator, a percentage that its derived count does not reproduce) are kept with
+``usable = false`` and the reason, so nothing disappears silently.
+
+Reference: ClinicalTrials.gov API v2 data structure, ``OutcomeMeasure`` (``paramType``,
+``dispersionType``, ``unitOfMeasure``, ``timeFrame``, ``groups``, ``denoms``, ``classes``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from trialsynth.errors import InputError
+from trialsynth.outcomes.derive import events_from_percent, sd_from_se
+from trialsynth.outcomes.rows import new_row
+from trialsynth.outcomes.rules import OutcomeDefinition, OutcomeRules
+from trialsynth.outcomes.timeframes import parse_time_frame
+
+log = logging.getLogger(__name__)
+
+
+def load_ctgov_studies(raw_dir: str | os.PathLike[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Yield ``(file name, study)`` for every study in ``raw_dir/page-*.json``.
+
+    This reads the raw snapshot layout of ``docs/architecture.md`` directly; it is the one
+    place to switch to the parse stage's reader.
+
+    Raises
+    ------
+    InputError
+        When the folder has no page files or a page is not a ``{"studies": [...]}`` object.
+    """
+    raw = Path(raw_dir)
+    pages = sorted(raw.glob("page-*.json"))
+    if not pages:
+        raise InputError(
+            "no page-*.json files", path=raw, hint="run `trialsynth fetch ctgov` first"
+        )
+    for page in pages:
+        try:
+            body = json.loads(page.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"not valid JSON: {exc}", path=page, hint="re-fetch it") from exc
+        studies = body.get("studies") if isinstance(body, dict) else None
+        if not isinstance(studies, list):
+            raise InputError(
+                "no 'studies' list", path=page, hint='a page is {"studies": [...]} as received'
+            )
+        for study in studies:
+            yield page.name, study
+
+
+def _nct_id(study: dict[str, Any]) -> str:
+    return str(study.get("protocolSection", {}).get("identificationModule", {}).get("nctId", ""))
+
+
+def _norm(value: Any) -> str:
+    return str(value or "").strip().upper().replace(" ", "_").replace("-", "_")
+
+
+def _counts(denoms: list[dict[str, Any]] | None) -> dict[str, str]:
+    for denom in denoms or []:
+        if str(denom.get("units", "")).lower() in {"participants", ""}:
+            return {c["groupId"]: str(c["value"]) for c in denom.get("counts", [])}
+    return {}
+
+
+def extract_ctgov_outcomes(
+    studies: Iterator[tuple[str, dict[str, Any]]], rules: OutcomeRules
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Arm-level rows of every posted outcome measure that matches a protocol outcome.
+
+    Returns
+    -------
+    rows
+        Outcome rows (see :data:`trialsynth.outcomes.rows.OUTCOME_COLUMNS`).
+    counts
+        ``studies``, ``studies_with_results``, ``measures``, ``measures_matched``,
+        ``measures_ambiguous`` (title matching several outcomes, skipped and logged).
+    """
+    rows: list[dict[str, Any]] = []
+    counts = dict.fromkeys(
+        ["studies", "studies_with_results", "measures", "measures_matched", "measures_ambiguous"],
+        0,
+    )
+    for file_name, study in studies:
+        counts["studies"] += 1
+        nct = _nct_id(study)
+        acronym = study.get("protocolSection", {}).get("identificationModule", {}).get("acronym")
+        measures = (
+            study.get("resultsSection", {}).get("outcomeMeasuresModule", {}).get("outcomeMeasures")
+        ) or []
+        if measures:
+            counts["studies_with_results"] += 1
+        for index, measure in enumerate(measures, start=1):
+            counts["measures"] += 1
+            title = str(measure.get("title", ""))
+            matched = rules.classify(title)
+            if not matched:
+                continue
+            if len(matched) > 1:
+                counts["measures_ambiguous"] += 1
+                log.warning(
+                    "%s measure %r matches several outcomes %s; skipped", nct, title, matched
+                )
+                continue
+            counts["measures_matched"] += 1
+            definition = rules.definitions[matched[0]]
+            rows.extend(_measure_rows(nct, acronym, file_name, index, measure, definition, rules))
+    return rows, counts
+
+
+def _measure_rows(
+    nct: str,
+    acronym: str | None,
+    file_name: str,
+    index: int,
+    measure: dict[str, Any],
+    definition: OutcomeDefinition,
+    rules: OutcomeRules,
+) -> list[dict[str, Any]]:
+    title = str(measure.get("title", ""))
+    param = _norm(measure.get("paramType"))
+    unit = str(measure.get("unitOfMeasure", ""))
+    dispersion = _norm(measure.get("dispersionType"))
+    groups = {g["id"]: g for g in measure.get("groups", [])}
+    measure_denoms = _counts(measure.get("denoms"))
+    classes = measure.get("classes") or [{}]
+    rows = []
+    for class_index, klass in enumerate(classes, start=1):
+        class_title = str(klass.get("title", "") or "")
+        class_frame = parse_time_frame(class_title, rules.unit_days) if class_title else None
+        frame_text = (
+            class_title if class_frame and class_frame.points else str(measure.get("timeFrame", ""))
+        )
+        frame = parse_time_frame(frame_text, rules.unit_days)
+        days = frame.point(rules.range_point)
+        denoms = _counts(klass.get("denoms")) or measure_denoms
+        categories = klass.get("categories") or []
+        for category in categories:
+            for measurement in category.get("measurements", []):
+                group_id = measurement.get("groupId", "")
+                group = groups.get(group_id, {})
+                row = new_row(
+                    record_id=f"{nct}:measure {index}:class {class_index}:{group_id}",
+                    study_id=nct,
+                    nct_id=nct,
+                    study_label=f"{acronym} ({nct})" if acronym else nct,
+                    source_kind="ctgov_results",
+                    source=(
+                        f"CT.gov {nct} outcome measure {title!r}, "
+                        f"group {group.get('title', '')!r}"
+                        + (f", class {class_title!r}" if class_title else "")
+                    ),
+                    source_file=file_name,
+                    outcome=definition.name,
+                    data_version=rules.data_version(title),
+                    measure_title=title,
+                    measure_key=f"{nct}:measure {index}:class {class_index}",
+                    timepoint_text=frame_text,
+                    timepoint_days=days,
+                    group=str(group.get("title", "")),
+                    arm_role=rules.arm_role(group.get("title"), group.get("description")),
+                    param_type=param,
+                    unit=unit,
+                    posted_value=str(measurement.get("value", "")),
+                    posted_spread=str(measurement.get("spread", "") or ""),
+                    dispersion=dispersion,
+                )
+                _fill_numbers(row, denoms.get(group_id), definition, rules)
+                rows.append(row)
+    return rows
+
+
+def _fill_numbers(
+    row: dict[str, Any],
+    denominator: str | None,
+    definition: OutcomeDefinition,
+    rules: OutcomeRules,
+) -> None:
+    """Set ``arm_n``, ``events``/``percent`` or ``mean``/``sd`` and ``usable``/``issue``."""
+    if definition.param_types and row["param_type"] not in definition.param_types:
+        row["issue"] = (
+            f"param type {row['param_type']} is not one of {sorted(definition.param_types)} "
+            f"for outcome {definition.name}"
+        )
+        return
+    try:
+        n = int(str(denominator))
+        value = float(row["posted_value"])
+    except (TypeError, ValueError):
+        row["issue"] = (
+            f"no usable value/denominator (value {row['posted_value']!r}, N {denominator!r})"
+        )
+        return
+    row["arm_n"] = n
+    if definition.kind == "binary":
+        if row["param_type"] == "COUNT_OF_PARTICIPANTS" or not rules.percent_units.search(
+            row["unit"]
+        ):
+            row["events"] = int(value)
+            row["usable"] = value == int(value) and 0 <= value <= n
+            if not row["usable"]:
+                row["issue"] = f"posted count {row['posted_value']} is not within 0..{n}"
+            return
+        row["percent"] = value
+        derived = events_from_percent(row["posted_value"], n)
+        row["events"] = derived.events
+        row["derivation"] = derived.note
+        row["usable"] = derived.ok
+        if not derived.ok:
+            row["issue"] = "derived count does not reproduce the posted percentage"
+        return
+    spread = row["posted_spread"]
+    try:
+        spread_value = float(spread)
+    except ValueError:
+        row["issue"] = f"no dispersion posted (spread {spread!r})"
+        return
+    if definition.dispersion_types and row["dispersion"] not in definition.dispersion_types:
+        row["issue"] = f"dispersion type {row['dispersion']} is not accepted"
+        return
+    row["mean"] = value
+    if row["dispersion"] == "STANDARD_ERROR":
+        row["sd"] = sd_from_se(spread_value, n)
+        row["derivation"] = f"SD = SE {spread} x sqrt({n}) = {row['sd']:.4f}"
+    else:
+        row["sd"] = spread_value
+    row["usable"] = True

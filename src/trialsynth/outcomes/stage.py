@@ -1,0 +1,164 @@
+"""The outcomes stage end to end: read inputs, extract, build every analysis, write atomically.
+
+Nothing is written until every table has been built and validated, so a failure leaves the
+previous outputs as they were.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from trialsynth.errors import ProtocolError
+from trialsynth.outcomes.analyses import analysis_columns, build_analysis, check_analysis
+from trialsynth.outcomes.ctgov_results import extract_ctgov_outcomes, load_ctgov_studies
+from trialsynth.outcomes.extraction import extraction_rows, load_extraction_dir
+from trialsynth.outcomes.rows import EXCLUSION_COLUMNS, OUTCOME_COLUMNS, exclusion
+from trialsynth.outcomes.rules import load_outcome_rules
+from trialsynth.protocol import load_protocol
+from trialsynth.tables import load_schema, read_table, validate_table, write_table
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class OutcomesRun:
+    """Everything the stage produced, before or after writing."""
+
+    outcomes: pd.DataFrame
+    analyses: dict[str, pd.DataFrame]
+    exclusions: pd.DataFrame
+    counts: dict[str, Any]
+
+
+def extract_outcomes(
+    ctgov_raw: str | os.PathLike[str],
+    extraction_dir: str | os.PathLike[str],
+    protocol_path: str | os.PathLike[str],
+    coding_path: str | os.PathLike[str],
+    screening_path: str | os.PathLike[str] | None = None,
+) -> OutcomesRun:
+    """Build ``outcomes.csv``, one input table per analysis and the exclusions (in memory).
+
+    Parameters
+    ----------
+    ctgov_raw
+        Folder with the raw CT.gov ``page-*.json`` files.
+    extraction_dir
+        Folder with the curated sheets (``*.csv``).
+    protocol_path
+        ``analysis/protocol.yaml`` (sections ``outcomes`` and ``analyses``).
+    coding_path, screening_path
+        ``coding.csv`` and (optionally) ``screening.csv``.
+    """
+    protocol = load_protocol(protocol_path)
+    rules = load_outcome_rules(protocol, protocol_path)
+    specs = protocol.get("analyses") or []
+    ids = [s["id"] for s in specs]
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicated:
+        raise ProtocolError(
+            f"duplicate analysis id(s) {duplicated}",
+            path=protocol_path,
+            record="key analyses",
+            hint="give every analysis its own id",
+        )
+    for spec in specs:
+        check_analysis(spec, rules, protocol_path)
+    ctgov_rows, ctgov_counts = extract_ctgov_outcomes(load_ctgov_studies(ctgov_raw), rules)
+    sheet_rows, sheet_counts = extraction_rows(load_extraction_dir(extraction_dir), rules)
+    rows = ctgov_rows + sheet_rows
+    coding = read_table(coding_path)
+    screening = read_table(screening_path) if screening_path else None
+    exclusions = [
+        exclusion(
+            None,
+            "unusable_record",
+            f"{r['record_id']}: {r['issue']}",
+            study_id=r["study_id"],
+            nct_id=r["nct_id"],
+            pmid=r["pmid"],
+            source_kind=r["source_kind"],
+            outcome=r["outcome"],
+        )
+        for r in rows
+        if not r["usable"]
+    ]
+    used: dict[str, list[str]] = {}
+    not_used: dict[str, list[str]] = {}
+    analyses = {}
+    for spec in specs:
+        result = build_analysis(spec, rows, rules, coding, screening)
+        analyses[spec["id"]] = _integers(result.table)
+        exclusions.extend(result.exclusions)
+        for record_id in result.used:
+            used.setdefault(record_id, []).append(spec["id"])
+        for record_id, why in result.not_used.items():
+            not_used.setdefault(record_id, []).append(why)
+        log.info(
+            "analysis %s: k = %d, %d studies left out (%s)",
+            spec["id"],
+            len(result.table),
+            len(result.exclusions),
+            ", ".join(
+                f"{k} {v}" for k, v in Counter(e["reason"] for e in result.exclusions).most_common()
+            ),
+        )
+    for row in rows:
+        row["used_in"] = ";".join(sorted(used.get(row["record_id"], []))) or None
+        row["not_used"] = " | ".join(not_used.get(row["record_id"], [])) or None
+    outcomes = _integers(pd.DataFrame(rows, columns=list(OUTCOME_COLUMNS)))
+    counts = {
+        "ctgov": ctgov_counts,
+        "sheets": sheet_counts,
+        "unusable_records": sum(1 for r in rows if not r["usable"]),
+        "derived_events": sum(1 for r in rows if r["derivation"] and r["events"] is not None),
+        "derivations_failed": sum(1 for r in rows if r["derivation"] and not r["usable"]),
+        "unreadable_time_frames": sum(1 for r in rows if r["timepoint_days"] is None),
+    }
+    log.info("outcome records: %d CT.gov, %d curated; %s", len(ctgov_rows), len(sheet_rows), counts)
+    return OutcomesRun(
+        outcomes=outcomes,
+        analyses=analyses,
+        exclusions=pd.DataFrame(exclusions, columns=list(EXCLUSION_COLUMNS)),
+        counts=counts,
+    )
+
+
+_INTEGER_COLUMNS = ("arm_n", "events", "ai", "bi", "ci", "di", "n1i", "n2i", "xi", "ni")
+
+
+def _integers(df: pd.DataFrame) -> pd.DataFrame:
+    """Counts as nullable integers, so a missing value does not turn 60 into ``60.0``."""
+    for col in _INTEGER_COLUMNS:
+        if col in df.columns:
+            df[col] = pd.array(
+                [None if v is None or pd.isna(v) else int(v) for v in df[col]], dtype="Int64"
+            )
+    return df
+
+
+def write_outcomes(
+    run: OutcomesRun,
+    out: str | os.PathLike[str],
+    analyses_dir: str | os.PathLike[str],
+    exclusions_path: str | os.PathLike[str],
+    specs: list[dict[str, Any]],
+) -> None:
+    """Validate every table first, then write each one atomically."""
+    analysis_schema = load_schema("analysis_input")
+    for spec in specs:
+        table = run.analyses[spec["id"]].reindex(columns=analysis_columns(spec))
+        run.analyses[spec["id"]] = table
+        validate_table(table, analysis_schema, path=Path(analyses_dir) / f"{spec['id']}.csv")
+    validate_table(run.outcomes, load_schema("outcomes"), path=out)
+    write_table(run.outcomes, out, "outcomes")
+    write_table(run.exclusions, exclusions_path)
+    for spec in specs:
+        write_table(run.analyses[spec["id"]], Path(analyses_dir) / f"{spec['id']}.csv")
