@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from trialsynth.errors import InputError
 from trialsynth.records.cells import join_sorted, json_cell
+from trialsynth.records.ctgov_pages import study_nct_id
 
 #: Columns of ``trials.csv`` in contract order (docs/architecture.md).
 TRIAL_COLUMNS: tuple[str, ...] = (
@@ -46,89 +48,148 @@ TRIAL_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+class _Fields:
+    """Typed access to a study's fields; a field of the wrong JSON type is an InputError.
+
+    Absent fields are empty (``{}``, ``[]``, ``None``); a present field of another type means
+    the file is not an API v2 response as received, which is reported rather than guessed
+    around.
+    """
+
+    def __init__(self, study: dict[str, Any], path: object, nct_id: object) -> None:
+        self.study = study
+        self.path = path
+        self.nct_id = nct_id
+
+    def _wrong(self, where: str, expected: str, value: object) -> InputError:
+        return InputError(
+            f"field {where} is a JSON {_json_type(value)}, expected {expected}",
+            path=self.path,
+            record=f"study {self.nct_id}",
+            hint="the page is not a CT.gov API v2 response as received; re-fetch it",
+        )
+
+    def obj(self, parent: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+        value = parent.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self._wrong(f"{where}.{key}", "an object", value)
+        return value
+
+    def objects(self, parent: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
+        value = parent.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self._wrong(f"{where}.{key}", "an array of objects", value)
+        for index, item in enumerate(value):
+            if not isinstance(item, dict):
+                raise self._wrong(f"{where}.{key}[{index}]", "an object", item)
+        return value
+
+    def text(self, parent: dict[str, Any], key: str, where: str) -> str | None:
+        return self._as_text(parent.get(key), f"{where}.{key}")
+
+    def _as_text(self, value: object, where: str) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return value if value.strip() else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        raise self._wrong(where, "a string", value)
+
+    def strings(self, parent: dict[str, Any], key: str, where: str) -> list[str]:
+        value = parent.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self._wrong(f"{where}.{key}", "an array of strings", value)
+        texts = (self._as_text(v, f"{where}.{key}[{i}]") for i, v in enumerate(value))
+        return [t for t in texts if t is not None]
+
+    def date(self, module: dict[str, Any], struct: str, where: str) -> str | None:
+        return self.text(self.obj(module, struct, where), "date", f"{where}.{struct}")
+
+    def enrollment(self, design: dict[str, Any]) -> int | None:
+        where = "designModule.enrollmentInfo"
+        count = self.obj(design, "enrollmentInfo", "designModule").get("count")
+        if count is None:
+            return None
+        if isinstance(count, int) and not isinstance(count, bool):
+            return count
+        if isinstance(count, float) and count.is_integer():
+            return int(count)
+        if isinstance(count, str) and count.strip().isdigit():
+            return int(count.strip())
+        raise self._wrong(f"{where}.count", "a whole number", count)
 
 
-def _list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
+def _json_type(value: object) -> str:
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
-def _text(value: object) -> str | None:
-    """A non-empty string, else ``None``."""
-    if isinstance(value, str):
-        return value if value.strip() else None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return None
+def _interventions(f: _Fields, arms: dict[str, Any]) -> list[dict[str, Any]]:
+    where = "armsInterventionsModule.interventions"
+    out = []
+    for i, item in enumerate(f.objects(arms, "interventions", "armsInterventionsModule")):
+        at = f"{where}[{i}]"
+        out.append(
+            {
+                "type": f.text(item, "type", at),
+                "name": f.text(item, "name", at),
+                "other_names": f.strings(item, "otherNames", at),
+                "description": f.text(item, "description", at),
+                "arm_group_labels": f.strings(item, "armGroupLabels", at),
+            }
+        )
+    return out
 
 
-def _strings(value: object) -> list[str]:
-    return [s for s in (_text(v) for v in _list(value)) if s is not None]
+def _arm_groups(f: _Fields, arms: dict[str, Any]) -> list[dict[str, Any]]:
+    where = "armsInterventionsModule.armGroups"
+    out = []
+    for i, item in enumerate(f.objects(arms, "armGroups", "armsInterventionsModule")):
+        at = f"{where}[{i}]"
+        out.append(
+            {
+                "label": f.text(item, "label", at),
+                "type": f.text(item, "type", at),
+                "description": f.text(item, "description", at),
+                "intervention_names": f.strings(item, "interventionNames", at),
+            }
+        )
+    return out
 
 
-def _date(module: dict[str, Any], struct: str) -> str | None:
-    return _text(_dict(module.get(struct)).get("date"))
+def _outcomes(f: _Fields, outcomes: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    out = []
+    for i, item in enumerate(f.objects(outcomes, key, "outcomesModule")):
+        at = f"outcomesModule.{key}[{i}]"
+        out.append(
+            {
+                "measure": f.text(item, "measure", at),
+                "time_frame": f.text(item, "timeFrame", at),
+                "description": f.text(item, "description", at),
+            }
+        )
+    return out
 
 
-def _enrollment(design: dict[str, Any]) -> int | None:
-    count = _dict(design.get("enrollmentInfo")).get("count")
-    if isinstance(count, bool):
-        return None
-    if isinstance(count, int):
-        return count
-    if isinstance(count, float) and count.is_integer():
-        return int(count)
-    if isinstance(count, str) and count.strip().isdigit():
-        return int(count.strip())
-    return None
-
-
-def _interventions(arms: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {
-            "type": _text(item.get("type")),
-            "name": _text(item.get("name")),
-            "other_names": _strings(item.get("otherNames")),
-            "description": _text(item.get("description")),
-            "arm_group_labels": _strings(item.get("armGroupLabels")),
-        }
-        for item in map(_dict, _list(arms.get("interventions")))
-    ]
-
-
-def _arm_groups(arms: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {
-            "label": _text(item.get("label")),
-            "type": _text(item.get("type")),
-            "description": _text(item.get("description")),
-            "intervention_names": _strings(item.get("interventionNames")),
-        }
-        for item in map(_dict, _list(arms.get("armGroups")))
-    ]
-
-
-def _outcomes(outcomes: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "measure": _text(item.get("measure")),
-            "time_frame": _text(item.get("timeFrame")),
-            "description": _text(item.get("description")),
-        }
-        for item in map(_dict, _list(outcomes.get(key)))
-    ]
-
-
-def _references(refs: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {
-            "pmid": _text(item.get("pmid")),
-            "type": _text(item.get("type")),
-            "citation": _text(item.get("citation")),
-        }
-        for item in map(_dict, _list(refs.get("references")))
-    ]
+def _references(f: _Fields, refs: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for i, item in enumerate(f.objects(refs, "references", "referencesModule")):
+        at = f"referencesModule.references[{i}]"
+        out.append(
+            {
+                "pmid": f.text(item, "pmid", at),
+                "type": f.text(item, "type", at),
+                "citation": f.text(item, "citation", at),
+            }
+        )
+    return out
 
 
 def _valid_pmids(references: list[dict[str, Any]]) -> list[str]:
@@ -137,12 +198,16 @@ def _valid_pmids(references: list[dict[str, Any]]) -> list[str]:
     return [pmid for pmid in pmids if pmid.isdigit()]
 
 
-def _has_results(study: dict[str, Any]) -> bool | None:
-    value = study.get("hasResults")
-    return value if isinstance(value, bool) else None
+def _has_results(f: _Fields) -> bool | None:
+    value = f.study.get("hasResults")
+    if value is None or isinstance(value, bool):
+        return value
+    raise f._wrong("hasResults", "true or false", value)
 
 
-def flatten_study(study: dict[str, Any], source_file: str) -> dict[str, Any]:
+def flatten_study(
+    study: dict[str, Any], source_file: str, path: object | None = None
+) -> dict[str, Any]:
     """One ``trials.csv`` row (keys :data:`TRIAL_COLUMNS`) from a CT.gov API v2 study object.
 
     Parameters
@@ -150,7 +215,9 @@ def flatten_study(study: dict[str, Any], source_file: str) -> dict[str, Any]:
     study
         The study object as received (``protocolSection``, ``hasResults``, ...).
     source_file
-        Name of the raw page it came from.
+        Name of the raw page it came from (the ``source_file`` cell).
+    path
+        Full path of that page, named in errors (default ``source_file``).
 
     Returns
     -------
@@ -158,50 +225,78 @@ def flatten_study(study: dict[str, Any], source_file: str) -> dict[str, Any]:
         Scalars as strings (``enrollment`` an int, ``has_results`` a bool), ``None`` when
         absent; list cells ``;``-joined and sorted; structured cells JSON arrays.
 
+    Raises
+    ------
+    InputError
+        A field present with the wrong JSON type (e.g. ``phases`` a string), naming the file,
+        the NCT ID and the field path.
+
     Notes
     -----
     PMIDs are the ``pmid`` values of ``referencesModule.references`` (all reference types:
     RESULT, BACKGROUND, DERIVED); the type of each is kept in ``references``.
     """
-    protocol = _dict(study.get("protocolSection"))
-    ident = _dict(protocol.get("identificationModule"))
-    status = _dict(protocol.get("statusModule"))
-    design = _dict(protocol.get("designModule"))
-    design_info = _dict(design.get("designInfo"))
-    conditions = _dict(protocol.get("conditionsModule"))
-    arms = _dict(protocol.get("armsInterventionsModule"))
-    outcomes = _dict(protocol.get("outcomesModule"))
-    description = _dict(protocol.get("descriptionModule"))
-    sponsors = _dict(protocol.get("sponsorCollaboratorsModule"))
-    references = _references(_dict(protocol.get("referencesModule")))
+    f = _Fields(study, path if path is not None else source_file, study_nct_id(study))
+    protocol = f.obj(study, "protocolSection", "study")
+    modules = {
+        name: f.obj(protocol, name, "protocolSection")
+        for name in (
+            "identificationModule",
+            "statusModule",
+            "designModule",
+            "conditionsModule",
+            "armsInterventionsModule",
+            "outcomesModule",
+            "descriptionModule",
+            "sponsorCollaboratorsModule",
+            "referencesModule",
+        )
+    }
+    ident = modules["identificationModule"]
+    status = modules["statusModule"]
+    design = modules["designModule"]
+    design_info = f.obj(design, "designInfo", "designModule")
+    info = "designModule.designInfo"
+    conditions = modules["conditionsModule"]
+    arms = modules["armsInterventionsModule"]
+    outcomes = modules["outcomesModule"]
+    description = modules["descriptionModule"]
+    sponsors = modules["sponsorCollaboratorsModule"]
+    references = _references(f, modules["referencesModule"])
     return {
-        "nct_id": ident.get("nctId"),
-        "acronym": _text(ident.get("acronym")),
-        "brief_title": _text(ident.get("briefTitle")),
-        "official_title": _text(ident.get("officialTitle")),
-        "overall_status": _text(status.get("overallStatus")),
-        "study_type": _text(design.get("studyType")),
-        "phases": join_sorted(_strings(design.get("phases"))),
-        "allocation": _text(design_info.get("allocation")),
-        "intervention_model": _text(design_info.get("interventionModel")),
-        "masking": _text(_dict(design_info.get("maskingInfo")).get("masking")),
-        "enrollment": _enrollment(design),
-        "enrollment_type": _text(_dict(design.get("enrollmentInfo")).get("type")),
-        "conditions": join_sorted(_strings(conditions.get("conditions"))),
-        "keywords": join_sorted(_strings(conditions.get("keywords"))),
-        "interventions": json_cell(_interventions(arms)),
-        "arm_groups": json_cell(_arm_groups(arms)),
-        "primary_outcomes": json_cell(_outcomes(outcomes, "primaryOutcomes")),
-        "secondary_outcomes": json_cell(_outcomes(outcomes, "secondaryOutcomes")),
-        "brief_summary": _text(description.get("briefSummary")),
-        "detailed_description": _text(description.get("detailedDescription")),
-        "start_date": _date(status, "startDateStruct"),
-        "primary_completion_date": _date(status, "primaryCompletionDateStruct"),
-        "completion_date": _date(status, "completionDateStruct"),
-        "first_post_date": _date(status, "studyFirstPostDateStruct"),
-        "last_update_post_date": _date(status, "lastUpdatePostDateStruct"),
-        "has_results": _has_results(study),
-        "lead_sponsor": _text(_dict(sponsors.get("leadSponsor")).get("name")),
+        "nct_id": f.text(ident, "nctId", "identificationModule"),
+        "acronym": f.text(ident, "acronym", "identificationModule"),
+        "brief_title": f.text(ident, "briefTitle", "identificationModule"),
+        "official_title": f.text(ident, "officialTitle", "identificationModule"),
+        "overall_status": f.text(status, "overallStatus", "statusModule"),
+        "study_type": f.text(design, "studyType", "designModule"),
+        "phases": join_sorted(f.strings(design, "phases", "designModule")),
+        "allocation": f.text(design_info, "allocation", info),
+        "intervention_model": f.text(design_info, "interventionModel", info),
+        "masking": f.text(f.obj(design_info, "maskingInfo", info), "masking", info),
+        "enrollment": f.enrollment(design),
+        "enrollment_type": f.text(
+            f.obj(design, "enrollmentInfo", "designModule"), "type", "designModule"
+        ),
+        "conditions": join_sorted(f.strings(conditions, "conditions", "conditionsModule")),
+        "keywords": join_sorted(f.strings(conditions, "keywords", "conditionsModule")),
+        "interventions": json_cell(_interventions(f, arms)),
+        "arm_groups": json_cell(_arm_groups(f, arms)),
+        "primary_outcomes": json_cell(_outcomes(f, outcomes, "primaryOutcomes")),
+        "secondary_outcomes": json_cell(_outcomes(f, outcomes, "secondaryOutcomes")),
+        "brief_summary": f.text(description, "briefSummary", "descriptionModule"),
+        "detailed_description": f.text(description, "detailedDescription", "descriptionModule"),
+        "start_date": f.date(status, "startDateStruct", "statusModule"),
+        "primary_completion_date": f.date(status, "primaryCompletionDateStruct", "statusModule"),
+        "completion_date": f.date(status, "completionDateStruct", "statusModule"),
+        "first_post_date": f.date(status, "studyFirstPostDateStruct", "statusModule"),
+        "last_update_post_date": f.date(status, "lastUpdatePostDateStruct", "statusModule"),
+        "has_results": _has_results(f),
+        "lead_sponsor": f.text(
+            f.obj(sponsors, "leadSponsor", "sponsorCollaboratorsModule"),
+            "name",
+            "sponsorCollaboratorsModule.leadSponsor",
+        ),
         "references": json_cell(references),
         "pmids": join_sorted(_valid_pmids(references), numeric=True),
         "source_file": source_file,

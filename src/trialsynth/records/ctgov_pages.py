@@ -4,6 +4,9 @@ Decisions on bad input (issue "parse stage", item 15):
 
 * a page that is not valid JSON, not UTF-8, or not an object with a ``studies`` list ->
   :class:`~trialsynth.errors.InputError` naming the file and the line/column or byte offset;
+* a field present with the wrong JSON type (``phases`` a string, ...) -> ``InputError`` naming
+  the file, the NCT ID and the field path (:mod:`trialsynth.records.ctgov_flatten`);
+* a study missing whole optional modules -> parsed, with empty cells;
 * a study that is not a JSON object, or whose ``nctId`` is missing or not ``NCT`` + 8 digits ->
   skipped, counted, logged and listed (:class:`~trialsynth.records.skips.SkipLog`);
 * the same NCT ID more than once (e.g. across pages) -> the version with the newest

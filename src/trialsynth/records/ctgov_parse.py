@@ -70,7 +70,7 @@ def parse_ctgov(raw_dir: str | Path, skips: SkipLog | None = None) -> pd.DataFra
                 rows[raw.nct_id]["source_file"],
             )
         dates[raw.nct_id] = _date_stub(raw.study)
-        rows[raw.nct_id] = flatten_study(raw.study, raw.path.name)
+        rows[raw.nct_id] = flatten_study(raw.study, raw.path.name, raw.path)
     log.info(
         "CT.gov: %d trials, %d duplicate record(s) resolved, %d record(s) skipped",
         len(rows),

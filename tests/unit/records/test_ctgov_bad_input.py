@@ -176,3 +176,24 @@ def test_failed_write_leaves_previous_table_untouched(tmp_path: Path) -> None:
     write_trials(trials, target)
     assert read_table(target, "trials")["nct_id"].tolist() == ["NCT02417064"]
     assert pd.isna(read_table(target, "trials")["pmids"].iloc[0])
+
+
+@pytest.mark.parametrize(
+    ("module", "key", "value", "field"),
+    [
+        ("designModule", "phases", "PHASE3", "designModule.phases"),
+        ("armsInterventionsModule", "interventions", ["Esketamine"], "interventions[0]"),
+        ("designModule", "enrollmentInfo", {"count": "about 300"}, "enrollmentInfo.count"),
+    ],
+)
+def test_field_of_wrong_json_type_names_file_study_and_field(
+    tmp_path: Path, module: str, key: str, value: object, field: str
+) -> None:
+    study = record()
+    study["protocolSection"][module][key] = value
+    write_page(tmp_path, 1, {"studies": [study]})
+    with pytest.raises(InputError) as info:
+        parse_ctgov(tmp_path)
+    assert info.value.path is not None and info.value.path.endswith("page-0001.json")
+    assert info.value.record == "study NCT02417064"
+    assert field in str(info.value)
