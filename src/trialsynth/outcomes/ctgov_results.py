@@ -13,51 +13,35 @@ Reference: ClinicalTrials.gov API v2 data structure, ``OutcomeMeasure`` (``param
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from trialsynth.errors import InputError
 from trialsynth.outcomes.derive import events_from_percent, sd_from_se
 from trialsynth.outcomes.rows import new_row
 from trialsynth.outcomes.rules import OutcomeDefinition, OutcomeRules
 from trialsynth.outcomes.timeframes import parse_time_frame
+from trialsynth.records.ctgov_pages import iter_ctgov_studies
 
 log = logging.getLogger(__name__)
 
 
 def load_ctgov_studies(raw_dir: str | os.PathLike[str]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Yield ``(file name, study)`` for every study in ``raw_dir/page-*.json``.
+    """Yield ``(page file name, study)`` for every study of the raw CT.gov snapshot.
 
-    This reads the raw snapshot layout of ``docs/architecture.md`` directly; it is the one
-    place to switch to the parse stage's reader.
+    Delegates to the parse stage's reader (:func:`trialsynth.records.ctgov_pages.
+    iter_ctgov_studies`), so this stage sees exactly the studies of ``trials.csv``: invalid
+    NCT IDs skipped and logged, the newest version of a duplicated NCT ID kept.
 
     Raises
     ------
     InputError
         When the folder has no page files or a page is not a ``{"studies": [...]}`` object.
     """
-    raw = Path(raw_dir)
-    pages = sorted(raw.glob("page-*.json"))
-    if not pages:
-        raise InputError(
-            "no page-*.json files", path=raw, hint="run `trialsynth fetch ctgov` first"
-        )
-    for page in pages:
-        try:
-            body = json.loads(page.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"not valid JSON: {exc}", path=page, hint="re-fetch it") from exc
-        studies = body.get("studies") if isinstance(body, dict) else None
-        if not isinstance(studies, list):
-            raise InputError(
-                "no 'studies' list", path=page, hint='a page is {"studies": [...]} as received'
-            )
-        for study in studies:
-            yield page.name, study
+    for path, study in iter_ctgov_studies(Path(raw_dir)):
+        yield path.name, study
 
 
 def _nct_id(study: dict[str, Any]) -> str:

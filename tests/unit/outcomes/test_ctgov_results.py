@@ -82,5 +82,5 @@ def test_missing_pages_and_bad_pages_raise(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no page-"):
         list(load_ctgov_studies(tmp_path))
     (tmp_path / "page-0001.json").write_text(json.dumps({"items": []}))
-    with pytest.raises(InputError, match="no 'studies' list"):
+    with pytest.raises(InputError, match='"studies" array'):
         list(load_ctgov_studies(tmp_path))
