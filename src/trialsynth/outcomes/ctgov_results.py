@@ -161,7 +161,15 @@ def _measure_rows(
                     posted_spread=str(measurement.get("spread", "") or ""),
                     dispersion=dispersion,
                 )
-                _fill_numbers(row, denoms.get(group_id), definition, rules)
+                if len(categories) > 1:
+                    titles = [str(c.get("title", "")) for c in categories]
+                    row["group"] = f"{row['group']} [category {category.get('title', '')!r}]"
+                    row["issue"] = (
+                        f"several categories posted per group {titles}; which one is the event "
+                        "is not read automatically (transcribe the arm into a curated sheet)"
+                    )
+                else:
+                    _fill_numbers(row, denoms.get(group_id), definition, rules)
                 rows.append(row)
     return rows
 

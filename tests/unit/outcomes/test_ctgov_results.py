@@ -84,3 +84,48 @@ def test_missing_pages_and_bad_pages_raise(tmp_path: Path) -> None:
     (tmp_path / "page-0001.json").write_text(json.dumps({"items": []}))
     with pytest.raises(InputError, match='"studies" array'):
         list(load_ctgov_studies(tmp_path))
+
+
+def test_several_categories_per_group_are_not_read_as_arms(rules: OutcomeRules) -> None:
+    study = {
+        "protocolSection": {"identificationModule": {"nctId": "NCT00000001"}},
+        "resultsSection": {
+            "outcomeMeasuresModule": {
+                "outcomeMeasures": [
+                    {
+                        "title": "Number of Responders at Day 28",
+                        "paramType": "COUNT_OF_PARTICIPANTS",
+                        "unitOfMeasure": "Participants",
+                        "timeFrame": "Day 28",
+                        "groups": [{"id": "OG000", "title": "Ketamine"}],
+                        "denoms": [
+                            {
+                                "units": "Participants",
+                                "counts": [{"groupId": "OG000", "value": "20"}],
+                            }
+                        ],
+                        "classes": [
+                            {
+                                "categories": [
+                                    {
+                                        "title": "Yes",
+                                        "measurements": [{"groupId": "OG000", "value": "12"}],
+                                    },
+                                    {
+                                        "title": "No",
+                                        "measurements": [{"groupId": "OG000", "value": "8"}],
+                                    },
+                                ]
+                            }
+                        ],
+                    }
+                ]
+            }
+        },
+    }
+    rows, counts = extract_ctgov_outcomes(iter([("page-0001.json", study)]), rules)
+    assert counts["measures_matched"] == 1
+    assert len(rows) == 2
+    assert not any(r["usable"] for r in rows)
+    assert all("several categories" in r["issue"] for r in rows)
+    assert rows[0]["group"] == "Ketamine [category 'Yes']"
