@@ -89,6 +89,7 @@ class SnapshotWriter:
         ``target`` with the new folder. Returns the manifest written."""
         manifest = {**manifest, "files": self.file_hashes(), "trialsynth_version": __version__}
         write_json_atomic(self.tmp / MANIFEST, manifest)
+        os.chmod(self.tmp / MANIFEST, 0o644)  # readable like the data files
         _replace_dir(self.tmp, self.target)
         self.committed = True
         log.info("snapshot written to %s (%d files)", self.target, len(self.names))
