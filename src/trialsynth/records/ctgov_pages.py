@@ -11,8 +11,8 @@ Decisions on bad input (issue "parse stage", item 15):
   skipped, counted, logged and listed (:class:`~trialsynth.records.skips.SkipLog`);
 * the same NCT ID more than once (e.g. across pages) -> the version with the newest
   ``lastUpdatePostDate`` is kept (a missing date counts as oldest; on a tie the one met later
-  in file order wins, as a later page comes from a later request); the others are counted and
-  logged at INFO.
+  in file order wins, as a later page comes from a later request); each one dropped is
+  counted, logged and listed with the reason :data:`DUPLICATE_REASON`.
 """
 
 from __future__ import annotations
@@ -115,9 +115,48 @@ def iter_raw_studies(raw_dir: str | Path, skips: SkipLog | None = None) -> Itera
             yield RawStudy(path, index, str(nct_id), study)
 
 
-def is_newer(candidate: dict[str, Any], kept: dict[str, Any]) -> bool:
-    """True when ``candidate`` should replace ``kept`` (newer or equal last update date)."""
-    return last_update_post_date(candidate) >= last_update_post_date(kept)
+class Version(NamedTuple):
+    """Where one record of an NCT ID was met, and its last update date (``""`` if none)."""
+
+    source_file: str
+    position: int
+    last_update: str
+
+
+#: Reason listed for a superseded duplicate (a fixed text, so that skips count by reason).
+DUPLICATE_REASON = "duplicate NCT ID; the record with the newest lastUpdatePostDate is kept"
+
+
+def version_of(raw: RawStudy) -> Version:
+    """The :class:`Version` of a raw study."""
+    return Version(raw.path.name, raw.position, last_update_post_date(raw.study))
+
+
+def supersedes(nct_id: str, kept: Version, candidate: Version, skips: SkipLog) -> bool:
+    """Resolve a duplicate NCT ID; list the losing record in ``skips``.
+
+    The newer ``lastUpdatePostDate`` wins (ISO dates compare as text; a missing date is
+    oldest); on a tie the candidate, met later in file order, wins.
+
+    Returns
+    -------
+    bool
+        True when ``candidate`` replaces ``kept``.
+    """
+    replaces = candidate.last_update >= kept.last_update
+    dropped, winner = (kept, candidate) if replaces else (candidate, kept)
+    log.info(
+        "%s: keeping %s studies[%d] (last update %s) over %s studies[%d] (last update %s)",
+        nct_id,
+        winner.source_file,
+        winner.position,
+        winner.last_update or "not stated",
+        dropped.source_file,
+        dropped.position,
+        dropped.last_update or "not stated",
+    )
+    skips.skip(dropped.source_file, f"studies[{dropped.position}] {nct_id}", DUPLICATE_REASON)
+    return replaces
 
 
 def iter_ctgov_studies(
@@ -135,20 +174,21 @@ def iter_ctgov_studies(
     raw_dir
         The raw CT.gov folder (``data/raw/ctgov``).
     skips
-        Collects skipped records; ``None`` only logs them.
+        Collects skipped records and superseded duplicates; ``None`` only logs them.
 
     Yields
     ------
     tuple of (pathlib.Path, dict)
         The page file and the study object as received from the CT.gov API v2.
     """
-    winners: dict[str, tuple[Path, int, str]] = {}
+    skips = skips if skips is not None else SkipLog()
+    winners: dict[str, Version] = {}
     for raw in iter_raw_studies(raw_dir, skips):
-        date = last_update_post_date(raw.study)
+        here = version_of(raw)
         kept = winners.get(raw.nct_id)
-        if kept is None or date >= kept[2]:
-            winners[raw.nct_id] = (raw.path, raw.position, date)
-    chosen = {(path, index) for path, index, _ in winners.values()}
+        if kept is None or supersedes(raw.nct_id, kept, here, skips):
+            winners[raw.nct_id] = here
+    chosen = {(v.source_file, v.position) for v in winners.values()}
     for raw in iter_raw_studies(raw_dir, SkipLog(level=logging.DEBUG)):
-        if (raw.path, raw.position) in chosen:
+        if (raw.path.name, raw.position) in chosen:
             yield raw.path, raw.study

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from trialsynth.records.ctgov_flatten import TRIAL_COLUMNS, flatten_study
-from trialsynth.records.ctgov_pages import is_newer, iter_raw_studies, last_update_post_date
+from trialsynth.records.ctgov_pages import Version, iter_raw_studies, supersedes, version_of
 from trialsynth.records.frames import rows_to_frame, write_contract_csv
 from trialsynth.records.skips import SkipLog
 
@@ -26,7 +26,8 @@ def parse_ctgov(raw_dir: str | Path, skips: SkipLog | None = None) -> pd.DataFra
     raw_dir
         Raw CT.gov snapshot folder (layout in docs/architecture.md).
     skips
-        Collects skipped studies (invalid or missing NCT ID, not an object).
+        Collects skipped studies (invalid or missing NCT ID, not an object, superseded
+        duplicate); ``None`` only logs them.
 
     Returns
     -------
@@ -43,51 +44,32 @@ def parse_ctgov(raw_dir: str | Path, skips: SkipLog | None = None) -> pd.DataFra
     Notes
     -----
     Duplicates keep the newest ``lastUpdatePostDate`` (see
-    :mod:`trialsynth.records.ctgov_pages`); each one dropped is counted and logged.
+    :mod:`trialsynth.records.ctgov_pages`); each one dropped is counted, logged and listed.
     """
     skips = skips if skips is not None else SkipLog()
     skipped_before = len(skips)
     rows: dict[str, dict[str, object]] = {}
-    dates: dict[str, dict[str, object]] = {}
+    winners: dict[str, Version] = {}
     duplicates = 0
     for raw in iter_raw_studies(raw_dir, skips):
-        kept = dates.get(raw.nct_id)
+        here = version_of(raw)
+        kept = winners.get(raw.nct_id)
         if kept is not None:
             duplicates += 1
-            if not is_newer(raw.study, kept):
-                log.info(
-                    "duplicate %s in %s (last update %s): older than the one kept, ignored",
-                    raw.nct_id,
-                    raw.path.name,
-                    last_update_post_date(raw.study) or "not stated",
-                )
+            if not supersedes(raw.nct_id, kept, here, skips):
                 continue
-            log.info(
-                "duplicate %s in %s (last update %s): replaces the one from %s",
-                raw.nct_id,
-                raw.path.name,
-                last_update_post_date(raw.study) or "not stated",
-                rows[raw.nct_id]["source_file"],
-            )
-        dates[raw.nct_id] = _date_stub(raw.study)
+        winners[raw.nct_id] = here
         rows[raw.nct_id] = flatten_study(raw.study, raw.path.name, raw.path)
     log.info(
-        "CT.gov: %d trials, %d duplicate record(s) resolved, %d record(s) skipped",
+        "CT.gov: %d trials; skipped %d superseded duplicate(s) and %d invalid record(s)",
         len(rows),
         duplicates,
-        len(skips) - skipped_before,
+        len(skips) - skipped_before - duplicates,
     )
     ordered = (rows[nct_id] for nct_id in sorted(rows))
     return rows_to_frame(
         ordered, TRIAL_COLUMNS, integer_columns=("enrollment",), boolean_columns=("has_results",)
     )
-
-
-def _date_stub(study: dict[str, object]) -> dict[str, object]:
-    """The part of a study :func:`is_newer` reads, so the full object need not be kept."""
-    section = study.get("protocolSection")
-    status = section.get("statusModule") if isinstance(section, dict) else None
-    return {"protocolSection": {"statusModule": status if isinstance(status, dict) else {}}}
 
 
 def write_trials(df: pd.DataFrame, target: str | os.PathLike[str]) -> None:

@@ -50,6 +50,8 @@ ARTICLES_COLUMNS: tuple[str, ...] = (
     "doi",
     "source_file",
 )
+#: Reason listed for a superseded duplicate (a fixed text, so that skips count by reason).
+DUPLICATE_REASON = "duplicate PMID; the record with the newest DateRevised is kept"
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _LINE_COLUMN = re.compile(r"line \d+, column \d+")
 
@@ -160,11 +162,13 @@ def parse_pubmed(raw_dir: str | Path, skips: SkipLog | None = None) -> pd.DataFr
                 keep_new = revised >= old_revised
                 kept, dropped = (row, old) if keep_new else (old, row)
                 rows[pmid] = (revised, row) if keep_new else (old_revised, old)
-                reason = (
-                    f"duplicate of PMID {pmid} in {kept['source_file']}: kept the record "
-                    f"revised {max(revised, old_revised) or '(no date)'}"
+                log.info(
+                    "PMID %s: keeping the record in %s (revised %s)",
+                    pmid,
+                    kept["source_file"],
+                    max(revised, old_revised) or "not stated",
                 )
-                skips.skip(dropped["source_file"], f"PMID {pmid}", reason)
+                skips.skip(dropped["source_file"], f"PMID {pmid}", DUPLICATE_REASON)
             else:
                 rows[pmid] = (revised, row)
     log.info(

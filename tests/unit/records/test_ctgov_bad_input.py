@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from trialsynth.errors import InputError, SchemaError
-from trialsynth.records.ctgov_pages import iter_ctgov_studies
+from trialsynth.records.ctgov_pages import DUPLICATE_REASON, iter_ctgov_studies
 from trialsynth.records.ctgov_parse import parse_ctgov, write_trials
 from trialsynth.records.skips import SkipLog
 from trialsynth.tables import read_table
@@ -125,15 +125,18 @@ def test_duplicate_keeps_newest_last_update(
     first, second = (new, old) if newer_first else (old, new)
     write_page(tmp_path, 1, {"studies": [first]})
     write_page(tmp_path, 2, {"studies": [second]})
+    skips = SkipLog()
     with caplog.at_level(logging.INFO):
-        trials = parse_ctgov(tmp_path)
+        trials = parse_ctgov(tmp_path, skips)
     assert len(trials) == 1
     row = trials.iloc[0]
     assert row["brief_title"] == "new version"
     assert row["last_update_post_date"] == "2025-04-29"
     assert row["source_file"] == ("page-0001.json" if newer_first else "page-0002.json")
-    assert any("duplicate NCT02417064" in r.getMessage() for r in caplog.records)
-    assert "1 duplicate record(s) resolved" in caplog.text
+    dropped_page = "page-0002.json" if newer_first else "page-0001.json"
+    assert skips.rows == [(dropped_page, "studies[0] NCT02417064", DUPLICATE_REASON)]
+    assert "skipped 1 superseded duplicate(s) and 0 invalid record(s)" in caplog.text
+    assert "NCT02417064: keeping" in caplog.text
     kept = [study for _, study in iter_ctgov_studies(tmp_path)]
     assert [s["protocolSection"]["identificationModule"]["briefTitle"] for s in kept] == [
         "new version"
@@ -146,7 +149,17 @@ def test_duplicate_tie_or_missing_date(tmp_path: Path) -> None:
     tie = with_update(record(), "2020-01-01", "tie, later page")
     write_page(tmp_path, 1, {"studies": [dated, undated]})
     write_page(tmp_path, 2, {"studies": [tie]})
-    assert parse_ctgov(tmp_path).iloc[0]["brief_title"] == "tie, later page"
+    skips = SkipLog()
+    assert parse_ctgov(tmp_path, skips).iloc[0]["brief_title"] == "tie, later page"
+    assert [record for _, record, _ in skips.rows] == [
+        "studies[1] NCT02417064",  # undated loses to dated
+        "studies[0] NCT02417064",  # page 1's dated record loses the tie to page 2
+    ]
+    listed = [
+        (path.name, s["protocolSection"]["identificationModule"]["briefTitle"])
+        for path, s in iter_ctgov_studies(tmp_path, SkipLog())
+    ]
+    assert listed == [("page-0002.json", "tie, later page")]
 
 
 def test_iter_ctgov_studies_yields_raw_dicts_with_their_page(tmp_path: Path) -> None:
