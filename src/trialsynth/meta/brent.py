@@ -1,10 +1,9 @@
 """Vectorised Brent root finder that reproduces R's ``uniroot`` (``R_zeroin2``) step for step.
 
 metafor finds the Paule-Mandel estimate and the Q-profile confidence limits of tau^2 with
-``uniroot(..., tol=.Machine$double.eps^0.25)``.
-Because that tolerance is coarse (about 1.2e-4), an
-exact root can differ from metafor's answer in the fourth digit; repeating Brent's algorithm with the
-same tolerance and the same steps returns the same number.
+``uniroot(..., tol=.Machine$double.eps^0.25)``. Because that tolerance is coarse (about 1.2e-4),
+an exact root can differ from metafor's answer in the fourth digit; repeating Brent's algorithm
+with the same tolerance and the same steps returns the same number.
 
 References
 ----------

@@ -2,7 +2,8 @@
 
 Measures: ``RR``, ``OR``, ``RD`` (columns ``ai, bi, ci, di``), ``SMD`` (Hedges' g with the
 exact bias correction and the large-sample variance, metafor ``vtype="LS"``; columns
-``m1i, sd1i, n1i, m2i, sd2i, n2i``), ``PLO`` (logit proportion; ``xi, ni``) and ``GEN`` (``yi, vi``).
+``m1i, sd1i, n1i, m2i, sd2i, n2i``), ``PLO`` (logit proportion; ``xi, ni``) and ``GEN``
+(``yi, vi``).
 
 Zero cells follow metafor ``escalc``: ``add`` (default 1/2) is added to every cell of a study that
 has a zero cell (``to="only0"``), to all studies (``"all"``), to all studies when any has a

@@ -92,6 +92,13 @@ def fit_meta(
             f"added {zc.add} to the cells of {len(es.corrected)} stud(ies) with zero cells"
         )
     yi, vi = es.yi, es.vi
+    for i in np.flatnonzero(~np.isfinite(yi) | ~np.isfinite(vi) | (vi <= 0)):
+        raise InputError(
+            f"effect size not computable (yi = {yi[i]}, vi = {vi[i]})",
+            path=path,
+            record=f"row {es.kept_rows[i] + 1} (study {es.study[i]})",
+            hint="a zero cell needs a correction (--to only0) or the study must be removed",
+        )
     k = len(yi)
     if k == 0:
         raise InputError(
@@ -103,7 +110,8 @@ def fit_meta(
         warnings.append("k = 1: the result is the single study; tau^2, I^2 and Q are not estimable")
     elif k == 2:
         warnings.append(
-            "k = 2: tau^2 is very imprecise and the HTS prediction interval is undefined"
+            "k = 2: tau^2 is very imprecise; "
+            "the HTS prediction interval uses t with 1 df (as metafor)"
         )
     fit = fit_batch(yi[None, :], vi[None, :], np.ones((1, k), bool), method, test, pi, level)
     if not fit.tau2_converged[0]:

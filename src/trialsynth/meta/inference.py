@@ -7,7 +7,8 @@
   (Knapp & Hartung 2003, ad hoc modification; metafor ``test="adhoc"``).
 
 Prediction intervals: ``normal`` is metafor's default ``predict()`` (z, or t(k-1) under
-knha/adhoc); ``hts`` is Higgins, Thompson & Spiegelhalter (2009): t with k - 2 df and
+knha/adhoc); ``hts`` is Higgins, Thompson & Spiegelhalter (2009): t with k - 2 df (at least 1,
+as metafor) and
 ``sqrt(se^2 + tau^2)`` with the model's own se (metafor ``predict(pi.type="riley")``).
 
 References
@@ -88,7 +89,7 @@ def pool(
         pi_se = np.sqrt(se**2 + tau2)
         normal_lb = est - crit * pi_se
         normal_ub = est + crit * pi_se
-        hts_crit = np.where(k > 2, stats.t.isf(alpha / 2, np.maximum(k - 2, 1)), np.nan)
+        hts_crit = stats.t.isf(alpha / 2, np.maximum(k - 2, 1))
         hts_lb = est - hts_crit * pi_se
         hts_ub = est + hts_crit * pi_se
     chosen_lb, chosen_ub = (hts_lb, hts_ub) if pi == "hts" else (normal_lb, normal_ub)

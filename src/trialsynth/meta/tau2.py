@@ -82,7 +82,10 @@ def tau2_he(y: np.ndarray, v: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return (rss - tr_pv) / (k - 1)
 
 
-def _log_likelihood(y, v, mask, tau2, reml):  # type: ignore[no-untyped-def]
+def _log_likelihood(
+    y: np.ndarray, v: np.ndarray, mask: np.ndarray, tau2: np.ndarray, reml: bool
+) -> np.ndarray:
+    """Log-likelihood (ML) or restricted log-likelihood (REML) per row, as in metafor."""
     k = mask.sum(axis=1)
     w = weighted_sums(v, mask, tau2)
     mu = pooled_mean(y, w)
@@ -96,6 +99,19 @@ def _log_likelihood(y, v, mask, tau2, reml):  # type: ignore[no-untyped-def]
             - 0.5 * rss
         )
     return -0.5 * k * np.log(2 * np.pi) - 0.5 * logv - 0.5 * rss
+
+
+def _fisher_step(w: np.ndarray, yc: np.ndarray, reml: bool) -> np.ndarray:
+    """Fisher scoring step for tau^2 (metafor ``rma.uni``; P y and traces in closed form)."""
+    sw = w.sum(axis=1)
+    sw2 = (w**2).sum(axis=1)
+    py = w * (yc - ((w * yc).sum(axis=1) / sw)[:, None])
+    ypp_y = (py**2).sum(axis=1)
+    if reml:
+        tr_p = sw - sw2 / sw
+        tr_pp = sw2 - 2 * (w**3).sum(axis=1) / sw + sw2**2 / sw**2
+        return (ypp_y - tr_p) / tr_pp
+    return (ypp_y - sw) / sw2
 
 
 def tau2_fisher_scoring(y: np.ndarray, v: np.ndarray, mask: np.ndarray, reml: bool) -> Tau2Fit:
@@ -117,17 +133,11 @@ def tau2_fisher_scoring(y: np.ndarray, v: np.ndarray, mask: np.ndarray, reml: bo
         if not active.any():
             break
         w = weighted_sums(v, mask, tau2)
-        sw = w.sum(axis=1)
-        sw2 = (w**2).sum(axis=1)
-        py = w * (yc - ((w * yc).sum(axis=1) / sw)[:, None])
-        ypp_y = (py**2).sum(axis=1)
-        if reml:
-            tr_p = sw - sw2 / sw
-            tr_pp = sw2 - 2 * (w**3).sum(axis=1) / sw + sw2**2 / sw**2
-            adj = (ypp_y - tr_p) / tr_pp
-        else:
-            adj = (ypp_y - sw) / sw2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            adj = _fisher_step(w, yc, reml)
         adj = np.where(np.isnan(adj), 0.0, adj)
+        # R halves a negative step from tau2 = 0 until it underflows to -0.0: the step is 0.
+        adj = np.where((tau2 == 0) & (adj < 0), 0.0, adj)
         for _halving in range(1100):
             negative = tau2 + adj < 0
             if not negative.any():

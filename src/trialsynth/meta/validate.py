@@ -9,7 +9,7 @@ from trialsynth.errors import InputError
 from trialsynth.meta.effect_sizes import COLUMNS, COUNT_COLUMNS, MEASURES
 
 
-def _row_label(data: pd.DataFrame, position: int) -> str:
+def _row_label(data: pd.DataFrame, position: int | np.integer) -> str:
     """``row N`` (1-based data row, header excluded) plus the study label when there is one."""
     label = f"row {position + 1}"
     if "study" in data.columns:
@@ -68,7 +68,7 @@ def validate_input(data: pd.DataFrame, measure: str, path: object | None = None)
     return out.reset_index(drop=True)
 
 
-def _fail(data: pd.DataFrame, pos: int, msg: str, path: object, hint: str) -> None:
+def _fail(data: pd.DataFrame, pos: int | np.integer, msg: str, path: object, hint: str) -> None:
     raise InputError(msg, path=path, record=_row_label(data, pos), hint=hint)
 
 

@@ -1,0 +1,25 @@
+"""Shared fixtures of the meta-analysis unit tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "meta"
+REFERENCE = Path(__file__).parents[2] / "reference" / "metafor"
+
+
+@pytest.fixture(scope="session")
+def extra() -> dict[str, Any]:
+    """metafor 3.8-1 values made by ``tests/fixtures/meta/make_extra_reference.R``."""
+    return json.loads((FIXTURES / "extra_reference.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def bcg(extra: dict[str, Any]) -> pd.DataFrame:
+    """BCG vaccine trials (metafor ``dat.bcg``) with moderators."""
+    return pd.DataFrame(extra["bcg"])

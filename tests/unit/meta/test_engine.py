@@ -1,0 +1,184 @@
+"""The engine beyond the reference cases: cumulative, ML with Q-profile, edge cases, bad input."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from trialsynth.errors import InputError
+from trialsynth.meta.batch import fit_batch
+from trialsynth.meta.effect_sizes import ZeroCellSettings, compute_effect_sizes
+from trialsynth.meta.fit import fit_meta
+from trialsynth.meta.sensitivity import cumulative, leave_one_out
+
+
+@pytest.mark.parametrize("method", ["ML", "REML", "DL", "PM", "FE"])
+@pytest.mark.parametrize("test", ["z", "knha", "adhoc"])
+def test_cumulative_matches_metafor(
+    bcg: pd.DataFrame, extra: dict[str, Any], method: str, test: str
+) -> None:
+    ref = extra[f"cumul_{method}_{test}"]
+    es = compute_effect_sizes(bcg, "RR", list(map(str, range(len(bcg)))))
+    fit = cumulative(es.yi, es.vi, method, test, order=np.array(ref["order"]))
+    rtol = 1e-4 if method in ("REML", "ML", "PM") else 1e-6
+    np.testing.assert_allclose(fit.pooled.estimate, ref["estimate"], rtol=rtol)
+    if method != "FE":
+        np.testing.assert_allclose(fit.tau2, ref["tau2"], rtol=rtol, atol=1e-10)
+    ci = np.array([np.nan if v is None else v for v in ref["ci_lb"]], dtype=float)
+    np.testing.assert_allclose(fit.pooled.ci_lb, ci, rtol=rtol, equal_nan=True)
+
+
+def test_ml_with_q_profile_and_h2_interval(extra: dict[str, Any]) -> None:
+    data = pd.DataFrame(extra["pritz"])
+    result = fit_meta(data, "PLO", "ML", "z", zero_cells=ZeroCellSettings(to="all")).to_dict()
+    ref = extra["plo_all_ml"]
+    for key in (
+        "estimate",
+        "se",
+        "tau2",
+        "I2",
+        "H2",
+        "tau2_ci_lb",
+        "tau2_ci_ub",
+        "H2_ci_lb",
+        "H2_ci_ub",
+    ):
+        assert result[key] == pytest.approx(ref[key], rel=1e-4), key
+    assert result["corrections"]["zero_cell_added"] == len(data)
+
+
+def test_leave_one_out_equals_separate_fits(bcg: pd.DataFrame) -> None:
+    es = compute_effect_sizes(bcg, "RR", list(map(str, range(len(bcg)))))
+    loo = leave_one_out(es.yi, es.vi, "REML", "adhoc")
+    for i in (0, 5, 12):
+        keep = np.arange(len(es.yi)) != i
+        one = fit_batch(
+            es.yi[None, keep], es.vi[None, keep], np.ones((1, keep.sum()), bool), "REML", "adhoc"
+        )
+        assert loo.pooled.estimate[i] == pytest.approx(one.pooled.estimate[0], rel=1e-12)
+        assert loo.tau2[i] == pytest.approx(one.tau2[0], rel=1e-12)
+
+
+def test_single_study_is_returned_with_reason(extra: dict[str, Any]) -> None:
+    result = fit_meta(pd.DataFrame({"yi": [0.3], "vi": [0.04]}), "GEN").to_dict()
+    ref = extra["k1"]
+    assert result["k"] == 1
+    assert result["estimate"] == pytest.approx(ref["estimate"])
+    assert result["se"] == pytest.approx(ref["se"])
+    assert result["ci_lb"] == pytest.approx(ref["ci_lb"])
+    assert result["tau2"] is None and result["I2"] is None
+    assert any("k = 1" in w for w in result["warnings"])
+
+
+def test_two_studies_compute_and_warn() -> None:
+    result = fit_meta(
+        pd.DataFrame({"yi": [0.1, 0.5], "vi": [0.01, 0.02]}), "GEN", "REML", "z"
+    ).to_dict()
+    assert result["k"] == 2 and result["estimate"] is not None
+    assert any("k = 2" in w for w in result["warnings"])
+
+
+def test_all_equal_effects_give_zero_tau2(extra: dict[str, Any]) -> None:
+    data = pd.DataFrame({"yi": [0.2, 0.2, 0.2], "vi": [0.01, 0.02, 0.03]})
+    result = fit_meta(data, "GEN", "REML", "z").to_dict()
+    assert result["tau2"] == 0 == extra["equal"]["tau2"]
+    assert result["estimate"] == pytest.approx(0.2)
+    assert result["I2"] == 0
+
+
+def test_reml_from_two_directions_reaches_the_same_tau2() -> None:
+    rng = np.random.default_rng(1)
+    vi = rng.uniform(0.01, 0.1, 30)
+    yi = rng.normal(0.3, np.sqrt(vi + 0.05))
+    reml = fit_batch(yi[None], vi[None], np.ones((1, 30), bool), "REML", "z").tau2[0]
+    # REML score equation: sum w^2 (y - mu)^2 - tr(P) ... verified by the profile maximum
+    grid = np.linspace(max(reml - 0.01, 0), reml + 0.01, 201)
+    w = 1 / (vi[None, :] + grid[:, None])
+    mu = (w * yi).sum(1) / w.sum(1)
+    ll = (
+        -0.5 * np.log(vi + grid[:, None]).sum(1)
+        - 0.5 * np.log(w.sum(1))
+        - 0.5 * (w * (yi - mu[:, None]) ** 2).sum(1)
+    )
+    assert abs(grid[np.argmax(ll)] - reml) <= 0.0002
+
+
+BAD_INPUTS = [
+    (pd.DataFrame({"yi": [0.1, 0.2], "vi": [0.01, 0.0]}), "GEN", "row 2.*vi must be > 0"),
+    (pd.DataFrame({"yi": [0.1, np.nan], "vi": [0.01, 0.02]}), "GEN", "row 2.*yi is empty, NaN"),
+    (pd.DataFrame({"yi": [0.1, np.inf], "vi": [0.01, 0.02]}), "GEN", "row 2.*infinite"),
+    (
+        pd.DataFrame({"study": ["A", "B"], "xi": [3, 12], "ni": [10, 10]}),
+        "PLO",
+        r"row 2 \(study B\).*exceed",
+    ),
+    (
+        pd.DataFrame(
+            {
+                "m1i": [1, 2],
+                "sd1i": [1, -1],
+                "n1i": [10, 10],
+                "m2i": [0, 0],
+                "sd2i": [1, 1],
+                "n2i": [10, 10],
+            }
+        ),
+        "SMD",
+        "row 2.*sd1i is negative",
+    ),
+    (
+        pd.DataFrame({"yi": ["0.1", "abc"], "vi": [0.01, 0.02]}),
+        "GEN",
+        "row 2.*'abc' is not a number",
+    ),
+    (pd.DataFrame({"ai": [1], "bi": [2], "ci": [3]}), "OR", "missing column.*di"),
+    (
+        pd.DataFrame({"ai": [1, -1], "bi": [2, 2], "ci": [3, 3], "di": [4, 4]}),
+        "RR",
+        "row 2.*ai is negative",
+    ),
+]
+
+
+@pytest.mark.parametrize(("data", "measure", "message"), BAD_INPUTS)
+def test_bad_input_names_row_and_column(data: pd.DataFrame, measure: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        fit_meta(data, measure, path="analyses/x.csv")
+
+
+def test_zero_cells_without_correction_are_an_error() -> None:
+    data = pd.DataFrame({"ai": [0, 4], "bi": [10, 6], "ci": [2, 3], "di": [8, 7]})
+    with pytest.raises(InputError, match=r"row 1.*not computable"):
+        fit_meta(data, "OR", zero_cells=ZeroCellSettings(to="none"))
+
+
+def test_unknown_subgroup_column() -> None:
+    with pytest.raises(InputError, match="subgroup column 'route'"):
+        fit_meta(pd.DataFrame({"yi": [0.1, 0.2], "vi": [0.1, 0.1]}), "GEN", by="route")
+
+
+def test_json_has_contract_keys_and_no_nan() -> None:
+    rng = np.random.default_rng(3)
+    data = pd.DataFrame(
+        {
+            "study": [f"s{i}" for i in range(12)],
+            "yi": rng.normal(size=12),
+            "vi": 0.1,
+            "g": ["a", "b"] * 6,
+        }
+    )
+    out = fit_meta(data, "GEN", by="g").to_dict()
+    keys = ["k", "estimate", "se", "ci_lb", "ci_ub", "pval", "pi_lb", "pi_ub", "tau2"]
+    keys += ["tau2_ci_lb", "tau2_ci_ub", "I2", "I2_ci_lb", "I2_ci_ub", "H2", "Q", "Q_df", "Q_p"]
+    keys += ["yi", "vi", "leave1out_estimate", "egger_lm", "subgroups", "Q_between"]
+    keys += ["Q_between_df", "Q_between_p", "settings", "corrections", "study", "warnings"]
+    for key in keys:
+        assert key in out, key
+    json.dumps(out, allow_nan=False)  # NaN/inf must have become null
+    assert set(out["subgroups"]) == {"a", "b"}
+    assert out["settings"]["method"] == "REML" and out["settings"]["test"] == "adhoc"
+    assert out["study"][0] == "s0"
