@@ -233,8 +233,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.timestamp and not _TIMESTAMP.match(args.timestamp):
             raise InputError(f"--timestamp {args.timestamp!r}", hint="use YYYY-MM-DDTHH:MM:SSZ")
-        ct = build_ctgov(args.ctgov_records, args.out / "ctgov", args.timestamp)
-        pm = build_pubmed(args.pubmed, args.out / "pubmed", args.timestamp)
+        # check both sources before writing either snapshot
+        ct_stamp = args.timestamp or ctgov_timestamp(load_ctgov_records(args.ctgov_records))
+        pm_stamp = args.timestamp or pubmed_timestamp(load_pubmed_articles(args.pubmed))
+        ct = build_ctgov(args.ctgov_records, args.out / "ctgov", ct_stamp)
+        pm = build_pubmed(args.pubmed, args.out / "pubmed", pm_stamp)
     except TrialsynthError as exc:
         log.error("%s", exc)
         return exc.exit_code
