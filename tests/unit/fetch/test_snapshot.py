@@ -42,7 +42,7 @@ def test_manifest_check_names_the_changed_file(tmp_path):
         snapshot.write_bytes("efetch-0001.xml", b"<a/>")
         snapshot.commit({"source": "live"})
     (out / "efetch-0001.xml").write_bytes(b"<b/>")
-    with pytest.raises(InputError, match="efetch-0001.xml.*sha256"):
+    with pytest.raises(InputError, match=r"efetch-0001\.xml.*sha256"):
         read_manifest(out)
     (out / "efetch-0001.xml").unlink()
     with pytest.raises(InputError, match="missing"):
