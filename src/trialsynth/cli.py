@@ -23,7 +23,7 @@ log = logging.getLogger("trialsynth")
 STAGE_MODULES: tuple[str, ...] = (
     "trialsynth.fetch.cli",  # fetch ctgov | fetch pubmed
     "trialsynth.records.cli",  # parse ctgov | parse pubmed
-    # "trialsynth.studies.cli",  # link | screen
+    "trialsynth.studies.cli",  # link | screen
     # "trialsynth.coding.cli",  # code
     "trialsynth.outcomes.cli",  # outcomes
     "trialsynth.meta.cli",  # meta
