@@ -1,0 +1,101 @@
+"""Benchmark of the fetch stage against the loopback registry (no faults, no network).
+
+Counts the requests needed for N CT.gov studies (goal: <= ceil(N/1000) + 2, /version included)
+and for N PubMed records (goal: <= ceil(N/500) + 2), and reports wall time for information.
+
+Usage::
+
+    .venv/bin/python bench/bench_fetch.py [--ctgov-n 5000] [--pubmed-n 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "unit" / "fetch"))
+
+from loopback_fetch import (
+    LoopbackRegistry,
+    LoopbackServer,
+    fixture_articles,
+    synthetic_studies,
+)
+
+from trialsynth.fetch.ctgov import CtgovQuery, fetch_ctgov_snapshot
+from trialsynth.fetch.http import HttpClient
+from trialsynth.fetch.pubmed import PubmedQuery, fetch_pubmed_snapshot
+
+#: Rate limit used against the loopback server (the real defaults are 1/s and 3/s).
+LOOPBACK_RATE = 1000.0
+
+
+def synthetic_articles(n: int) -> dict:
+    """``n`` distinct PubMed articles cloned from a real one (new PMIDs)."""
+    template, published = next(iter(fixture_articles().values()))
+    articles = {}
+    for i in range(n):
+        pmid = str(50_000_000 + i)
+        xml = re.sub(
+            rb"<PMID([^>]*)>\d+</PMID>",
+            rb"<PMID\g<1>>" + pmid.encode() + rb"</PMID>",
+            template,
+            count=1,
+        )
+        articles[pmid] = (xml, published)
+    return articles
+
+
+def bench_ctgov(n: int, workdir: Path) -> tuple[int, int, float]:
+    registry = LoopbackRegistry(studies=synthetic_studies(n))
+    with (
+        LoopbackServer(registry) as server,
+        HttpClient(server.url, requests_per_second=LOOPBACK_RATE) as client,
+    ):
+        start = time.perf_counter()
+        manifest = fetch_ctgov_snapshot(
+            workdir / "ctgov", CtgovQuery(query_intr="ketamine", page_size=1000), client
+        )
+        elapsed = time.perf_counter() - start
+    assert manifest["counts"]["received"] == n
+    return len(registry.seen), math.ceil(n / 1000) + 2, elapsed
+
+
+def bench_pubmed(n: int, workdir: Path) -> tuple[int, int, float]:
+    registry = LoopbackRegistry(articles=synthetic_articles(n))
+    with (
+        LoopbackServer(registry) as server,
+        HttpClient(server.url, requests_per_second=LOOPBACK_RATE) as client,
+    ):
+        start = time.perf_counter()
+        manifest = fetch_pubmed_snapshot(
+            workdir / "pubmed", PubmedQuery(term="ketamine", batch_size=500), client
+        )
+        elapsed = time.perf_counter() - start
+    assert manifest["counts"]["received"] == n
+    return len(registry.seen), math.ceil(n / 500) + 2, elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ctgov-n", type=int, default=5000)
+    parser.add_argument("--pubmed-n", type=int, default=2000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = [
+            ("ctgov", args.ctgov_n, *bench_ctgov(args.ctgov_n, Path(tmp))),
+            ("pubmed", args.pubmed_n, *bench_pubmed(args.pubmed_n, Path(tmp))),
+        ]
+    print("source  records  requests  goal  met  wall_s")
+    for source, n, made, goal, elapsed in rows:
+        print(f"{source:<7} {n:>7}  {made:>8}  {goal:>4}  {made <= goal!s:<4} {elapsed:6.2f}")
+    return 0 if all(made <= goal for _, _, made, goal, _ in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
