@@ -7,11 +7,14 @@ records often lack arms, sponsor or outcomes) gives empty cells, never a guess.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from trialsynth.errors import InputError
 from trialsynth.records.cells import join_sorted, json_cell
 from trialsynth.records.ctgov_pages import study_nct_id
+
+log = logging.getLogger(__name__)
 
 #: Columns of ``trials.csv`` in contract order (docs/architecture.md).
 TRIAL_COLUMNS: tuple[str, ...] = (
@@ -192,9 +195,17 @@ def _references(f: _Fields, refs: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _valid_pmids(references: list[dict[str, Any]]) -> list[str]:
-    """PMIDs of the references that are digit strings; others stay only in ``references``."""
+def _valid_pmids(f: _Fields, references: list[dict[str, Any]]) -> list[str]:
+    """PMIDs of the references that are digit strings; others stay only in ``references``
+    and are logged."""
     pmids = [ref["pmid"].strip() for ref in references if ref["pmid"]]
+    for bad in (pmid for pmid in pmids if not pmid.isdigit()):
+        log.warning(
+            "%s: study %s: reference PMID %r is not numeric, left out of pmids",
+            f.path,
+            f.nct_id,
+            bad,
+        )
     return [pmid for pmid in pmids if pmid.isdigit()]
 
 
@@ -298,6 +309,6 @@ def flatten_study(
             "sponsorCollaboratorsModule.leadSponsor",
         ),
         "references": json_cell(references),
-        "pmids": join_sorted(_valid_pmids(references), numeric=True),
+        "pmids": join_sorted(_valid_pmids(f, references), numeric=True),
         "source_file": source_file,
     }

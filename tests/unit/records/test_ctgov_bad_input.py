@@ -210,3 +210,21 @@ def test_field_of_wrong_json_type_names_file_study_and_field(
     assert info.value.path is not None and info.value.path.endswith("page-0001.json")
     assert info.value.record == "study NCT02417064"
     assert field in str(info.value)
+
+
+def test_non_numeric_reference_pmid_is_kept_in_references_only(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    study = record()
+    study["protocolSection"]["referencesModule"] = {
+        "references": [
+            {"pmid": "31290965", "type": "RESULT", "citation": "Fedgchin M, et al. 2019."},
+            {"pmid": "PMC6822141", "type": "RESULT", "citation": "the same, by PMCID"},
+        ]
+    }
+    write_page(tmp_path, 1, {"studies": [study]})
+    with caplog.at_level(logging.WARNING):
+        row = parse_ctgov(tmp_path).iloc[0]
+    assert row["pmids"] == "31290965"
+    assert [r["pmid"] for r in json.loads(row["references"])] == ["31290965", "PMC6822141"]
+    assert "reference PMID 'PMC6822141' is not numeric" in caplog.text
