@@ -7,6 +7,7 @@ import argparse
 import logging
 from typing import Any
 
+from trialsynth.errors import InputError
 from trialsynth.fetch import ctgov, pubmed
 from trialsynth.fetch.http import HttpClient
 
@@ -60,6 +61,11 @@ def register(subparsers: Any) -> None:
 
 def run_ctgov(args: argparse.Namespace) -> int:
     """Fetch a CT.gov snapshot from the parsed flags."""
+    if not args.requests_per_second > 0:
+        raise InputError(
+            f"--requests-per-second {args.requests_per_second} is not positive",
+            hint="give a rate such as 1 (the default)",
+        )
     fields = tuple(f.strip() for f in (args.fields or "").replace("|", ",").split(",") if f)
     query = ctgov.CtgovQuery(
         query_intr=args.query_intr,

@@ -244,6 +244,7 @@ def fetch_ctgov_snapshot(
     out = Path(out)
     started = utc_now()
     previous = read_snapshot_studies(out) if query.since else None
+    previous_source = read_manifest(out).get("source") if query.since else None
     version = fetch_version(client)
     result = fetch_studies(client, query)
     with SnapshotWriter(out) as snapshot:
@@ -261,10 +262,14 @@ def fetch_ctgov_snapshot(
                     page["totalCount"] = len(merged)
                 snapshot.write_json(page_name(number), page)
             received = len(merged)
-            extra = {"since": query.since, "changed": {"added": added, "updated": updated}}
+            extra = {
+                "since": query.since,
+                "changed": {"added": added, "updated": updated},
+                "merged_into": previous_source,
+            }
             log.info("--since %s: %d added, %d updated", query.since, len(added), len(updated))
         manifest = {
-            "source": "live",
+            "source": "live" if previous is None else "live (--since merge)",
             "base_url": client.base_url,
             "query": query.describe(),
             "requests": [r.as_dict() for r in client.requests_made],

@@ -165,6 +165,7 @@ def test_since_merges_changed_studies_into_the_snapshot(registry, client, tmp_pa
     assert [nct_id(s) for s in merged] == sorted(nct_id(s) for s in studies)
     assert merged[2]["protocolSection"]["identificationModule"]["briefTitle"] == "changed since"
     assert manifest["since"] == "2098-12-31"
+    assert manifest["source"] == "live (--since merge)" and manifest["merged_into"] == "live"
     assert manifest["changed"] == {
         "added": sorted([nct_id(studies[10]), nct_id(studies[11])]),
         "updated": [nct_id(studies[2])],
@@ -192,3 +193,21 @@ def test_cli_exits_non_zero_and_keeps_the_snapshot(registry, server, tmp_path, m
     registry.total_count = 20
     assert main([*argv, "--base-url", server.url]) == FetchError.exit_code
     assert tree_bytes(out) == before
+
+
+def test_cli_rejects_a_zero_rate(tmp_path):
+    argv = ["fetch", "ctgov", "--out", str(tmp_path / "x"), "--query-intr", "k"]
+    assert main([*argv, "--requests-per-second", "0"]) == InputError.exit_code
+    assert not (tmp_path / "x").exists()
+
+
+def test_cli_sends_the_fields_list(registry, server, tmp_path):
+    registry.studies = fixture_studies()
+    argv = ["fetch", "ctgov", "--out", str(tmp_path / "ct"), "--query-cond", "depression"]
+    argv += ["--fields", "protocolSection,hasResults", "--base-url", server.url]
+    argv += ["--requests-per-second", "100", "--filter-advanced", "AREA[Phase]PHASE3"]
+    assert main(argv) == 0
+    sent = next(s.params for s in registry.seen if s.path == "/studies")
+    assert sent["fields"] == "protocolSection,hasResults"
+    assert sent["query.cond"] == "depression" and sent["pageSize"] == "1000"
+    assert sent["filter.advanced"] == "AREA[Phase]PHASE3" and sent["countTotal"] == "true"
