@@ -42,7 +42,8 @@ DEFAULT_BASE_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
 API_KEY_ENV = "NCBI_API_KEY"
 #: Most IDs esearch returns for one query (and the size of one date slice).
 ESEARCH_MAX = 10_000
-MAX_BATCH = 10_000
+#: Largest efetch batch (records per request) this client sends.
+MAX_BATCH = 500
 #: Request rates allowed by NCBI without and with an API key.
 RATE_WITHOUT_KEY = 3.0
 RATE_WITH_KEY = 10.0
@@ -80,7 +81,7 @@ class PubmedQuery:
         if not 1 <= self.batch_size <= MAX_BATCH:
             raise InputError(
                 f"batch size {self.batch_size} is out of range",
-                hint=f"give --batch-size between 1 and {MAX_BATCH} (500 is recommended)",
+                hint=f"give --batch-size between 1 and {MAX_BATCH}",
             )
 
     def identity(self) -> dict[str, str]:

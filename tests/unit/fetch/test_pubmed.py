@@ -14,7 +14,7 @@ from Bio import Entrez
 from loopback_fetch import fixture_articles
 
 from trialsynth.cli import main
-from trialsynth.errors import FetchError
+from trialsynth.errors import FetchError, InputError
 from trialsynth.fetch.http import HttpClient
 from trialsynth.fetch.pubmed import PubmedQuery, article_pmids, fetch_pubmed_snapshot, search_slices
 
@@ -179,3 +179,11 @@ def test_api_key_is_sent_but_never_written_or_logged(
     assert "retry" in caplog.text and "127.0.0.1" in caplog.text  # URLs were logged ...
     assert key not in caplog.text  # ... without the key
     assert sorted(received_pmids(out_cli)) == sorted(registry.articles)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"), [({"batch_size": 501}, "batch size"), ({}, "empty")]
+)
+def test_bad_queries_are_input_errors(kwargs, message):
+    with pytest.raises(InputError, match=message):
+        PubmedQuery(term=" " if not kwargs else TERM, **kwargs)
