@@ -138,7 +138,8 @@ class EsearchResult:
 def parse_esearch(body: bytes, url: str) -> EsearchResult:
     """Parse an eSearchResult with ``Bio.Entrez.read`` (offline: Biopython bundles the DTD)."""
     try:
-        record = Entrez.read(io.BytesIO(body))
+        # validate=False: an element NCBI adds later must not break the fetch; Count is checked
+        record = Entrez.read(io.BytesIO(body), validate=False)
     except (RuntimeError, ValueError, EntrezValidationError) as exc:
         raise FetchError(f"{url}: esearch reply is an error or unreadable: {exc}") from exc
     try:

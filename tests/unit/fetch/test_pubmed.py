@@ -16,7 +16,13 @@ from loopback_fetch import fixture_articles
 from trialsynth.cli import main
 from trialsynth.errors import FetchError, InputError
 from trialsynth.fetch.http import HttpClient
-from trialsynth.fetch.pubmed import PubmedQuery, article_pmids, fetch_pubmed_snapshot, search_slices
+from trialsynth.fetch.pubmed import (
+    PubmedQuery,
+    article_pmids,
+    fetch_pubmed_snapshot,
+    parse_esearch,
+    search_slices,
+)
 
 TERM = "ketamine[tiab] AND trial[tiab]"
 
@@ -187,3 +193,14 @@ def test_api_key_is_sent_but_never_written_or_logged(
 def test_bad_queries_are_input_errors(kwargs, message):
     with pytest.raises(InputError, match=message):
         PubmedQuery(term=" " if not kwargs else TERM, **kwargs)
+
+
+def test_esearch_error_reply_is_a_fetch_error_naming_the_cause():
+    body = (
+        b'<?xml version="1.0" encoding="UTF-8" ?>\n'
+        b'<!DOCTYPE eSearchResult PUBLIC "-//NLM//DTD esearch 20060628//EN" '
+        b'"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20060628/esearch.dtd">\n'
+        b"<eSearchResult><ERROR>Empty term and query_key - nothing todo</ERROR></eSearchResult>"
+    )
+    with pytest.raises(FetchError, match=r"esearch\.fcgi: esearch reply is an error.*nothing todo"):
+        parse_esearch(body, "http://127.0.0.1/esearch.fcgi")
