@@ -163,11 +163,14 @@ def build_studies(
     for nct_id, study in studies.items():
         if study.nct_id is not None and nct_id not in trial_counts:
             study.flags.add(FLAG_REGISTRY_MISSING)
-    for pmid, candidates in assignment.ambiguous.items():
+    for pmid, candidates in sorted(assignment.ambiguous.items()):
+        log.info("PMID %s links equally strongly to %s", pmid, ", ".join(candidates))
+    if assignment.ambiguous:
         log.warning(
-            "PMID %s names %s with equally strong links; kept as its own study for review",
-            pmid,
-            ", ".join(candidates),
+            "%d publication(s) link equally strongly to several trials; each kept as its own "
+            "study, flagged %s for review",
+            len(assignment.ambiguous),
+            FLAG_AMBIGUOUS,
         )
     rows = [
         {
