@@ -57,6 +57,18 @@ def register(subparsers: Any) -> None:
     screen.add_argument(
         "--overrides", required=True, type=Path, help="analysis/screening_overrides.csv"
     )
+    screen.add_argument(
+        "--trials-skipped",
+        type=Path,
+        default=None,
+        help="records `trialsynth parse ctgov --skipped` left out (counted in prisma.json)",
+    )
+    screen.add_argument(
+        "--articles-skipped",
+        type=Path,
+        default=None,
+        help="records `trialsynth parse pubmed --skipped` left out (counted in prisma.json)",
+    )
     screen.add_argument("--out", required=True, type=Path, help="screening.csv to write")
     screen.add_argument("--prisma", required=True, type=Path, help="prisma.json to write")
     screen.set_defaults(func=run_screen)
@@ -118,6 +130,10 @@ def read_coding(path: Path) -> pd.DataFrame:
     return coding
 
 
+def _skipped(path: Path | None) -> pd.DataFrame | None:
+    return None if path is None else read_table(path, "skipped")
+
+
 def run_screen(args: argparse.Namespace) -> int:
     """Screen every study, write screening.csv and prisma.json."""
     eligibility = load_eligibility(args.protocol)
@@ -130,7 +146,14 @@ def run_screen(args: argparse.Namespace) -> int:
     overrides = read_overrides(args.overrides, set(studies["study_id"]))
     decisions = rules_decisions(studies, trials, articles, coding, eligibility)
     screening = apply_overrides(decisions, overrides)
-    counts = prisma_counts(len(trials), len(articles), studies, screening)
+    counts = prisma_counts(
+        len(trials),
+        len(articles),
+        studies,
+        screening,
+        trials_skipped=_skipped(args.trials_skipped),
+        articles_skipped=_skipped(args.articles_skipped),
+    )
     write_table(screening, args.out, "screening")
     write_json_atomic(args.prisma, counts)
     log.info(

@@ -15,6 +15,11 @@ from typing import Any
 import pandas as pd
 
 from trialsynth.errors import InputError
+from trialsynth.records.ctgov_pages import DUPLICATE_REASON as CTGOV_DUPLICATE
+from trialsynth.records.pubmed import DUPLICATE_REASON as PUBMED_DUPLICATE
+
+#: Reasons of the parse stage's skipped-records tables that mean "a duplicate was removed".
+PARSE_DUPLICATE_REASONS = frozenset({CTGOV_DUPLICATE, PUBMED_DUPLICATE})
 
 
 def _by_reason(screening: pd.DataFrame, decision: str) -> dict[str, int]:
@@ -23,8 +28,23 @@ def _by_reason(screening: pd.DataFrame, decision: str) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
+def _parse_skips(skipped: pd.DataFrame | None) -> tuple[int, int, Counter[str]]:
+    """(all skipped, duplicates, other reasons counted) of one parse skipped-records table."""
+    if skipped is None or skipped.empty:
+        return 0, 0, Counter()
+    reasons = [str(r) for r in skipped["reason"]]
+    duplicates = sum(r in PARSE_DUPLICATE_REASONS for r in reasons)
+    return len(reasons), duplicates, Counter(r for r in reasons if r not in PARSE_DUPLICATE_REASONS)
+
+
 def prisma_counts(
-    n_trial_rows: int, n_article_rows: int, studies: pd.DataFrame, screening: pd.DataFrame
+    n_trial_rows: int,
+    n_article_rows: int,
+    studies: pd.DataFrame,
+    screening: pd.DataFrame,
+    *,
+    trials_skipped: pd.DataFrame | None = None,
+    articles_skipped: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """PRISMA 2020 counts from the studies and their screening decisions.
 
@@ -36,22 +56,32 @@ def prisma_counts(
         ``studies.csv`` (``study_id, n_records, merged_duplicates``).
     screening
         ``screening.csv`` (``study_id, decision, reason, decided_by``).
+    trials_skipped, articles_skipped
+        The records the parse stage left out (``--skipped`` of ``trialsynth parse``; columns
+        ``source_file, record, reason``), if known: they were identified too, superseded
+        duplicates count as duplicates removed and the rest as removed for other reasons.
 
     Returns
     -------
     dict
-        ``identified`` (per source), ``duplicates_removed``, ``records_screened``,
+        ``identified`` (per source), ``duplicates_removed``, ``removed_other_reasons``,
+        ``removed_other_by_reason``, ``records_screened``,
         ``studies_screened``, ``excluded``, ``excluded_records``, ``excluded_by_reason``,
         ``awaiting_review``, ``awaiting_review_by_reason``, ``studies_included``,
         ``reports_of_included_studies``, ``decided_by_reviewer``.
     """
     records = dict(zip(studies["study_id"], studies["n_records"].astype(int), strict=True))
-    duplicates = int(studies["merged_duplicates"].astype(int).sum())
+    trial_skips, trial_dups, trial_other = _parse_skips(trials_skipped)
+    article_skips, article_dups, article_other = _parse_skips(articles_skipped)
+    identified = {"ctgov": n_trial_rows + trial_skips, "pubmed": n_article_rows + article_skips}
+    duplicates = int(studies["merged_duplicates"].astype(int).sum()) + trial_dups + article_dups
+    other = trial_other + article_other
+    removed_other = sum(other.values())
     screened = int(sum(records.values()))
-    if n_trial_rows + n_article_rows - duplicates != screened:
+    if sum(identified.values()) - duplicates - removed_other != screened:
         raise InputError(
-            f"{n_trial_rows + n_article_rows} records identified minus {duplicates} duplicates "
-            f"is not the {screened} records held by the studies",
+            f"{sum(identified.values())} records identified minus {duplicates} duplicates and "
+            f"{removed_other} removed is not the {screened} records held by the studies",
             record="studies.csv",
             hint="re-run `trialsynth link` on the same trials.csv and articles.csv",
         )
@@ -66,8 +96,10 @@ def prisma_counts(
     excluded = [s for s, d in decision_of.items() if d == "exclude"]
     review = [s for s, d in decision_of.items() if d == "review"]
     return {
-        "identified": {"ctgov": n_trial_rows, "pubmed": n_article_rows},
+        "identified": identified,
         "duplicates_removed": duplicates,
+        "removed_other_reasons": removed_other,
+        "removed_other_by_reason": dict(sorted(other.items())),
         "records_screened": screened,
         "studies_screened": len(records),
         "excluded": len(excluded),

@@ -50,6 +50,8 @@ def test_link_and_screen_real_records(tmp_path: Path) -> None:
     assert prisma == {
         "identified": {"ctgov": 46, "pubmed": 23},
         "duplicates_removed": 0,
+        "removed_other_reasons": 0,
+        "removed_other_by_reason": {},
         "records_screened": 69,
         "studies_screened": 62,
         "excluded": 1,

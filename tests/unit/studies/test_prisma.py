@@ -7,6 +7,8 @@ import pytest
 from studies_builders import ELIGIBILITY, article, frame, trial
 
 from trialsynth.errors import InputError
+from trialsynth.records.ctgov_pages import DUPLICATE_REASON as CTGOV_DUPLICATE
+from trialsynth.records.pubmed import DUPLICATE_REASON as PUBMED_DUPLICATE
 from trialsynth.studies.links import build_links
 from trialsynth.studies.overrides import read_overrides
 from trialsynth.studies.prisma import prisma_counts
@@ -76,6 +78,8 @@ def test_counts_by_rules(tmp_path) -> None:
     assert counts == {
         "identified": {"ctgov": 4, "pubmed": 5},
         "duplicates_removed": 2,
+        "removed_other_reasons": 0,
+        "removed_other_by_reason": {},
         "records_screened": 7,
         "studies_screened": 6,
         "excluded": 3,
@@ -111,3 +115,29 @@ def test_studies_from_other_records_are_refused(tmp_path) -> None:
     studies, screening = _screen("", tmp_path)
     with pytest.raises(InputError, match="re-run `trialsynth link`"):
         prisma_counts(len(TRIALS) + 1, len(ARTICLES), studies, screening)
+
+
+def test_parse_skips_count_as_identified_and_removed(tmp_path) -> None:
+    studies, screening = _screen("", tmp_path)
+    trials_skipped = pd.DataFrame(
+        {
+            "source_file": ["page-0001.json", "page-0002.json"],
+            "record": ["NCT00000001", "study 7"],
+            "reason": [CTGOV_DUPLICATE, "no NCT ID"],
+        }
+    )
+    articles_skipped = pd.DataFrame(
+        {"source_file": ["efetch-0001.xml"], "record": ["101"], "reason": [PUBMED_DUPLICATE]}
+    )
+    counts = prisma_counts(
+        len(TRIALS),
+        len(ARTICLES),
+        studies,
+        screening,
+        trials_skipped=trials_skipped,
+        articles_skipped=articles_skipped,
+    )
+    assert counts["identified"] == {"ctgov": 6, "pubmed": 6}
+    assert (counts["duplicates_removed"], counts["removed_other_reasons"]) == (4, 1)
+    assert counts["removed_other_by_reason"] == {"no NCT ID": 1}
+    assert counts["records_screened"] == 7
