@@ -109,3 +109,10 @@ def test_rate_limiter_rejects_a_zero_rate():
 
 def test_registry_fixture_is_empty(registry: LoopbackRegistry):
     assert registry.seen == []
+
+
+def test_retry_after_as_an_http_date(registry, client, sleeps):
+    registry.faults["version"] = ["429"]
+    registry.retry_after = "Wed, 21 Oct 2015 07:28:00 GMT"  # already past: retry at once
+    client.get_json("version", {})
+    assert sleeps.waits == [0.0]
