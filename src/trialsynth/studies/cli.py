@@ -138,8 +138,6 @@ def run_screen(args: argparse.Namespace) -> int:
     """Screen every study, write screening.csv and prisma.json."""
     eligibility = load_eligibility(args.protocol)
     studies = read_table(args.studies, "studies")
-    if "flags" not in studies.columns:
-        studies["flags"] = pd.Series(pd.NA, index=studies.index, dtype="string")
     trials = read_table(args.trials, "trials")
     articles = read_table(args.articles, "articles")
     coding = read_coding(args.coding)

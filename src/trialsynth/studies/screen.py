@@ -87,8 +87,9 @@ def rules_decisions(
     rules = PublicationRules.from_protocol(eligibility["publications"])
     registry = eligibility["registry"]
     decisions: dict[str, Decision] = {}
+    flag_cells = studies["flags"] if "flags" in studies.columns else [None] * len(studies)
     for study_id, nct_ids, pmids, flags in zip(
-        studies["study_id"], studies["nct_ids"], studies["pmids"], studies["flags"], strict=True
+        studies["study_id"], studies["nct_ids"], studies["pmids"], flag_cells, strict=True
     ):
         nct = next(iter(split_cell(nct_ids)), None)
         if nct is not None and nct in trial_rows:

@@ -141,3 +141,13 @@ def test_parse_skips_count_as_identified_and_removed(tmp_path) -> None:
     assert (counts["duplicates_removed"], counts["removed_other_reasons"]) == (4, 1)
     assert counts["removed_other_by_reason"] == {"no NCT ID": 1}
     assert counts["records_screened"] == 7
+
+
+def test_studies_table_without_flags_column_is_screened(tmp_path) -> None:
+    links = build_links(TRIALS, ARTICLES)
+    studies = build_studies(list(TRIALS["nct_id"]), list(ARTICLES["pmid"]), links)
+    decisions = rules_decisions(
+        studies.drop(columns="flags"), TRIALS, ARTICLES, _coding(), ELIGIBILITY
+    )
+    assert decisions["NCT00000002"].reason == "drug_not_in_scope"
+    assert len(decisions) == 6
