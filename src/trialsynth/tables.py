@@ -67,6 +67,10 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    # mkstemp creates 0600 files; give the table the permissions of any new file (umask).
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o666 & ~umask)
     try:
         yield tmp
         os.replace(tmp, target)
@@ -110,24 +114,32 @@ def read_table(path: str | os.PathLike[str], schema: str | None = None) -> pd.Da
     if not path.exists():
         raise InputError("file not found", path=path, hint="run the stage that produces it first")
     spec = load_schema(schema) if schema else None
-    dtypes: dict[str, Any] = {}
-    if spec:
-        for col, prop in spec.get("properties", {}).items():
-            kinds = _types(prop)
-            if "integer" in kinds:
-                dtypes[col] = "Int64"
-            elif "number" in kinds:
-                dtypes[col] = "float64"
-            elif "boolean" in kinds:
-                dtypes[col] = "boolean"
-            else:
-                dtypes[col] = "string"
     try:
-        df = pd.read_csv(path, dtype=dtypes or "string", keep_default_na=False, na_values=[""])
+        # Read every cell as text first, so that validation can name the row and column of a
+        # bad value before anything is converted.
+        df = pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""])
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read CSV: {exc}", path=path) from exc
     if spec:
         validate_table(df, spec, path=path)
+        df = _convert_columns(df, spec)
+    return df
+
+
+def _convert_columns(df: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
+    """Give validated text columns the dtype their schema names."""
+    for col, prop in spec.get("properties", {}).items():
+        if col not in df.columns:
+            continue
+        kinds = _types(prop)
+        if kinds & {"string"}:
+            continue
+        if "integer" in kinds and "number" not in kinds:
+            df[col] = pd.to_numeric(df[col]).astype("Int64")
+        elif "number" in kinds or "integer" in kinds:
+            df[col] = pd.to_numeric(df[col]).astype("float64")
+        elif "boolean" in kinds:
+            df[col] = df[col].str.lower().map({"true": True, "false": False}).astype("boolean")
     return df
 
 

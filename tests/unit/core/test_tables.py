@@ -74,3 +74,23 @@ def test_write_then_read_round_trip(tmp_path, monkeypatch) -> None:
     assert list(back["n"]) == [3, 4]
     with pytest.raises(InputError, match="file not found"):
         read_table(tmp_path / "absent.csv")
+
+
+def test_text_in_a_number_column_names_row_and_column(tmp_path, monkeypatch) -> None:
+    schema_dir = tmp_path / "schemas"
+    schema_dir.mkdir()
+    (schema_dir / "demo.schema.json").write_text(__import__("json").dumps(SPEC))
+    monkeypatch.setenv("TRIALSYNTH_SCHEMA_DIR", str(schema_dir))
+    path = tmp_path / "bad.csv"
+    path.write_text("nct_id,n\nNCT02417064,3\nNCT02418585,many\n")
+    with pytest.raises(SchemaError) as info:
+        read_table(path, "demo")
+    assert info.value.record == "row 3"
+    assert "'n'" in str(info.value)
+
+
+def test_atomic_writes_are_not_private_files(tmp_path) -> None:
+    target = tmp_path / "t.csv"
+    with atomic_path(target) as tmp:
+        tmp.write_text("x\n")
+    assert target.stat().st_mode & 0o044  # readable by group/others under a usual umask
