@@ -21,6 +21,8 @@ rule screen_studies:
         studies=f"{PROCESSED}/studies.csv",
         trials=f"{PROCESSED}/trials.csv",
         articles=f"{PROCESSED}/articles.csv",
+        trials_skipped=f"{PROCESSED}/trials_skipped.csv",
+        articles_skipped=f"{PROCESSED}/articles_skipped.csv",
         coding=f"{PROCESSED}/coding.csv",
         protocol=PROTOCOL,
         overrides="analysis/screening_overrides.csv",
@@ -34,5 +36,6 @@ rule screen_studies:
     shell:
         "trialsynth screen --studies {input.studies} --trials {input.trials}"
         " --articles {input.articles} --coding {input.coding} --protocol {input.protocol}"
+        " --trials-skipped {input.trials_skipped} --articles-skipped {input.articles_skipped}"
         " --overrides {input.overrides} --out {output.screening} --prisma {output.prisma}"
         " 2> {log}"
