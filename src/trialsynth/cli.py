@@ -24,7 +24,7 @@ STAGE_MODULES: tuple[str, ...] = (
     "trialsynth.fetch.cli",  # fetch ctgov | fetch pubmed
     "trialsynth.records.cli",  # parse ctgov | parse pubmed
     "trialsynth.studies.cli",  # link | screen
-    # "trialsynth.coding.cli",  # code
+    "trialsynth.coding.cli",  # code
     "trialsynth.outcomes.cli",  # outcomes
     "trialsynth.meta.cli",  # meta
     "trialsynth.figures.cli",  # forest

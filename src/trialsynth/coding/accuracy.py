@@ -1,0 +1,65 @@
+"""Agreement of coded values with expert labels, per field (exact match; sets for multi-valued).
+
+Used by ``bench/bench_coding.py`` and the accuracy unit test.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from trialsynth.coding.study import FIELDS, CodedStudy
+from trialsynth.coding.vocabulary import MULTI_VALUED
+from trialsynth.errors import InputError
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """One field of one study where coder and label differ."""
+
+    nct_id: str
+    field: str
+    expected: str
+    got: str
+
+
+def read_labels(path: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
+    """``labels.csv`` (``nct_id`` plus one column per field) as ``{nct_id: {field: value}}``."""
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except FileNotFoundError as exc:
+        raise InputError("file not found", path=path) from exc
+    missing = [f for f in ("nct_id", *FIELDS) if rows and f not in rows[0]]
+    if missing:
+        raise InputError(f"missing column(s) {missing}", path=path, hint="use labels.csv layout")
+    return {r["nct_id"]: {f: r[f] for f in FIELDS} for r in rows}
+
+
+def same(field: str, expected: str, got: str) -> bool:
+    """Exact match; for multi-valued fields the sets must match."""
+    if field in MULTI_VALUED:
+        return set(expected.split(";")) == set(got.split(";"))
+    return expected == got
+
+
+def agreement(
+    coded: dict[str, CodedStudy], labels: dict[str, dict[str, str]]
+) -> tuple[dict[str, tuple[int, int]], list[Disagreement]]:
+    """Per field ``(agreeing, compared)`` over the labelled studies, and the disagreements."""
+    counts = {f: (0, 0) for f in FIELDS}
+    wrong: list[Disagreement] = []
+    for nct_id, expected in sorted(labels.items()):
+        if nct_id not in coded:
+            continue
+        for f in FIELDS:
+            got = coded[nct_id].values[f]
+            ok = same(f, expected[f], got)
+            n_ok, n = counts[f]
+            counts[f] = (n_ok + ok, n + 1)
+            if not ok:
+                wrong.append(Disagreement(nct_id, f, expected[f], got))
+    return counts, wrong

@@ -1,0 +1,51 @@
+"""``trialsynth code``: CT.gov v2 records -> coding.csv."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from trialsynth.coding.codebook import load_codebook
+from trialsynth.coding.stage import run_coding
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``code`` subcommand."""
+    parser = subparsers.add_parser(
+        "code",
+        help="code trials for drug, route, condition, psychotherapy, design, comparator",
+        description=(
+            "Code CT.gov v2 study records with the codebook and write coding.csv (one row per "
+            "NCT ID, with the evidence for every value). Reviewer overrides win."
+        ),
+    )
+    parser.add_argument(
+        "--ctgov",
+        required=True,
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="v2 study JSON files, /studies page files, or folders of them",
+    )
+    parser.add_argument("--out", required=True, type=Path, help="output table (coding.csv)")
+    parser.add_argument(
+        "--codebook",
+        type=Path,
+        default=Path("analysis/codebook.yaml"),
+        help="codebook YAML (default: analysis/codebook.yaml)",
+    )
+    parser.add_argument(
+        "--overrides",
+        type=Path,
+        default=None,
+        help="reviewer overrides CSV (nct_id, field, value, reason)",
+    )
+    parser.set_defaults(func=run_code)
+
+
+def run_code(args: argparse.Namespace) -> int:
+    """Run the coder on ``args.ctgov`` and write ``args.out``."""
+    codebook = load_codebook(args.codebook)
+    run_coding(args.ctgov, codebook, args.out, args.overrides)
+    return 0

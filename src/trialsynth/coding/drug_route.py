@@ -1,0 +1,134 @@
+"""Coding ``drug`` (ketamine-family drug given) and ``route`` (how it is given).
+
+Field priority follows LABELING.md: what the interventions and arms say decides; titles and
+summaries are read only when they say nothing. In titles, summaries and arm text a route word
+counts only next to a ketamine-family word (within ``route_window`` characters), so "oral
+antidepressant" or "intravenous saline" beside an esketamine spray is not a second route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from trialsynth.coding.codebook import Codebook
+from trialsynth.coding.evidence import Evidence, evidence_of
+from trialsynth.coding.texts import Arm, Intervention, StudyText, Text
+
+
+@dataclass
+class FieldResult:
+    """The value of one coded field, its evidence and any flags."""
+
+    value: str
+    evidence: list[Evidence] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+
+
+def drug_of(texts: Iterable[Text], codebook: Codebook) -> tuple[str, Evidence] | None:
+    """The most specific ketamine-family drug named in ``texts`` (codebook order wins)."""
+    best: tuple[int, str, Evidence] | None = None
+    for text in texts:
+        for rank, rule in enumerate(codebook.drug):
+            match = rule.search(text.text)
+            if match is not None and (best is None or rank < best[0]):
+                best = (rank, rule.value, evidence_of(text, match))
+    return None if best is None else (best[1], best[2])
+
+
+def ketamine_interventions(st: StudyText, codebook: Codebook) -> list[Intervention]:
+    """Interventions that name a ketamine-family drug."""
+    return [i for i in st.interventions if drug_of(i.texts, codebook) is not None]
+
+
+def ketamine_arms(st: StudyText, codebook: Codebook) -> list[Arm]:
+    """Arms that name a ketamine-family drug or receive a ketamine intervention."""
+    labels = {lab for i in ketamine_interventions(st, codebook) for lab in i.arm_labels}
+    return [
+        a
+        for a in st.arms
+        if drug_of(a.texts, codebook) is not None or (a.label and a.label.text in labels)
+    ]
+
+
+def code_drug(st: StudyText, codebook: Codebook) -> FieldResult:
+    """``ketamine`` | ``esketamine`` | ``arketamine`` | ``mixed``.
+
+    Each intervention (then each arm) gives its most specific drug; two different drugs across
+    interventions give ``mixed``. Without a ketamine-family intervention or arm, the most
+    specific drug of the titles, then of the summaries, is taken.
+    """
+    for units in ([i.texts for i in st.interventions], [a.texts for a in st.arms]):
+        found: dict[str, Evidence] = {}
+        for texts in units:
+            hit = drug_of(texts, codebook)
+            if hit is not None:
+                found.setdefault(hit[0], hit[1])
+        if found:
+            value = "mixed" if len(found) > 1 else next(iter(found))
+            return FieldResult(value, list(found.values()))
+    for section in (st.titles, st.summaries):
+        hit = drug_of(section, codebook)
+        if hit is not None:
+            return FieldResult(hit[0], [hit[1]])
+    return FieldResult("ketamine", [], ["drug_not_named"])
+
+
+def _routes_anywhere(texts: Sequence[Text], codebook: Codebook) -> dict[str, Evidence]:
+    found: dict[str, Evidence] = {}
+    for text in texts:
+        for rule in codebook.route:
+            match = rule.search(text.text)
+            if match is not None:
+                found.setdefault(rule.value, evidence_of(text, match))
+    return found
+
+
+def _routes_near_drug(texts: Sequence[Text], codebook: Codebook) -> dict[str, Evidence]:
+    window = codebook.route_window
+    found: dict[str, Evidence] = {}
+    for text in texts:
+        drug_spans = [
+            m.span() for rule in codebook.drug for p in rule.patterns for m in p.finditer(text.text)
+        ]
+        if not drug_spans:
+            continue
+        for rule in codebook.route:
+            for pattern in rule.patterns:
+                for match in pattern.finditer(text.text):
+                    start, end = match.span()
+                    if any(s - end <= window and start - e <= window for s, e in drug_spans):
+                        found.setdefault(rule.value, evidence_of(text, match))
+                        break
+    return found
+
+
+def code_route(st: StudyText, codebook: Codebook) -> FieldResult:
+    """``IV`` | ``IM`` | ``IN`` | ``SL`` | ``ORAL`` | ``SC`` | ``MIXED`` | ``UNKNOWN``.
+
+    Tiers, the first that states a route decides: the ketamine interventions' own text (every
+    route word); the ketamine arms; the titles; the summaries and inclusion criteria (route words
+    next to a ketamine-family word). Two routes in the deciding tier give ``MIXED`` and the flag
+    ``route_conflict``. Failing all these, a single route word anywhere in the summaries (e.g.
+    "pre-infusion") is taken with the flag ``route_from_context``; otherwise ``UNKNOWN`` and
+    ``route_not_stated``.
+    """
+    tiers: list[dict[str, Evidence]] = [
+        _routes_anywhere(
+            [t for i in ketamine_interventions(st, codebook) for t in i.texts], codebook
+        ),
+        _routes_near_drug(
+            [t for a in ketamine_arms(st, codebook) for t in a.texts] + st.result_groups, codebook
+        ),
+        _routes_near_drug(st.titles, codebook),
+        _routes_near_drug(st.summaries + st.inclusion, codebook),
+    ]
+    for found in tiers:
+        if len(found) == 1:
+            return FieldResult(next(iter(found)), list(found.values()))
+        if len(found) > 1:
+            return FieldResult("MIXED", list(found.values()), ["route_conflict"])
+    loose = _routes_anywhere(st.summaries, codebook)
+    if len(loose) == 1:
+        return FieldResult(next(iter(loose)), list(loose.values()), ["route_from_context"])
+    return FieldResult("UNKNOWN", [], ["route_not_stated"])

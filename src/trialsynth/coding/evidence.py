@@ -1,0 +1,70 @@
+"""Matches with their evidence: the field path and the matched text, quoted."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from trialsynth.coding.codebook import Rule
+from trialsynth.coding.texts import Text, sentences
+
+#: Longest quoted text in an evidence cell; longer field texts are cut around the match.
+QUOTE_CHARS = 100
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a value was coded: the field path and the text that matched."""
+
+    path: str
+    quote: str
+
+    def render(self) -> str:
+        """``path: "quote"`` as written to the ``evidence_<field>`` columns."""
+        return f'{self.path}: "{self.quote}"'
+
+
+def quote(text: str, match: re.Match[str] | None = None) -> str:
+    """The whole text when short, else about :data:`QUOTE_CHARS` characters around ``match``."""
+    flat = " ".join(text.split())
+    if len(flat) <= QUOTE_CHARS or match is None:
+        return flat if len(flat) <= QUOTE_CHARS else flat[: QUOTE_CHARS - 3] + "..."
+    flat_start = len(" ".join(text[: match.start()].split()))
+    start = max(0, flat_start - QUOTE_CHARS // 3)
+    piece = flat[start : start + QUOTE_CHARS]
+    return ("..." if start else "") + piece + ("..." if start + QUOTE_CHARS < len(flat) else "")
+
+
+def evidence_of(text: Text, match: re.Match[str] | None = None) -> Evidence:
+    """Evidence for a match in ``text``."""
+    return Evidence(text.path, quote(text.text, match))
+
+
+def first_rule(rules: Iterable[Rule], text: Text) -> tuple[Rule, re.Match[str]] | None:
+    """The first rule (codebook order) with a match in ``text``."""
+    for rule in rules:
+        match = rule.search(text.text)
+        if match is not None:
+            return rule, match
+    return None
+
+
+def any_pattern(patterns: Iterable[re.Pattern[str]], text: str) -> bool:
+    """True when any pattern matches ``text``."""
+    return any(p.search(text) for p in patterns)
+
+
+def kept_sentences(texts: Iterable[Text], ignore: tuple[re.Pattern[str], ...]) -> list[Text]:
+    """The sentences of ``texts`` that match none of the ``ignore`` patterns."""
+    return [s for t in texts for s in sentences(t) if not any_pattern(ignore, s.text)]
+
+
+def render_all(items: Iterable[Evidence]) -> str | None:
+    """Distinct evidence joined with `` | `` (``None`` when there is none)."""
+    seen: list[str] = []
+    for item in items:
+        text = item.render()
+        if text not in seen:
+            seen.append(text)
+    return " | ".join(seen) if seen else None

@@ -1,0 +1,91 @@
+"""Reviewer overrides (``analysis/coding_overrides.csv``: nct_id, field, value, reason).
+
+An override wins over the coder: the field takes the reviewer's value, its evidence becomes
+``reviewer override: "<reason>"`` and the field is listed in ``decided_by``. A row with an
+unknown field, a value the field does not allow, or the same (nct_id, field) twice is an
+:class:`InputError` naming the file and row; a row for a study not coded is logged and counted.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from trialsynth.coding.study import CodedStudy
+from trialsynth.coding.vocabulary import FIELD_VALUES, normalise_value
+from trialsynth.errors import InputError
+from trialsynth.tables import read_table
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Override:
+    """One reviewer decision."""
+
+    nct_id: str
+    field: str
+    value: str
+    reason: str
+
+
+def load_overrides(path: str | os.PathLike[str]) -> list[Override]:
+    """Read and check ``coding_overrides.csv`` (schema ``coding_overrides``).
+
+    Raises
+    ------
+    InputError
+        Missing file, bad columns, a value not allowed for its field, or a duplicated
+        (nct_id, field).
+    """
+    path = Path(path)
+    table = read_table(path, "coding_overrides")
+    out: list[Override] = []
+    seen: set[tuple[str, str]] = set()
+    for index, row in enumerate(table.itertuples(index=False), start=2):
+        nct_id, field, raw, reason = (str(row.nct_id), str(row.field), str(row.value), row.reason)
+        value = normalise_value(field, raw)
+        if value is None:
+            raise InputError(
+                f"value {raw!r} is not allowed for field {field!r}",
+                path=path,
+                record=f"row {index}",
+                hint=f"use one of {list(FIELD_VALUES[field])}",
+            )
+        if (nct_id, field) in seen:
+            raise InputError(
+                f"{nct_id} {field} is overridden twice",
+                path=path,
+                record=f"row {index}",
+                hint="keep one decision per study and field",
+            )
+        seen.add((nct_id, field))
+        out.append(Override(nct_id, field, value, str(reason)))
+    return out
+
+
+def apply_overrides(coded: dict[str, CodedStudy], overrides: list[Override]) -> int:
+    """Apply ``overrides`` in place; return how many named a study that was not coded."""
+    unmatched = 0
+    for item in overrides:
+        study = coded.get(item.nct_id)
+        if study is None:
+            unmatched += 1
+            log.warning(
+                "override for %s %s: study not in the input, ignored", item.nct_id, item.field
+            )
+            continue
+        if study.values[item.field] != item.value:
+            log.info(
+                "%s %s: reviewer %r replaces coder %r",
+                item.nct_id,
+                item.field,
+                item.value,
+                study.values[item.field],
+            )
+        study.values[item.field] = item.value
+        study.evidence[item.field] = f'reviewer override: "{item.reason}"'
+        study.decided_by = sorted({*study.decided_by, item.field})
+    return unmatched

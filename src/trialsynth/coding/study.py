@@ -1,0 +1,131 @@
+"""Coding one CT.gov v2 study: :func:`code_study` -> :class:`CodedStudy`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from trialsynth.coding.codebook import Codebook
+from trialsynth.coding.condition import code_condition
+from trialsynth.coding.design import code_design, explicit_comparator, final_comparator
+from trialsynth.coding.drug_route import FieldResult, code_drug, code_route
+from trialsynth.coding.evidence import render_all
+from trialsynth.coding.texts import StudyText, study_text
+from trialsynth.coding.therapy import code_psychotherapy
+from trialsynth.errors import InputError
+
+#: Coded fields, in the column order of coding.csv.
+FIELDS: tuple[str, ...] = (
+    "drug",
+    "route",
+    "condition",
+    "psychotherapy",
+    "psychotherapy_type",
+    "design",
+    "comparator",
+)
+
+
+@dataclass
+class CodedStudy:
+    """The coding of one study.
+
+    Attributes
+    ----------
+    nct_id
+        The study's NCT ID.
+    values
+        ``{field: value}`` for every field of :data:`FIELDS` (multi-valued: ``;``-joined, sorted).
+    evidence
+        ``{field: 'path: "text" | ...'}`` (``None`` when a value rests on no text, e.g. ``none``).
+    flags
+        Sorted problems and inferences (``route_conflict``, ``no_arms``, ...).
+    decided_by
+        Fields set by a reviewer override (empty when the coder decided everything).
+    """
+
+    nct_id: str
+    values: dict[str, str]
+    evidence: dict[str, str | None]
+    flags: list[str] = field(default_factory=list)
+    decided_by: list[str] = field(default_factory=list)
+
+    def row(self) -> dict[str, str | None]:
+        """One row of coding.csv."""
+        out: dict[str, str | None] = {"nct_id": self.nct_id}
+        out.update(self.values)
+        out.update({f"evidence_{f}": self.evidence.get(f) for f in FIELDS})
+        out["flags"] = ";".join(sorted(set(self.flags))) or None
+        out["decided_by"] = ";".join(sorted(set(self.decided_by))) or None
+        return out
+
+
+def study_nct_id(study: dict[str, Any]) -> str | None:
+    """``protocolSection.identificationModule.nctId`` when present and a string."""
+    section = study.get("protocolSection")
+    ident = section.get("identificationModule") if isinstance(section, dict) else None
+    value = ident.get("nctId") if isinstance(ident, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _structure_flags(st: StudyText) -> list[str]:
+    flags = []
+    if not st.arms:
+        flags.append("no_arms")
+    if not st.interventions:
+        flags.append("no_interventions")
+    if st.problems:
+        flags.append("malformed_fields")
+    return flags
+
+
+def code_study(study: dict[str, Any], codebook: Codebook) -> CodedStudy:
+    """Code one study for drug, route, condition, psychotherapy, design and comparator.
+
+    Parameters
+    ----------
+    study
+        A CT.gov API v2 study object (``{"protocolSection": {...}, ...}``).
+    codebook
+        The compiled codebook (:func:`trialsynth.coding.load_codebook`).
+
+    Returns
+    -------
+    CodedStudy
+        Values, evidence per field and flags. Missing arms or interventions never raise: the
+        affected fields fall back to ``UNKNOWN`` / ``other`` / ``none`` with a flag saying why.
+
+    Raises
+    ------
+    InputError
+        ``study`` is not an object or has no NCT ID.
+    """
+    if not isinstance(study, dict):
+        raise InputError("study is not a JSON object", hint="pass one CT.gov v2 study object")
+    nct_id = study_nct_id(study)
+    if nct_id is None:
+        raise InputError(
+            "study has no protocolSection.identificationModule.nctId",
+            hint="pass a CT.gov v2 study object",
+        )
+    st = study_text(study, nct_id)
+    psychotherapy, therapy_type = code_psychotherapy(st, codebook)
+    comparator = explicit_comparator(st, codebook)
+    design = code_design(st, codebook, comparator)
+    comparator = final_comparator(comparator, design)
+    results: dict[str, FieldResult] = {
+        "drug": code_drug(st, codebook),
+        "route": code_route(st, codebook),
+        "condition": code_condition(st, codebook),
+        "psychotherapy": psychotherapy,
+        "psychotherapy_type": therapy_type,
+        "design": design,
+        "comparator": comparator,
+    }
+    flags = _structure_flags(st) + [f for r in results.values() for f in r.flags]
+    return CodedStudy(
+        nct_id=nct_id,
+        values={name: results[name].value for name in FIELDS},
+        evidence={name: render_all(results[name].evidence) for name in FIELDS},
+        flags=sorted(set(flags)),
+    )

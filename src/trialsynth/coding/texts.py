@@ -1,0 +1,235 @@
+"""The text of one CT.gov v2 study that the coder reads, each piece with its field path.
+
+Only what the record states is read: titles, conditions, keywords, arm groups, interventions
+(name, other names, description), summaries and the inclusion part of the eligibility
+criteria. A field of the wrong JSON type is left out and reported in ``problems`` so the
+coder can flag the record instead of crashing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Heading that starts the exclusion part of CT.gov eligibility criteria.
+_EXCLUSION_HEADING = re.compile(r"^\s*exclusion criteria\b", re.IGNORECASE | re.MULTILINE)
+#: Sentence ends: ., ! or ? followed by space and a capital/digit/bullet, or a line break.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9*\-•(\"'])|\n+")
+
+
+@dataclass(frozen=True)
+class Text:
+    """One piece of text and the v2 field path it came from."""
+
+    path: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Intervention:
+    """One ``armsInterventionsModule.interventions[i]``."""
+
+    type: str
+    name: Text | None
+    other_names: tuple[Text, ...]
+    description: Text | None
+    arm_labels: tuple[str, ...]
+
+    @property
+    def texts(self) -> tuple[Text, ...]:
+        """Name, other names and description, in that order."""
+        head = (self.name,) if self.name else ()
+        tail = (self.description,) if self.description else ()
+        return head + self.other_names + tail
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One ``armsInterventionsModule.armGroups[i]``."""
+
+    type: str
+    label: Text | None
+    description: Text | None
+    intervention_names: tuple[Text, ...]
+
+    @property
+    def texts(self) -> tuple[Text, ...]:
+        """Label, description and intervention names, in that order."""
+        head = (self.label,) if self.label else ()
+        desc = (self.description,) if self.description else ()
+        return head + desc + self.intervention_names
+
+
+@dataclass
+class StudyText:
+    """Everything the coder reads from one study."""
+
+    nct_id: str
+    titles: list[Text] = field(default_factory=list)
+    conditions: list[Text] = field(default_factory=list)
+    keywords: list[Text] = field(default_factory=list)
+    summaries: list[Text] = field(default_factory=list)
+    inclusion: list[Text] = field(default_factory=list)
+    result_groups: list[Text] = field(default_factory=list)
+    interventions: list[Intervention] = field(default_factory=list)
+    arms: list[Arm] = field(default_factory=list)
+    study_type: str = ""
+    allocation: str = ""
+    intervention_model: str = ""
+    problems: list[str] = field(default_factory=list)
+
+
+def sentences(text: Text) -> list[Text]:
+    """Split a text into sentences, each keeping the field path."""
+    return [Text(text.path, s.strip()) for s in _SENTENCE_END.split(text.text) if s.strip()]
+
+
+class _Reader:
+    def __init__(self, section: dict[str, Any], problems: list[str]) -> None:
+        self.section = section
+        self.problems = problems
+
+    def module(self, name: str) -> dict[str, Any]:
+        value = self.section.get(name)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.problems.append(f"protocolSection.{name} is not an object")
+            return {}
+        return value
+
+    def string(self, obj: dict[str, Any], key: str, path: str) -> Text | None:
+        value = obj.get(key)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            self.problems.append(f"{path} is not a string")
+            return None
+        return Text(path, value)
+
+    def strings(self, obj: dict[str, Any], key: str, path: str) -> list[Text]:
+        value = obj.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.problems.append(f"{path} is not a list")
+            return []
+        return [Text(f"{path}[{i}]", v) for i, v in enumerate(value) if isinstance(v, str) and v]
+
+    def objects(self, obj: dict[str, Any], key: str, path: str) -> list[tuple[str, dict[str, Any]]]:
+        value = obj.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.problems.append(f"{path} is not a list")
+            return []
+        return [(f"{path}[{i}]", v) for i, v in enumerate(value) if isinstance(v, dict)]
+
+
+def _upper(value: object) -> str:
+    return value.upper() if isinstance(value, str) else ""
+
+
+def study_text(study: dict[str, Any], nct_id: str) -> StudyText:
+    """Collect the text of ``study`` (a CT.gov v2 study object) with field paths.
+
+    Parameters
+    ----------
+    study
+        One element of a ``/studies`` page or a single-study response.
+    nct_id
+        The study's NCT ID (already validated by the caller).
+    """
+    out = StudyText(nct_id=nct_id)
+    section = study.get("protocolSection")
+    if not isinstance(section, dict):
+        out.problems.append("protocolSection missing or not an object")
+        return out
+    read = _Reader(section, out.problems)
+    ident = read.module("identificationModule")
+    for key in ("briefTitle", "officialTitle"):
+        title = read.string(ident, key, f"identificationModule.{key}")
+        if title:
+            out.titles.append(title)
+    cond = read.module("conditionsModule")
+    out.conditions = read.strings(cond, "conditions", "conditionsModule.conditions")
+    out.keywords = read.strings(cond, "keywords", "conditionsModule.keywords")
+    desc = read.module("descriptionModule")
+    for key in ("briefSummary", "detailedDescription"):
+        summary = read.string(desc, key, f"descriptionModule.{key}")
+        if summary:
+            out.summaries.append(summary)
+    elig = read.module("eligibilityModule")
+    criteria = read.string(elig, "eligibilityCriteria", "eligibilityModule.eligibilityCriteria")
+    if criteria:
+        head = _EXCLUSION_HEADING.split(criteria.text, maxsplit=1)[0]
+        if head.strip():
+            out.inclusion.append(Text(criteria.path, head))
+    design = read.module("designModule")
+    out.study_type = _upper(design.get("studyType"))
+    raw_info = design.get("designInfo")
+    info: dict[str, Any] = raw_info if isinstance(raw_info, dict) else {}
+    out.allocation = _upper(info.get("allocation"))
+    out.intervention_model = _upper(info.get("interventionModel"))
+    model_text = read.string(
+        info, "interventionModelDescription", "designModule.designInfo.interventionModelDescription"
+    )
+    if model_text:
+        out.summaries.append(model_text)
+    arms_module = read.module("armsInterventionsModule")
+    base = "armsInterventionsModule"
+    for path, item in read.objects(arms_module, "interventions", f"{base}.interventions"):
+        out.interventions.append(
+            Intervention(
+                type=_upper(item.get("type")),
+                name=read.string(item, "name", f"{path}.name"),
+                other_names=tuple(read.strings(item, "otherNames", f"{path}.otherNames")),
+                description=read.string(item, "description", f"{path}.description"),
+                arm_labels=tuple(t.text for t in read.strings(item, "armGroupLabels", path)),
+            )
+        )
+    for path, item in read.objects(arms_module, "armGroups", f"{base}.armGroups"):
+        out.arms.append(
+            Arm(
+                type=_upper(item.get("type")),
+                label=read.string(item, "label", f"{path}.label"),
+                description=read.string(item, "description", f"{path}.description"),
+                intervention_names=tuple(
+                    read.strings(item, "interventionNames", f"{path}.interventionNames")
+                ),
+            )
+        )
+    out.result_groups = _result_groups(study.get("resultsSection"))
+    return out
+
+
+_RESULT_MODULES = ("participantFlowModule", "baselineCharacteristicsModule")
+
+
+def _result_groups(results: object) -> list[Text]:
+    """Distinct group titles of posted results (the arms as analysed), with their paths."""
+    if not isinstance(results, dict):
+        return []
+    found: dict[str, Text] = {}
+
+    def add(groups: object, path: str) -> None:
+        if not isinstance(groups, list):
+            return
+        for j, group in enumerate(groups):
+            title = group.get("title") if isinstance(group, dict) else None
+            if isinstance(title, str) and title and title not in found:
+                found[title] = Text(f"{path}[{j}].title", title)
+
+    for name in _RESULT_MODULES:
+        module = results.get(name)
+        if isinstance(module, dict):
+            add(module.get("groups"), f"resultsSection.{name}.groups")
+    outcomes = results.get("outcomeMeasuresModule")
+    measures = outcomes.get("outcomeMeasures") if isinstance(outcomes, dict) else None
+    if isinstance(measures, list):
+        for i, measure in enumerate(measures):
+            if isinstance(measure, dict):
+                path = f"resultsSection.outcomeMeasuresModule.outcomeMeasures[{i}].groups"
+                add(measure.get("groups"), path)
+    return list(found.values())
