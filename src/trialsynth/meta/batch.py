@@ -24,6 +24,7 @@ class BatchFit:
     k: np.ndarray
     tau2: np.ndarray
     tau2_converged: np.ndarray
+    tau2_fallback: list[tuple[float, int]] | None
     pooled: PooledInference
     Q: np.ndarray
     Q_p: np.ndarray
@@ -117,6 +118,9 @@ def fit_batch(
         k=k,
         tau2=tau2,
         tau2_converged=fit.converged | single,
+        tau2_fallback=None
+        if fit.stepadj is None or fit.maxiter is None
+        else [(float(s), int(m)) for s, m in zip(fit.stepadj, fit.maxiter, strict=True)],
         pooled=pooled,
         Q=q,
         Q_p=q_p,

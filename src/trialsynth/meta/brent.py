@@ -21,7 +21,8 @@ import numpy as np
 R_UNIROOT_TOL = float(np.finfo(float).eps ** 0.25)
 _EPS = float(np.finfo(float).eps)
 
-ArrayFunction = Callable[[np.ndarray], np.ndarray]
+#: ``func(x, rows)``: function values at ``x`` for the problems with indices ``rows``.
+ArrayFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 def brent_root(
@@ -31,12 +32,13 @@ def brent_root(
     tol: float = R_UNIROOT_TOL,
     maxiter: int = 1000,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Find one root per row of ``func`` in ``[lower, upper]``, as R's ``uniroot`` does.
+    """Find one root per problem of ``func`` in ``[lower, upper]``, as R's ``uniroot`` does.
 
     Parameters
     ----------
     func
-        Maps an array of candidate roots, one per problem, to the function values (same shape).
+        ``func(x, rows)`` returns the function values at ``x`` for problems ``rows`` (indices into
+        ``lower``); only problems still iterating are evaluated.
     lower, upper
         Bracketing intervals, one per problem; ``func`` must change sign over each.
     tol
@@ -49,50 +51,45 @@ def brent_root(
     root, converged
         The roots and a boolean flag per problem.
     """
+    n = len(lower)
     a = np.asarray(lower, dtype=float).copy()
     b = np.asarray(upper, dtype=float).copy()
-    fa = func(a)
-    fb = func(b)
-    c = a.copy()
-    fc = fa.copy()
-    done = (fa == 0.0) | (fb == 0.0)
+    everyone = np.arange(n)
+    fa = func(a, everyone)
+    fb = func(b, everyone)
     root = np.where(fa == 0.0, a, b)
-    converged = done.copy()
+    converged = (fa == 0.0) | (fb == 0.0)
+    idx = np.flatnonzero(~converged)
+    a, b, fa, fb = a[idx], b[idx], fa[idx], fb[idx]
+    c, fc = a.copy(), fa.copy()
     for _ in range(maxiter + 1):
-        active = ~done
-        if not active.any():
+        if idx.size == 0:
             break
-        swap = active & (np.abs(fc) < np.abs(fb))
-        a = np.where(swap, b, a)
-        b = np.where(swap, c, b)
-        c = np.where(swap, a, c)
-        fa = np.where(swap, fb, fa)
-        fb = np.where(swap, fc, fb)
-        fc = np.where(swap, fa, fc)
+        swap = np.abs(fc) < np.abs(fb)
+        a, b, c = np.where(swap, b, a), np.where(swap, c, b), np.where(swap, b, c)
+        fa, fb, fc = np.where(swap, fb, fa), np.where(swap, fc, fb), np.where(swap, fb, fc)
         prev_step = b - a
         tol_act = 2 * _EPS * np.abs(b) + tol / 2
         new_step = (c - b) / 2
-        finished = active & ((np.abs(new_step) <= tol_act) | (fb == 0.0))
-        root = np.where(finished, b, root)
-        converged |= finished
-        done |= finished
-        active = ~done
-        if not active.any():
+        finished = (np.abs(new_step) <= tol_act) | (fb == 0.0)
+        root[idx[finished]] = b[finished]
+        converged[idx[finished]] = True
+        keep = ~finished
+        idx = idx[keep]
+        if idx.size == 0:
             break
+        a, b, c, fa, fb, fc = a[keep], b[keep], c[keep], fa[keep], fb[keep], fc[keep]
+        prev_step, tol_act, new_step = prev_step[keep], tol_act[keep], new_step[keep]
         with np.errstate(divide="ignore", invalid="ignore"):
             try_interp = (np.abs(prev_step) >= tol_act) & (np.abs(fa) > np.abs(fb))
             cb = c - b
             t1_lin = fb / fa
-            p_lin = cb * t1_lin
-            q_lin = 1.0 - t1_lin
             q0 = fa / fc
             t1 = fb / fc
             t2 = fb / fa
-            p_quad = t2 * (cb * q0 * (q0 - t1) - (b - a) * (t1 - 1.0))
-            q_quad = (q0 - 1.0) * (t1 - 1.0) * (t2 - 1.0)
             two_points = a == c
-            p = np.where(two_points, p_lin, p_quad)
-            q = np.where(two_points, q_lin, q_quad)
+            p = np.where(two_points, cb * t1_lin, t2 * (cb * q0 * (q0 - t1) - (b - a) * (t1 - 1.0)))
+            q = np.where(two_points, 1.0 - t1_lin, (q0 - 1.0) * (t1 - 1.0) * (t2 - 1.0))
             q = np.where(p > 0, -q, q)
             p = np.abs(p)
             accept = (
@@ -103,13 +100,12 @@ def brent_root(
             new_step = np.where(accept, p / q, new_step)
         small = np.abs(new_step) < tol_act
         new_step = np.where(small, np.where(new_step > 0, tol_act, -tol_act), new_step)
-        a = np.where(active, b, a)
-        fa = np.where(active, fb, fa)
-        b = np.where(active, b + new_step, b)
-        fb_new = func(b)
-        fb = np.where(active, fb_new, fb)
-        same_sign = active & (((fb > 0) & (fc > 0)) | ((fb < 0) & (fc < 0)))
+        a, fa = b, fb
+        b = b + new_step
+        fb = func(b, idx)
+        same_sign = ((fb > 0) & (fc > 0)) | ((fb < 0) & (fc < 0))
         c = np.where(same_sign, a, c)
         fc = np.where(same_sign, fa, fc)
-    root = np.where(done, root, b)
+    if idx.size:  # maxiter reached: last approximations, flagged as not converged
+        root[idx] = b
     return root, converged

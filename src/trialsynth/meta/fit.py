@@ -13,6 +13,7 @@ from trialsynth.meta.batch import fit_batch
 from trialsynth.meta.effect_sizes import ZERO_CELL_RULES, ZeroCellSettings, compute_effect_sizes
 from trialsynth.meta.inference import PI_TYPES, TESTS
 from trialsynth.meta.mantel_haenszel import mantel_haenszel
+from trialsynth.meta.regression import RegressionResult, design_matrix, fit_meta_regression
 from trialsynth.meta.result import MetaResult
 from trialsynth.meta.sensitivity import EGGER_MIN_K, egger_lm, leave_one_out
 from trialsynth.meta.subgroups import fit_subgroups
@@ -79,8 +80,17 @@ def fit_meta(
     """
     zc = zero_cells or ZeroCellSettings()
     _check_settings(method, test, pi, level, zc)
-    if by is not None and by not in data.columns:
-        raise InputError(f"subgroup column {by!r} not found", path=path, hint="check --by")
+    if by is not None:
+        if by not in data.columns:
+            raise InputError(f"subgroup column {by!r} not found", path=path, hint="check --by")
+        for pos in range(len(data)):
+            if pd.isna(data[by].iloc[pos]):
+                raise InputError(
+                    f"subgroup column {by} is empty",
+                    path=path,
+                    record=f"row {pos + 1}",
+                    hint="give every study a subgroup value (or a label such as 'unclear')",
+                )
     clean = validate_input(data, measure, path)
     labels = study_labels(data)
     es = compute_effect_sizes(clean, measure, labels, zc)
@@ -115,10 +125,18 @@ def fit_meta(
         )
     fit = fit_batch(yi[None, :], vi[None, :], np.ones((1, k), bool), method, test, pi, level)
     if not fit.tau2_converged[0]:
-        raise ConvergenceError(
-            f"{method} estimation of tau^2 did not converge (100 iterations, threshold 1e-5)"
-            + (f" in {path}" if path else "")
-            + "; try --method DL or PM"
+        where = f" in {path}" if path else ""
+        if method == "PM":
+            reason = "generalised Q still exceeds k - 1 at the search limit max(100, 10 mad(y)^2)"
+        else:
+            reason = "Fisher scoring did not converge with any step adjustment (threshold 1e-5)"
+        raise ConvergenceError(f"{method} estimation of tau^2 failed{where}: {reason}; try DL")
+    if fit.tau2_fallback is not None and fit.tau2_fallback[0] != (1.0, 100):
+        step, limit = fit.tau2_fallback[0]
+        warnings.append(
+            f"{method} Fisher scoring did not converge with metafor's defaults (full steps, 100 "
+            f"iterations); refitted with step adjustment {step} and at most {limit} iterations "
+            f"(metafor control = list(stepadj = {step}, maxiter = {limit}))"
         )
     if k > 1 and method != "FE" and not fit.ci_converged[0]:
         warnings.append("Q-profile search for the tau^2 CI did not converge; CI set to null")
@@ -196,6 +214,29 @@ def fit_meta(
     for text in warnings:
         log.warning("%s", text)
     return result
+
+
+def fit_regression(
+    data: pd.DataFrame,
+    measure: str,
+    moderators: list[str],
+    method: str = "REML",
+    test: str = "adhoc",
+    level: float = 95.0,
+    zero_cells: ZeroCellSettings | None = None,
+    path: object | None = None,
+) -> RegressionResult:
+    """Meta-regression of one table on ``moderators`` (e.g. follow-up time for durability).
+
+    Effect sizes as in :func:`fit_meta`; numeric moderators enter linearly, text moderators as
+    dummies. See :func:`trialsynth.meta.regression.fit_meta_regression`.
+    """
+    zc = zero_cells or ZeroCellSettings()
+    _check_settings(method, test, "hts", level, zc)
+    clean = validate_input(data, measure, path)
+    es = compute_effect_sizes(clean, measure, study_labels(data), zc)
+    x, names = design_matrix(data.iloc[es.kept_rows].reset_index(drop=True), moderators)
+    return fit_meta_regression(es.yi, es.vi, x, names, method, test, level)
 
 
 def fit_meta_dict(data: pd.DataFrame, measure: str, **settings: Any) -> dict[str, Any]:

@@ -85,7 +85,9 @@ def q_profile_ci(
     if search.any():
         rows = np.flatnonzero(search)
         root, ok = brent_root(
-            lambda t: q_statistic(y[rows], v[rows], mask[rows], t) - crit_l[rows],
+            lambda t, sub: (
+                q_statistic(y[rows[sub]], v[rows[sub]], mask[rows[sub]], t) - crit_l[rows[sub]]
+            ),
             lo_bound[rows],
             hi_bound[rows],
         )
@@ -101,7 +103,9 @@ def q_profile_ci(
     if search.any():
         rows = np.flatnonzero(search)
         root, ok = brent_root(
-            lambda t: q_statistic(y[rows], v[rows], mask[rows], t) - crit_u[rows],
+            lambda t, sub: (
+                q_statistic(y[rows[sub]], v[rows[sub]], mask[rows[sub]], t) - crit_u[rows[sub]]
+            ),
             lo_bound[rows],
             hi_bound[rows],
         )

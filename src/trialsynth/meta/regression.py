@@ -26,7 +26,7 @@ from scipy import stats
 
 from trialsynth.errors import ConvergenceError, InputError
 from trialsynth.meta.brent import R_UNIROOT_TOL, brent_root
-from trialsynth.meta.tau2 import MAXITER, THRESHOLD
+from trialsynth.meta.tau2 import FISHER_FALLBACKS, MAXITER, THRESHOLD
 
 
 @dataclass(frozen=True)
@@ -100,35 +100,18 @@ def _loglik(y: np.ndarray, v: np.ndarray, x: np.ndarray, tau2: float, reml: bool
     return ll - 0.5 * k * np.log(2 * np.pi)
 
 
-def regression_tau2(y: np.ndarray, v: np.ndarray, x: np.ndarray, method: str) -> float:
-    """Residual tau^2 with ``method`` in ``FE, DL, HE, REML, ML, PM`` (metafor's algorithms)."""
-    k, p = x.shape
-    yc = y - y.mean()
-    if method == "FE":
-        return 0.0
-    if method == "DL":
-        w = 1 / v
-        pm = _projection(x, w)
-        return max(0.0, (float(yc @ pm @ yc) - (k - p)) / float(np.trace(pm)))
-    ols = np.eye(k) - x @ np.linalg.solve(x.T @ x, x.T)
-    he = (float(yc @ ols @ yc) - float(np.trace(ols * v[None, :]))) / (k - p)
-    if method == "HE":
-        return max(0.0, he)
-    if method == "PM":
-        q = lambda t: np.array([_rss(yc, x, 1 / (v + ti)) for ti in t]) - (k - p)  # noqa: E731
-        upper = max(100.0, 10 * (1.4826 * np.median(np.abs(y - np.median(y)))) ** 2)
-        if q(np.array([0.0]))[0] < 0:
-            return 0.0
-        if q(np.array([upper]))[0] > 0:
-            raise ConvergenceError(f"PM: tau^2 above the search limit {upper}; use REML or DL")
-        root, ok = brent_root(q, np.array([0.0]), np.array([upper]), maxiter=MAXITER)
-        if not ok[0]:
-            raise ConvergenceError("PM: root search for tau^2 did not converge; use REML or DL")
-        return float(root[0])
-    if method not in ("REML", "ML"):
-        raise InputError(f"unknown method {method!r}", hint="use FE, DL, HE, REML, ML or PM")
-    tau2 = max(0.0, he)
-    for _ in range(MAXITER + 1):
+def _fisher_scoring(
+    yc: np.ndarray,
+    v: np.ndarray,
+    x: np.ndarray,
+    method: str,
+    start: float,
+    stepadj: float,
+    maxiter: int,
+) -> tuple[float, bool]:
+    """metafor's Fisher scoring for ML/REML with moderators; returns (tau2, converged)."""
+    tau2 = start
+    for _ in range(maxiter):
         w = 1 / (v + tau2)
         pm = _projection(x, w)
         pp = pm @ pm
@@ -137,23 +120,66 @@ def regression_tau2(y: np.ndarray, v: np.ndarray, x: np.ndarray, method: str) ->
             adj = (ypp - float(np.trace(pm))) / float(np.trace(pp))
         else:
             adj = (ypp - w.sum()) / (w**2).sum()
-        while tau2 + adj < 0 and tau2 > 0:
-            adj /= 2
+        adj *= stepadj
         if tau2 == 0 and adj < 0:
             adj = 0.0
-        change = abs(adj)
+        while tau2 + adj < 0:
+            adj /= 2
         tau2 += adj
-        if change <= THRESHOLD:
+        if abs(adj) <= THRESHOLD:
+            return tau2, True
+    return tau2, False
+
+
+def regression_tau2(
+    y: np.ndarray, v: np.ndarray, x: np.ndarray, method: str
+) -> tuple[float, float]:
+    """Residual tau^2 with ``method`` in ``FE, DL, HE, REML, ML, PM`` (metafor's algorithms).
+
+    Returns tau^2 and the Fisher scoring ``(stepadj, maxiter)`` used (metafor's defaults
+    ``(1, 100)`` unless a fallback was needed).
+    """
+    k, p = x.shape
+    yc = y - y.mean()
+    if method == "FE":
+        return 0.0, (1.0, MAXITER)
+    if method == "DL":
+        w = 1 / v
+        pm = _projection(x, w)
+        return max(0.0, (float(yc @ pm @ yc) - (k - p)) / float(np.trace(pm))), (1.0, MAXITER)
+    ols = np.eye(k) - x @ np.linalg.solve(x.T @ x, x.T)
+    he = (float(yc @ ols @ yc) - float(np.trace(ols * v[None, :]))) / (k - p)
+    if method == "HE":
+        return max(0.0, he), (1.0, MAXITER)
+    if method == "PM":
+        q = lambda t, _rows: np.array([_rss(yc, x, 1 / (v + ti)) for ti in t]) - (k - p)  # noqa: E731
+        upper = max(100.0, 10 * (1.4826 * np.median(np.abs(y - np.median(y)))) ** 2)
+        if q(np.array([0.0]), None)[0] < 0:
+            return 0.0, (1.0, MAXITER)
+        if q(np.array([upper]), None)[0] > 0:
+            raise ConvergenceError(f"PM: tau^2 above the search limit {upper}; use REML or DL")
+        root, ok = brent_root(q, np.array([0.0]), np.array([upper]), maxiter=MAXITER)
+        if not ok[0]:
+            raise ConvergenceError("PM: root search for tau^2 did not converge; use REML or DL")
+        return float(root[0]), (1.0, MAXITER)
+    if method not in ("REML", "ML"):
+        raise InputError(f"unknown method {method!r}", hint="use FE, DL, HE, REML, ML or PM")
+    for stepadj, maxiter in FISHER_FALLBACKS:
+        tau2, converged = _fisher_scoring(yc, v, x, method, max(0.0, he), stepadj, maxiter)
+        if converged:
             break
     else:
-        raise ConvergenceError(f"{method} Fisher scoring did not converge in {MAXITER} iterations")
+        raise ConvergenceError(
+            f"{method} Fisher scoring did not converge with any of the settings (stepadj, maxiter) "
+            f"{FISHER_FALLBACKS}; try DL or PM"
+        )
     reml = method == "REML"
     if (
         _loglik(yc, v, x, 0.0, reml) - _loglik(yc, v, x, tau2, reml) > R_UNIROOT_TOL
         and tau2 > THRESHOLD
     ):
         tau2 = 0.0
-    return max(0.0, tau2)
+    return max(0.0, tau2), (stepadj, maxiter)
 
 
 def design_matrix(data: pd.DataFrame, moderators: list[str]) -> tuple[np.ndarray, list[str]]:
@@ -201,7 +227,7 @@ def fit_meta_regression(
             hint="drop redundant moderators",
         )
     names = names or [f"x{i}" for i in range(p)]
-    tau2 = regression_tau2(y, v, x, method)
+    tau2, (stepadj, maxiter) = regression_tau2(y, v, x, method)
     w = 1 / (v + tau2)
     xw = x * w[:, None]
     vb = np.linalg.inv(x.T @ xw)
@@ -253,5 +279,5 @@ def fit_meta_regression(
         k - p,
         float(stats.chi2.sf(qe, k - p)),
         i2,
-        {"method": method, "test": test, "level": level},
+        {"method": method, "test": test, "level": level, "stepadj": stepadj, "maxiter": maxiter},
     )

@@ -35,6 +35,8 @@ class Tau2Fit:
     tau2: np.ndarray
     converged: np.ndarray
     iterations: np.ndarray
+    stepadj: np.ndarray | None = None
+    maxiter: np.ndarray | None = None
 
 
 def weighted_sums(v: np.ndarray, mask: np.ndarray, tau2: np.ndarray) -> np.ndarray:
@@ -114,46 +116,95 @@ def _fisher_step(w: np.ndarray, yc: np.ndarray, reml: bool) -> np.ndarray:
     return (ypp_y - sw) / sw2
 
 
-def tau2_fisher_scoring(y: np.ndarray, v: np.ndarray, mask: np.ndarray, reml: bool) -> Tau2Fit:
+def tau2_fisher_scoring(
+    y: np.ndarray,
+    v: np.ndarray,
+    mask: np.ndarray,
+    reml: bool,
+    stepadj: float = 1.0,
+    maxiter: int = MAXITER,
+) -> Tau2Fit:
     """(Restricted) maximum-likelihood tau^2 by Fisher scoring, as metafor iterates it.
 
-    Starts from ``max(0, HE)``, halves a step that would make tau^2 negative, stops when the change
-    is at most 1e-5 (at most 100 iterations), and applies metafor's check that the log-likelihood at
-    tau^2 = 0 is not larger (``ll0check``).
+    Starts from ``max(0, HE)``, multiplies each step by ``stepadj`` (metafor ``control$stepadj``),
+    halves a step that would make tau^2 negative, stops when the change is at most 1e-5 within
+    ``maxiter`` iterations (metafor default 100), and applies metafor's check that the
+    log-likelihood at tau^2 = 0 is not larger (``ll0check``). Only rows still iterating are
+    computed.
 
     References
     ----------
     Viechtbauer (2005), eqs. 10-13; Harville (1977) for REML. wviechtb/metafor ``R/rma.uni.r``.
     """
     yc = _centered(y, mask)
+    n = len(y)
     tau2 = np.maximum(0.0, np.nan_to_num(tau2_he(y, v, mask), nan=0.0))
-    active = np.ones(len(y), dtype=bool)
-    iterations = np.zeros(len(y), dtype=int)
-    for _ in range(MAXITER + 1):
-        if not active.any():
+    active = np.arange(n)
+    converged = np.zeros(n, dtype=bool)
+    iterations = np.zeros(n, dtype=int)
+    for _ in range(maxiter):
+        if active.size == 0:
             break
-        w = weighted_sums(v, mask, tau2)
+        t = tau2[active]
+        w = weighted_sums(v[active], mask[active], t)
         with np.errstate(divide="ignore", invalid="ignore"):
-            adj = _fisher_step(w, yc, reml)
+            adj = _fisher_step(w, yc[active], reml) * stepadj
         adj = np.where(np.isnan(adj), 0.0, adj)
         # R halves a negative step from tau2 = 0 until it underflows to -0.0: the step is 0.
-        adj = np.where((tau2 == 0) & (adj < 0), 0.0, adj)
+        adj = np.where((t == 0) & (adj < 0), 0.0, adj)
         for _halving in range(1100):
-            negative = tau2 + adj < 0
+            negative = t + adj < 0
             if not negative.any():
                 break
             adj = np.where(negative, adj / 2, adj)
-        new = np.where(active, tau2 + adj, tau2)
-        change = np.abs(new - tau2)
-        iterations += active
-        tau2 = new
-        active &= change > THRESHOLD
-    converged = ~active
-    ll0 = _log_likelihood(y, v, mask, np.zeros(len(y)), reml)
+        new = t + adj
+        done = ~(np.abs(new - t) > THRESHOLD)
+        tau2[active] = new
+        iterations[active] += 1
+        converged[active[done]] = True
+        active = active[~done]
+    ll0 = _log_likelihood(y, v, mask, np.zeros(n), reml)
     ll = _log_likelihood(y, v, mask, tau2, reml)
     stuck = converged & (ll0 - ll > R_UNIROOT_TOL) & (tau2 > THRESHOLD)
     tau2 = np.where(stuck, 0.0, tau2)
-    return Tau2Fit(np.maximum(0.0, tau2), converged, iterations)
+    return Tau2Fit(
+        np.maximum(0.0, tau2), converged, iterations, np.full(n, stepadj), np.full(n, maxiter)
+    )
+
+
+#: Fisher scoring settings tried in turn, as metafor ``control = list(stepadj=, maxiter=)``: the
+#: default first; smaller steps when full steps oscillate; more iterations when the estimate creeps
+#: towards 0 by step halving.
+FISHER_FALLBACKS: tuple[tuple[float, int], ...] = (
+    (1.0, MAXITER),
+    (0.5, MAXITER),
+    (0.25, MAXITER),
+    (1.0, 10 * MAXITER),
+    (0.5, 10 * MAXITER),
+)
+
+
+def tau2_ml_reml(y: np.ndarray, v: np.ndarray, mask: np.ndarray, reml: bool) -> Tau2Fit:
+    """Fisher scoring with metafor's defaults; rows that do not converge are refitted with the
+    settings of :data:`FISHER_FALLBACKS` in turn.
+
+    The settings used are returned per row (``stepadj``, ``maxiter``), so a result can say that a
+    fallback was needed; rows that fail with every setting keep ``converged = False``.
+    """
+    first_step, first_maxiter = FISHER_FALLBACKS[0]
+    fit = tau2_fisher_scoring(y, v, mask, reml, first_step, first_maxiter)
+    tau2, converged = fit.tau2.copy(), fit.converged.copy()
+    iterations = fit.iterations.copy()
+    stepadj = np.full(len(y), first_step)
+    maxiter = np.full(len(y), first_maxiter)
+    for step, limit in FISHER_FALLBACKS[1:]:
+        rows = np.flatnonzero(~converged)
+        if rows.size == 0:
+            break
+        retry = tau2_fisher_scoring(y[rows], v[rows], mask[rows], reml, step, limit)
+        tau2[rows], converged[rows] = retry.tau2, retry.converged
+        iterations[rows], stepadj[rows], maxiter[rows] = retry.iterations, step, limit
+    return Tau2Fit(tau2, converged, iterations, stepadj, maxiter)
 
 
 def mad_squared(y: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -188,8 +239,9 @@ def tau2_pm(y: np.ndarray, v: np.ndarray, mask: np.ndarray) -> Tau2Fit:
     if search.any():
         rows = np.flatnonzero(search)
 
-        def objective(t: np.ndarray) -> np.ndarray:
-            return q_statistic(yc[rows], v[rows], mask[rows], t) - target[rows]
+        def objective(t: np.ndarray, sub: np.ndarray) -> np.ndarray:
+            r = rows[sub]
+            return q_statistic(yc[r], v[r], mask[r], t) - target[r]
 
         root, ok = brent_root(objective, zero[rows], upper[rows], maxiter=MAXITER)
         tau2[rows] = root
@@ -210,7 +262,7 @@ def estimate_tau2(y: np.ndarray, v: np.ndarray, mask: np.ndarray, method: str) -
     if method == "HE":
         return Tau2Fit(np.maximum(0.0, tau2_he(y, v, mask)), ok, none)
     if method in ("REML", "ML"):
-        return tau2_fisher_scoring(y, v, mask, reml=method == "REML")
+        return tau2_ml_reml(y, v, mask, reml=method == "REML")
     if method == "PM":
         return tau2_pm(y, v, mask)
     raise ValueError(f"unknown tau^2 method {method!r}; use one of {', '.join(METHODS)}")

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trialsynth.errors import InputError
+from trialsynth.errors import ConvergenceError, InputError
 from trialsynth.meta.batch import fit_batch
 from trialsynth.meta.effect_sizes import ZeroCellSettings, compute_effect_sizes
-from trialsynth.meta.fit import fit_meta
+from trialsynth.meta.fit import fit_meta, fit_regression
 from trialsynth.meta.sensitivity import cumulative, leave_one_out
 
 
@@ -182,3 +182,48 @@ def test_json_has_contract_keys_and_no_nan() -> None:
     assert set(out["subgroups"]) == {"a", "b"}
     assert out["settings"]["method"] == "REML" and out["settings"]["test"] == "adhoc"
     assert out["study"][0] == "s0"
+
+
+def test_pm_beyond_search_limit_raises_convergence_error() -> None:
+    # mad(y) = 0 so the search limit is tau2 = 100, where Q is still 20 > k - 1 = 4:
+    # metafor stops with "tau2.max too low"; the engine raises a typed error.
+    data = pd.DataFrame({"yi": [0.0, 0.0, 0.0, 0.0, 50.0], "vi": 0.001})
+    with pytest.raises(ConvergenceError, match="PM"):
+        fit_meta(data, "GEN", "PM", "z")
+
+
+def test_subgroup_value_missing_is_named() -> None:
+    data = pd.DataFrame({"yi": [0.1, 0.2, 0.3], "vi": [0.1, 0.1, 0.1], "route": ["iv", None, "in"]})
+    with pytest.raises(InputError, match=r"row 2.*subgroup column route is empty"):
+        fit_meta(data, "GEN", by="route")
+
+
+def test_fit_regression_on_table_matches_metafor(bcg: pd.DataFrame, extra: dict[str, Any]) -> None:
+    fit = fit_regression(bcg, "RR", ["ablat", "year", "alloc"], "REML", "knha")
+    ref = extra["mreg_REML_knha"]
+    np.testing.assert_allclose(fit.beta, ref["beta"], rtol=1e-4)
+    assert pytest.approx(ref["QM"], rel=1e-4) == fit.QM
+    assert fit.to_dict()["coefficients"]["ablat"]["estimate"] == pytest.approx(
+        ref["beta"][1], rel=1e-4
+    )
+
+
+def test_oscillating_reml_falls_back_to_half_steps_and_says_so(extra: dict[str, Any]) -> None:
+    ref = extra["oscillating"]
+    assert "did not converge" in ref["full_step_error"]  # metafor fails with full steps too
+    result = fit_meta(pd.DataFrame({"yi": ref["yi"], "vi": ref["vi"]}), "GEN", "REML", "z")
+    out = result.to_dict()
+    assert out["tau2"] == pytest.approx(ref["tau2"], rel=1e-4)
+    assert out["estimate"] == pytest.approx(ref["estimate"], rel=1e-6)
+    assert out["se"] == pytest.approx(ref["se"], rel=1e-6)
+    assert any("stepadj = 0.5, maxiter = 100" in w for w in out["warnings"])
+
+
+def test_oscillating_reml_in_meta_regression(extra: dict[str, Any]) -> None:
+    ref = extra["oscillating"]
+    k = len(ref["yi"])
+    from trialsynth.meta.regression import fit_meta_regression
+
+    fit = fit_meta_regression(ref["yi"], ref["vi"], np.ones((k, 1)), ["intrcpt"], "REML", "z")
+    assert fit.tau2 == pytest.approx(ref["tau2"], rel=1e-4)
+    assert fit.settings["stepadj"] == 0.5
