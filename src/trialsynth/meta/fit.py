@@ -203,7 +203,10 @@ def fit_meta(
             "I2": list(loo.I2),
         }
     if k >= EGGER_MIN_K:
-        result.egger_lm = egger_lm(yi, vi).as_dict()
+        egger = egger_lm(yi, vi)
+        if np.isnan(egger.stat):
+            result.warnings.append("Egger's test not computable: all studies have the same se")
+        result.egger_lm = egger.as_dict()
     if measure in ("RR", "OR", "RD"):
         raw = clean.iloc[es.kept_rows]
         mh = mantel_haenszel(raw["ai"], raw["bi"], raw["ci"], raw["di"], measure, level)

@@ -77,6 +77,9 @@ def egger_lm(yi: np.ndarray, vi: np.ndarray) -> EggerTest:
     yi = np.asarray(yi, dtype=float)
     vi = np.asarray(vi, dtype=float)
     k = len(yi)
+    if np.ptp(np.sqrt(vi)) == 0:
+        # the predictor is constant, so the slope is not identifiable (metafor stops too)
+        return EggerTest(float("nan"), float("nan"), k - 2)
     x = np.column_stack([np.ones(k), np.sqrt(vi)])
     sw = np.sqrt(1 / vi)
     xw, yw = x * sw[:, None], yi * sw

@@ -13,7 +13,9 @@ from trialsynth.errors import ConvergenceError, InputError
 from trialsynth.meta.batch import fit_batch
 from trialsynth.meta.effect_sizes import ZeroCellSettings, compute_effect_sizes
 from trialsynth.meta.fit import fit_meta, fit_regression
-from trialsynth.meta.sensitivity import cumulative, leave_one_out
+from trialsynth.meta.sensitivity import cumulative, egger_lm, leave_one_out
+
+from .conftest import REFERENCE
 
 
 @pytest.mark.parametrize("method", ["ML", "REML", "DL", "PM", "FE"])
@@ -227,3 +229,15 @@ def test_oscillating_reml_in_meta_regression(extra: dict[str, Any]) -> None:
     fit = fit_meta_regression(ref["yi"], ref["vi"], np.ones((k, 1)), ["intrcpt"], "REML", "z")
     assert fit.tau2 == pytest.approx(ref["tau2"], rel=1e-4)
     assert fit.settings["stepadj"] == 0.5
+
+
+def test_egger_matches_metafor_and_is_null_for_equal_standard_errors() -> None:
+    case = REFERENCE / "bcg_rr_reml"
+    expected = json.loads((case / "case.json").read_text())["expected"]["egger_lm"]
+    es = compute_effect_sizes(pd.read_csv(case / "data.csv"), "RR", [str(i) for i in range(13)])
+    egger = egger_lm(es.yi, es.vi)
+    assert egger.stat == pytest.approx(expected["stat"], rel=1e-8)
+    assert egger.pval == pytest.approx(expected["pval"], rel=1e-8)
+    flat = fit_meta(pd.DataFrame({"yi": np.linspace(-1, 1, 12), "vi": 0.1}), "GEN").to_dict()
+    assert flat["egger_lm"]["stat"] is None
+    assert any("Egger" in w for w in flat["warnings"])
