@@ -39,6 +39,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--add", type=float, default=0.5, help="zero-cell addition")
     parser.add_argument("--to", default="only0", choices=ZERO_CELL_RULES, help="zero-cell rule")
     parser.add_argument("--drop00", action="store_true", help="drop double-zero studies")
+    parser.add_argument(
+        "--cumulative-by",
+        default=None,
+        metavar="COLUMN",
+        help="add a cumulative meta-analysis ordered by this column (e.g. year)",
+    )
     parser.add_argument("--json", action="store_true", help="print the JSON result to stdout")
     parser.add_argument("--out", type=Path, default=None, help="write the JSON result here")
     parser.set_defaults(func=run_meta)
@@ -57,6 +63,7 @@ def run_meta(args: argparse.Namespace) -> int:
         by=args.by,
         zero_cells=ZeroCellSettings(add=args.add, to=args.to, drop00=args.drop00),
         path=args.data,
+        cumulative_by=args.cumulative_by,
     ).to_dict()
     if args.out is not None:
         write_json_atomic(args.out, result)

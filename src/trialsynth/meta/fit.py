@@ -10,12 +10,17 @@ import pandas as pd
 
 from trialsynth.errors import ConvergenceError, InputError
 from trialsynth.meta.batch import fit_batch
-from trialsynth.meta.effect_sizes import ZERO_CELL_RULES, ZeroCellSettings, compute_effect_sizes
+from trialsynth.meta.effect_sizes import (
+    ZERO_CELL_RULES,
+    EffectSizes,
+    ZeroCellSettings,
+    compute_effect_sizes,
+)
 from trialsynth.meta.inference import PI_TYPES, TESTS
 from trialsynth.meta.mantel_haenszel import mantel_haenszel
 from trialsynth.meta.regression import RegressionResult, design_matrix, fit_meta_regression
 from trialsynth.meta.result import MetaResult
-from trialsynth.meta.sensitivity import EGGER_MIN_K, egger_lm, leave_one_out
+from trialsynth.meta.sensitivity import EGGER_MIN_K, cumulative, egger_lm, leave_one_out
 from trialsynth.meta.subgroups import fit_subgroups
 from trialsynth.meta.tau2 import METHODS
 from trialsynth.meta.validate import study_labels, validate_input
@@ -51,6 +56,7 @@ def fit_meta(
     by: str | None = None,
     zero_cells: ZeroCellSettings | None = None,
     path: object | None = None,
+    cumulative_by: str | None = None,
 ) -> MetaResult:
     """Effect sizes, random-effects model, heterogeneity, sensitivity and subgroups for one table.
 
@@ -70,6 +76,9 @@ def fit_meta(
         Zero-cell correction (default: add 1/2 to studies with a zero cell, keep double zeros).
     path
         File name used in error messages.
+    cumulative_by
+        Column to order a cumulative meta-analysis by (ascending, ties in row order, as metafor
+        ``cumul(order=)``); the result then carries a ``cumulative`` block.
 
     Raises
     ------
@@ -211,12 +220,46 @@ def fit_meta(
         raw = clean.iloc[es.kept_rows]
         mh = mantel_haenszel(raw["ai"], raw["bi"], raw["ci"], raw["di"], measure, level)
         result.mantel_haenszel = mh.as_dict()
+    if cumulative_by is not None:
+        result.cumulative = _cumulative_block(
+            data, es, cumulative_by, method, test, pi, level, path
+        )
     if by is not None:
         groups = data[by].iloc[es.kept_rows].astype(str).tolist()
         result.subgroups = fit_subgroups(yi, vi, groups, method, test, pi, level).as_dict()
     for text in warnings:
         log.warning("%s", text)
     return result
+
+
+def _cumulative_block(
+    data: pd.DataFrame,
+    es: EffectSizes,
+    column: str,
+    method: str,
+    test: str,
+    pi: str,
+    level: float,
+    path: object | None,
+) -> dict[str, Any]:
+    """Cumulative meta-analysis ordered by ``column`` (numbers sort numerically, else as text)."""
+    if column not in data.columns:
+        raise InputError(f"cumulative order column {column!r} not found", path=path)
+    raw = data[column].iloc[es.kept_rows].reset_index(drop=True)
+    numeric = pd.to_numeric(raw, errors="coerce")
+    key = numeric if numeric.notna().all() else raw.astype(str)
+    order = np.argsort(key.to_numpy(), kind="stable")
+    fit = cumulative(es.yi, es.vi, method, test, order=order, pi=pi, level=level)
+    return {
+        "order_by": column,
+        "study": [es.study[i] for i in order],
+        "estimate": list(fit.pooled.estimate),
+        "se": list(fit.pooled.se),
+        "ci_lb": list(fit.pooled.ci_lb),
+        "ci_ub": list(fit.pooled.ci_ub),
+        "tau2": list(fit.tau2),
+        "I2": list(fit.I2),
+    }
 
 
 def fit_regression(

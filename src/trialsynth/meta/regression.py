@@ -133,7 +133,7 @@ def _fisher_scoring(
 
 def regression_tau2(
     y: np.ndarray, v: np.ndarray, x: np.ndarray, method: str
-) -> tuple[float, float]:
+) -> tuple[float, tuple[float, int]]:
     """Residual tau^2 with ``method`` in ``FE, DL, HE, REML, ML, PM`` (metafor's algorithms).
 
     Returns tau^2 and the Fisher scoring ``(stepadj, maxiter)`` used (metafor's defaults

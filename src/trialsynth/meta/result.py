@@ -67,6 +67,7 @@ class MetaResult:
     mantel_haenszel: dict[str, Any] | None = None
     subgroups: dict[str, Any] | None = None
     leave1out: dict[str, list[float]] | None = None
+    cumulative: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object (NaN/inf as ``None``); optional blocks only when present."""
@@ -106,6 +107,8 @@ class MetaResult:
         }
         if self.leave1out is not None:
             out["leave1out"] = self.leave1out
+        if self.cumulative is not None:
+            out["cumulative"] = self.cumulative
         if self.egger_lm is not None:
             out["egger_lm"] = self.egger_lm
         if self.mantel_haenszel is not None:

@@ -241,3 +241,14 @@ def test_egger_matches_metafor_and_is_null_for_equal_standard_errors() -> None:
     flat = fit_meta(pd.DataFrame({"yi": np.linspace(-1, 1, 12), "vi": 0.1}), "GEN").to_dict()
     assert flat["egger_lm"]["stat"] is None
     assert any("Egger" in w for w in flat["warnings"])
+
+
+def test_cumulative_block_in_result_matches_metafor(
+    bcg: pd.DataFrame, extra: dict[str, Any]
+) -> None:
+    ref = extra["cumul_REML_adhoc"]
+    out = fit_meta(bcg, "RR", "REML", "adhoc", cumulative_by="year").to_dict()
+    block = out["cumulative"]
+    assert block["order_by"] == "year"
+    assert block["study"] == [str(i + 1) for i in ref["order"]]
+    np.testing.assert_allclose(block["estimate"], ref["estimate"], rtol=1e-4)
