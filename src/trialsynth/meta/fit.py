@@ -162,6 +162,7 @@ def fit_meta(
             "level": level,
             "zero_cells": zc.as_dict(),
             "by": by,
+            "cumulative_by": cumulative_by,
         },
         k=k,
         estimate=p.estimate[0],
