@@ -252,3 +252,9 @@ def test_cumulative_block_in_result_matches_metafor(
     assert block["order_by"] == "year"
     assert block["study"] == [str(i + 1) for i in ref["order"]]
     np.testing.assert_allclose(block["estimate"], ref["estimate"], rtol=1e-4)
+
+
+def test_level_90_matches_metafor(bcg: pd.DataFrame, extra: dict[str, Any]) -> None:
+    out = fit_meta(bcg, "RR", "REML", "knha", level=90).to_dict()
+    for key, value in extra["level90"].items():
+        assert out[key] == pytest.approx(value, rel=1e-6), key
