@@ -14,5 +14,5 @@ rule pool_analysis:
     params:
         flags=meta_flags,
     shell:
-        "trialsynth meta --data {input.data} {params.flags} --json --out {output.result}"
-        " > /dev/null 2> {log}"
+        "trialsynth meta --data {input.data} {params.flags} --allow-empty --out {output.result}"
+        " > {log} 2>&1"

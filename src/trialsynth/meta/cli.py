@@ -47,29 +47,60 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the JSON result to stdout")
     parser.add_argument("--out", type=Path, default=None, help="write the JSON result here")
+    parser.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="a table with no studies gives a result with k = 0 and a warning instead of an "
+        "error (the workflow uses this so an analysis without data is reported, not fatal)",
+    )
     parser.set_defaults(func=run_meta)
 
 
 def run_meta(args: argparse.Namespace) -> int:
     """Fit the model, print the result and optionally write it."""
     data = read_table(args.data)
-    result = fit_meta(
-        data,
-        args.measure,
-        method=args.method,
-        test=args.test,
-        pi=args.pi,
-        level=args.level,
-        by=args.by,
-        zero_cells=ZeroCellSettings(add=args.add, to=args.to, drop00=args.drop00),
-        path=args.data,
-        cumulative_by=args.cumulative_by,
-    ).to_dict()
+    if data.empty and args.allow_empty:
+        result = empty_result(args)
+    else:
+        result = fit_meta(
+            data,
+            args.measure,
+            method=args.method,
+            test=args.test,
+            pi=args.pi,
+            level=args.level,
+            by=args.by,
+            zero_cells=ZeroCellSettings(add=args.add, to=args.to, drop00=args.drop00),
+            path=args.data,
+            cumulative_by=args.cumulative_by,
+        ).to_dict()
     if args.out is not None:
         write_json_atomic(args.out, result)
         log.info("wrote %s (k = %d)", args.out, result["k"])
     if args.json:
         sys.stdout.write(json.dumps(result, indent=2, sort_keys=True) + "\n")
+    elif result["k"] == 0:
+        sys.stdout.write("Meta-analysis (k = 0): " + result["warnings"][0] + "\n")
     else:
         sys.stdout.write(format_summary(result))
     return 0
+
+
+def empty_result(args: argparse.Namespace) -> dict[str, Any]:
+    """The result of an analysis with no studies: k = 0, the settings, and why."""
+    log.warning("%s: no studies in the table; writing a result with k = 0", args.data)
+    return {
+        "k": 0,
+        "study": [],
+        "yi": [],
+        "vi": [],
+        "settings": {
+            "measure": args.measure,
+            "method": args.method,
+            "test": args.test,
+            "pi": args.pi,
+            "level": args.level,
+        },
+        "warnings": [f"no studies in {args.data}: nothing to pool (see the outcome exclusions)"],
+        "corrections": [],
+    }

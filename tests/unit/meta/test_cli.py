@@ -52,3 +52,21 @@ def test_bad_file_gives_exit_status_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("study,yi,vi\nA,0.1,0.01\nB,0.2,-1\n")
     assert main(["meta", "--data", str(bad), "--measure", "GEN"]) == 2
+
+
+def test_empty_table_is_an_error_unless_allowed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("study,ai,bi,ci,di\n")
+    assert main(["meta", "--data", str(empty), "--measure", "RR", "--json"]) == 2
+    out = tmp_path / "res.json"
+    status = main(
+        ["meta", "--data", str(empty), "--measure", "RR", "--allow-empty", "--out", str(out)]
+    )
+    assert status == 0
+    result = json.loads(out.read_text())
+    assert result["k"] == 0
+    assert result["settings"]["measure"] == "RR"
+    assert "no studies" in result["warnings"][0]
+    assert "k = 0" in capsys.readouterr().out
