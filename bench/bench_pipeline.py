@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-COPY = ("Snakefile", "workflow", "analysis", "data/raw")
+COPY = ("Snakefile", "environment.yml", "workflow", "analysis", "data/raw")
 log = logging.getLogger("bench_pipeline")
 
 

@@ -46,7 +46,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("project")
     for name in ("workflow", "analysis", "data/raw"):
         shutil.copytree(REPO / name, root / name)
-    shutil.copy2(REPO / "Snakefile", root / "Snakefile")
+    for name in ("Snakefile", "environment.yml"):
+        shutil.copy2(REPO / name, root / name)
     run = _snakemake(root)
     assert run.returncode == 0, run.stderr[-4000:]
     return root

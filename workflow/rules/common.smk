@@ -11,9 +11,9 @@ min_version("9.0")
 
 validate(config, schema="../schemas/protocol.schema.json")
 
-#: The conda environment of every job under `--sdm conda`. Create it once with
-#: `conda env create -f environment.yml` (it installs this package too).
-CONDA_ENV = "trialsynth"
+#: The conda environment file of every job under `--sdm conda` (the repository's
+#: environment.yml: the same pinned versions, and this package installed from the checkout).
+CONDA_ENV = "../../environment.yml"
 
 RAW = "data/raw"
 PROCESSED = "data/processed"
