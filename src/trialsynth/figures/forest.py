@@ -113,8 +113,11 @@ def format_effect(measure: str, value: float, lower: float, upper: float) -> str
 def _axis_breaks(measure: str, lower: float, upper: float) -> tuple[list[float], list[str]]:
     """Tick positions on the analysis scale and their labels on the reporting scale."""
     if measure in RATIO_MEASURES:
-        candidates = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100]
-        ticks = [c for c in candidates if lower <= math.log(c) <= upper] or [1]
+        coarse = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100]
+        fine = [0.25, 0.33, 0.5, 0.67, 0.8, 1, 1.25, 1.5, 2, 3, 4]
+        ticks = [c for c in coarse if lower <= math.log(c) <= upper]
+        if len(ticks) < 3:
+            ticks = [c for c in fine if lower <= math.log(c) <= upper] or [1]
         return [math.log(t) for t in ticks], [f"{t:g}" for t in ticks]
     if measure == "PLO":
         candidates = [0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99]
