@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from trialsynth.coding.codebook import load_codebook
-from trialsynth.coding.stage import run_coding
+from trialsynth.coding.stage import default_jobs, run_coding
+from trialsynth.errors import InputError
 
 
 def register(subparsers: Any) -> None:
@@ -41,11 +42,19 @@ def register(subparsers: Any) -> None:
         default=None,
         help="reviewer overrides CSV (nct_id, field, value, reason)",
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=default_jobs(),
+        help="worker processes, one input file each (default: CPUs available, at most 8)",
+    )
     parser.set_defaults(func=run_code)
 
 
 def run_code(args: argparse.Namespace) -> int:
     """Run the coder on ``args.ctgov`` and write ``args.out``."""
     codebook = load_codebook(args.codebook)
-    run_coding(args.ctgov, codebook, args.out, args.overrides)
+    if args.jobs < 1:
+        raise InputError(f"--jobs must be at least 1, got {args.jobs}", hint="use --jobs 1")
+    run_coding(args.ctgov, codebook, args.out, args.overrides, args.jobs)
     return 0

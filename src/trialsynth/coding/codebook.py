@@ -14,30 +14,68 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trialsynth.coding.gates import Gate, literal_gate, lowered
 from trialsynth.errors import ProtocolError
 from trialsynth.protocol import load_yaml, validate_document
 
 
 @dataclass(frozen=True)
 class Rule:
-    """One coded value and the patterns that give evidence for it."""
+    """One coded value and the patterns that give evidence for it.
+
+    ``pattern`` is the alternation of all the value's patterns; ``parts`` holds each pattern
+    with its literal gate (:mod:`trialsynth.coding.gates`), so a search runs only the patterns
+    whose literals occur in the text.
+    """
 
     value: str
-    patterns: tuple[re.Pattern[str], ...]
+    pattern: re.Pattern[str]
+    parts: tuple[tuple[Gate | None, re.Pattern[str]], ...] = ()
     suppresses: frozenset[str] = frozenset()
     suppresses_in_text: frozenset[str] = frozenset()
     arm_types: frozenset[str] = frozenset()
     intervention_types: frozenset[str] = frozenset()
     only_non_ketamine: bool = False
 
+    def __post_init__(self) -> None:
+        """Build the rule-level gate: every part's literals (``None`` when some part has no
+        literal, so the rule must always run)."""
+        ungated = any(gate is None for gate, _ in self.parts)
+        literals = tuple(sorted({lit for gate, _ in self.parts if gate for lit in gate}))
+        object.__setattr__(self, "_literals", None if ungated else literals)
+
+    def may_match(self, text: str) -> bool:
+        """False only when no pattern of the rule can match ``text`` (a cheap check)."""
+        literals: tuple[str, ...] | None = self._literals  # type: ignore[attr-defined]
+        if literals is None:
+            return True
+        low = lowered(text)
+        return any(literal in low for literal in literals)
+
     def search(self, text: str) -> re.Match[str] | None:
-        """The earliest match of any pattern in ``text``, or ``None``."""
+        """The leftmost match of any of the value's patterns in ``text``, or ``None``."""
+        if not self.may_match(text):
+            return None
+        low = lowered(text)
         best: re.Match[str] | None = None
-        for pattern in self.patterns:
+        for gate, pattern in self.parts:
+            if gate is not None and not any(literal in low for literal in gate):
+                continue
             match = pattern.search(text)
             if match is not None and (best is None or match.start() < best.start()):
                 best = match
         return best
+
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> list[re.Match[str]]:
+        """All matches of the alternation in ``text[pos:endpos]`` (none when gated out)."""
+        if not self.may_match(text):
+            return []
+        end = len(text) if endpos is None else endpos
+        return list(self.pattern.finditer(text, pos, end))
+
+
+#: A pattern that never matches (a value with no patterns, e.g. ``psychotherapy_only``).
+NEVER = re.compile(r"(?!)")
 
 
 @dataclass(frozen=True)
@@ -48,18 +86,50 @@ class Codebook:
     route: tuple[Rule, ...]
     route_window: int
     condition: tuple[Rule, ...]
-    condition_ignore: tuple[re.Pattern[str], ...]
+    condition_ignore: Rule
     condition_refiners: frozenset[str]
     purpose_refiners: frozenset[str]
-    purpose_sentence: tuple[re.Pattern[str], ...]
+    purpose_sentence: Rule
     therapy_types: tuple[Rule, ...]
     therapy_unnamed: Rule
     behavioral_types: frozenset[str]
-    therapy_ignore: tuple[re.Pattern[str], ...]
+    therapy_ignore: Rule
     comparator: tuple[Rule, ...]
-    comparison_sentence: tuple[re.Pattern[str], ...]
-    design: dict[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
+    comparison_sentence: Rule
+    design: dict[str, Rule] = field(default_factory=dict)
     source: str = ""
+
+    def __post_init__(self) -> None:
+        """Field-level prefilters: the union of every value's pattern, so a text that matches
+        none of a field's values is skipped after one search."""
+        unions = {
+            "any_condition": self.condition,
+            "any_therapy": (*self.therapy_types, self.therapy_unnamed),
+            "any_route": self.route,
+            "any_drug": self.drug,
+            "any_comparator": self.comparator,
+        }
+        refiners = self.condition_refiners | self.purpose_refiners
+        unions["any_refiner"] = tuple(r for r in self.condition if r.value in refiners)
+        for name, rules in unions.items():
+            object.__setattr__(self, name, _union(rules))
+
+    any_condition: Rule = field(init=False, repr=False)
+    any_therapy: Rule = field(init=False, repr=False)
+    any_route: Rule = field(init=False, repr=False)
+    any_drug: Rule = field(init=False, repr=False)
+    any_comparator: Rule = field(init=False, repr=False)
+    any_refiner: Rule = field(init=False, repr=False)
+
+
+def _union(rules: tuple[Rule, ...]) -> Rule:
+    """One rule holding every pattern of ``rules`` (a field-level prefilter)."""
+    parts = tuple(part for r in rules for part in r.parts)
+    sources = [pattern.pattern for _, pattern in parts]
+    alternation = (
+        re.compile("|".join(f"(?:{p})" for p in sources), re.IGNORECASE) if sources else NEVER
+    )
+    return Rule(value="", pattern=alternation, parts=parts)
 
 
 def _compile(pattern: str, path: Path, where: str) -> re.Pattern[str]:
@@ -74,14 +144,35 @@ def _compile(pattern: str, path: Path, where: str) -> re.Pattern[str]:
         ) from exc
 
 
-def _patterns(items: list[str], path: Path, where: str) -> tuple[re.Pattern[str], ...]:
-    return tuple(_compile(p, path, f"{where}[{i}]") for i, p in enumerate(items))
+def _alternation(items: list[str], path: Path, where: str) -> re.Pattern[str]:
+    """Check every pattern on its own (errors name its key), then compile their alternation."""
+    for i, item in enumerate(items):
+        _compile(item, path, f"{where}[{i}]")
+    if not items:
+        return NEVER
+    return _compile("|".join(f"(?:{item})" for item in items), path, where)
+
+
+def _patterns(items: list[str], path: Path, where: str) -> Rule:
+    """A list of patterns as one (gated) rule without a value (context words)."""
+    return Rule(
+        value="", pattern=_alternation(items, path, where), parts=_parts(items, path, where)
+    )
+
+
+def _parts(
+    items: list[str], path: Path, where: str
+) -> tuple[tuple[Gate | None, re.Pattern[str]], ...]:
+    return tuple(
+        (literal_gate(item), _compile(item, path, f"{where}[{i}]")) for i, item in enumerate(items)
+    )
 
 
 def _rule(entry: dict[str, Any], path: Path, where: str) -> Rule:
     return Rule(
         value=entry["value"],
-        patterns=_patterns(entry["patterns"], path, f"{where}.patterns"),
+        pattern=_alternation(entry["patterns"], path, f"{where}.patterns"),
+        parts=_parts(entry["patterns"], path, f"{where}.patterns"),
         suppresses=frozenset(entry.get("suppresses", [])),
         suppresses_in_text=frozenset(entry.get("suppresses_in_text", [])),
         arm_types=frozenset(entry.get("arm_types", [])),

@@ -15,37 +15,61 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from trialsynth.coding.codebook import Codebook
+from trialsynth.coding.codebook import Codebook, Rule
 from trialsynth.coding.drug_route import FieldResult
 from trialsynth.coding.evidence import Evidence, any_pattern, evidence_of, kept_sentences
 from trialsynth.coding.texts import StudyText, Text
 
 
 def conditions_in(
-    texts: Sequence[Text], codebook: Codebook, extra: dict[str, Evidence] | None = None
+    texts: Sequence[Text],
+    codebook: Codebook,
+    extra: dict[str, Evidence] | None = None,
+    rules: Sequence[Rule] | None = None,
 ) -> dict[str, Evidence]:
-    """Every condition value with evidence in ``texts`` (plus ``extra``), after suppression."""
+    """Every condition value with evidence in ``texts`` (plus ``extra``), after suppression.
+
+    ``rules`` restricts the search to some values (default: all of the codebook).
+    """
     found: dict[str, Evidence] = dict(extra or {})
-    suppressed: set[str] = set()
     for text in texts:
         in_text: dict[str, Evidence] = {}
         local: set[str] = set()
-        for rule in codebook.condition:
+        for rule in codebook.condition if rules is None else rules:
             match = rule.search(text.text)
             if match is None:
                 continue
             in_text.setdefault(rule.value, evidence_of(text, match))
-            suppressed |= rule.suppresses
             local |= rule.suppresses_in_text
         for value, evidence in in_text.items():
             if value not in local:
                 found.setdefault(value, evidence)
-    for rule in codebook.condition:
-        if rule.value in found:
-            suppressed |= rule.suppresses
-    for value in suppressed:
-        found.pop(value, None)
-    return found
+    suppressed = {v for rule in codebook.condition if rule.value in found for v in rule.suppresses}
+    return {v: e for v, e in found.items() if v not in suppressed}
+
+
+def _refinements(
+    st: StudyText, codebook: Codebook, primary: dict[str, Evidence]
+) -> dict[str, Evidence]:
+    """Qualifying values from summary sentences (see the module docstring)."""
+    wanted = set(codebook.purpose_refiners)
+    if "MDD" in primary:
+        wanted |= codebook.condition_refiners
+    rules = [r for r in codebook.condition if r.value in wanted]
+    out: dict[str, Evidence] = {}
+    for sentence in kept_sentences(st.summaries, codebook.condition_ignore, codebook.any_refiner):
+        purpose = any_pattern(codebook.purpose_sentence, sentence.text)
+        for rule in rules:
+            if rule.value in out:
+                continue
+            by_purpose = purpose and rule.value in codebook.purpose_refiners
+            qualifies = "MDD" in primary and rule.value in codebook.condition_refiners
+            if not (by_purpose or qualifies):
+                continue
+            match = rule.search(sentence.text)
+            if match is not None:
+                out[rule.value] = evidence_of(sentence, match)
+    return out
 
 
 def code_condition(st: StudyText, codebook: Codebook) -> FieldResult:
@@ -58,23 +82,16 @@ def code_condition(st: StudyText, codebook: Codebook) -> FieldResult:
         st.conditions
         + st.keywords
         + st.titles
-        + kept_sentences(st.inclusion, codebook.condition_ignore)
+        + kept_sentences(st.inclusion, codebook.condition_ignore, codebook.any_condition)
     )
     found = conditions_in(primary, codebook)
-    summaries = conditions_in(kept_sentences(st.summaries, codebook.condition_ignore), codebook)
-    if not found:
-        found = summaries
+    if found:
+        refined = _refinements(st, codebook, found)
+        if refined:
+            found = conditions_in([], codebook, {**found, **refined})
     else:
-        kept = kept_sentences(st.summaries, codebook.condition_ignore)
-        purpose = [s for s in kept if any_pattern(codebook.purpose_sentence, s.text)]
-        refined = {
-            v: e
-            for v, e in conditions_in(purpose, codebook).items()
-            if v in codebook.purpose_refiners
-        }
-        if "MDD" in found:
-            refined.update((v, e) for v, e in summaries.items() if v in codebook.condition_refiners)
-        found = conditions_in(primary, codebook, refined)
+        summaries = kept_sentences(st.summaries, codebook.condition_ignore, codebook.any_condition)
+        found = conditions_in(summaries, codebook)
     if not found:
         return FieldResult("other", [], ["condition_not_stated"])
     values = sorted(found)

@@ -21,7 +21,8 @@ from trialsynth.coding.therapy import therapy_types_in
 
 def _comparison_sentences(texts: list[Text], codebook: Codebook) -> list[Text]:
     keep = codebook.comparison_sentence
-    return [s for s in kept_sentences(texts, ()) if any_pattern(keep, s.text)]
+    found = kept_sentences(texts, None, codebook.any_comparator)
+    return [s for s in found if any_pattern(keep, s.text)]
 
 
 def _is_placebo(text: Text, codebook: Codebook) -> bool:
@@ -105,10 +106,9 @@ def _design_from_text(st: StudyText, codebook: Codebook) -> FieldResult | None:
         ("single_arm", "single_arm"),
     ):
         for text in texts:
-            for pattern in codebook.design[key]:
-                match = pattern.search(text.text)
-                if match is not None:
-                    return FieldResult(value, [evidence_of(text, match)])
+            match = codebook.design[key].search(text.text)
+            if match is not None:
+                return FieldResult(value, [evidence_of(text, match)])
     return None
 
 

@@ -85,21 +85,21 @@ def _routes_anywhere(texts: Sequence[Text], codebook: Codebook) -> dict[str, Evi
 
 
 def _routes_near_drug(texts: Sequence[Text], codebook: Codebook) -> dict[str, Evidence]:
+    """Route words within ``route_window`` characters of a ketamine-family word."""
     window = codebook.route_window
     found: dict[str, Evidence] = {}
     for text in texts:
-        drug_spans = [
-            m.span() for rule in codebook.drug for p in rule.patterns for m in p.finditer(text.text)
-        ]
+        drug_spans = [m.span() for m in codebook.any_drug.finditer(text.text)]
         if not drug_spans:
             continue
         for rule in codebook.route:
-            for pattern in rule.patterns:
-                for match in pattern.finditer(text.text):
-                    start, end = match.span()
-                    if any(s - end <= window and start - e <= window for s, e in drug_spans):
-                        found.setdefault(rule.value, evidence_of(text, match))
-                        break
+            if rule.value in found:
+                continue
+            for match in rule.finditer(text.text):
+                start, end = match.span()
+                if any(s - end <= window and start - e <= window for s, e in drug_spans):
+                    found[rule.value] = evidence_of(text, match)
+                    break
     return found
 
 

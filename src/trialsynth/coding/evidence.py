@@ -50,14 +50,31 @@ def first_rule(rules: Iterable[Rule], text: Text) -> tuple[Rule, re.Match[str]] 
     return None
 
 
-def any_pattern(patterns: Iterable[re.Pattern[str]], text: str) -> bool:
-    """True when any pattern matches ``text``."""
-    return any(p.search(text) for p in patterns)
+def any_pattern(rule: Rule | None, text: str) -> bool:
+    """True when any pattern of ``rule`` matches ``text`` (``None``: never)."""
+    return rule is not None and rule.search(text) is not None
 
 
-def kept_sentences(texts: Iterable[Text], ignore: tuple[re.Pattern[str], ...]) -> list[Text]:
-    """The sentences of ``texts`` that match none of the ``ignore`` patterns."""
-    return [s for t in texts for s in sentences(t) if not any_pattern(ignore, s.text)]
+def kept_sentences(
+    texts: Iterable[Text],
+    ignore: Rule | None,
+    require: Rule | None = None,
+) -> list[Text]:
+    """The sentences of ``texts`` that match none of the ``ignore`` patterns.
+
+    With ``require``, only sentences that match it are returned (texts without a match are not
+    even split: a fast path for long summaries that name nothing of interest).
+    """
+    out: list[Text] = []
+    for text in texts:
+        if require is not None and not require.may_match(text.text):
+            continue
+        for sentence in sentences(text):
+            if require is not None and require.search(sentence.text) is None:
+                continue
+            if not any_pattern(ignore, sentence.text):
+                out.append(sentence)
+    return out
 
 
 def render_all(items: Iterable[Evidence]) -> str | None:

@@ -96,16 +96,34 @@ def iter_input_studies(
     skipped
         When given, ``"<file> <record>: <reason>"`` is appended for every skipped study.
     """
-    for path in _files(paths):
-        for record, study in _studies_of(path, _load(path)):
-            nct_id = study_nct_id(study) if isinstance(study, dict) else None
-            if nct_id is None or not _NCT_ID.match(nct_id):
-                reason = "not an object" if not isinstance(study, dict) else "no valid NCT ID"
-                log.warning("%s %s: skipped, %s", path, record, reason)
-                if skipped is not None:
-                    skipped.append(f"{path} {record}: {reason}")
-                continue
-            yield InputStudy(path, record, nct_id, study)
+    for path in input_files(paths):
+        yield from file_studies(path, skipped)
+
+
+def input_files(paths: Sequence[str | Path]) -> list[Path]:
+    """The JSON files named by ``paths`` (folders expanded, ``manifest.json`` left out).
+
+    Raises
+    ------
+    InputError
+        A path does not exist, or a folder holds no JSON file.
+    """
+    return _files(paths)
+
+
+def file_studies(path: Path, skipped: list[str] | None = None) -> list[InputStudy]:
+    """The studies with a valid NCT ID in one file, in file order (others skipped and logged)."""
+    out: list[InputStudy] = []
+    for record, study in _studies_of(path, _load(path)):
+        nct_id = study_nct_id(study) if isinstance(study, dict) else None
+        if nct_id is None or not _NCT_ID.match(nct_id):
+            reason = "not an object" if not isinstance(study, dict) else "no valid NCT ID"
+            log.warning("%s %s: skipped, %s", path, record, reason)
+            if skipped is not None:
+                skipped.append(f"{path} {record}: {reason}")
+            continue
+        out.append(InputStudy(path, record, nct_id, study))
+    return out
 
 
 def load_input_studies(

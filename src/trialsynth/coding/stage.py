@@ -6,12 +6,13 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 
 from trialsynth.coding.codebook import Codebook
-from trialsynth.coding.inputs import load_input_studies
+from trialsynth.coding.inputs import file_studies, input_files
 from trialsynth.coding.overrides import apply_overrides, load_overrides
 from trialsynth.coding.study import FIELDS, CodedStudy, code_study
 from trialsynth.errors import InputError
@@ -29,19 +30,67 @@ COLUMNS: tuple[str, ...] = (
 )
 
 
-def code_inputs(
-    paths: Sequence[str | Path], codebook: Codebook, skipped: list[str] | None = None
-) -> dict[str, CodedStudy]:
-    """Code every study found in ``paths`` (files, folders, pages), by NCT ID in sorted order."""
-    studies = load_input_studies(paths, skipped)
-    coded: dict[str, CodedStudy] = {}
-    for nct_id in sorted(studies):
-        item = studies[nct_id]
+def _code_file(path: Path, codebook: Codebook) -> tuple[list[tuple[str, CodedStudy]], list[str]]:
+    """Code the studies of one file: ``([(nct_id, coded), ...] in file order, skipped)``."""
+    skipped: list[str] = []
+    coded: list[tuple[str, CodedStudy]] = []
+    for item in file_studies(path, skipped):
         try:
-            coded[nct_id] = code_study(item.study, codebook)
+            coded.append((item.nct_id, code_study(item.study, codebook)))
         except InputError as exc:
-            raise InputError(str(exc), path=item.path, record=f"{item.record} {nct_id}") from exc
-    return coded
+            raise InputError(
+                str(exc), path=item.path, record=f"{item.record} {item.nct_id}"
+            ) from exc
+    return coded, skipped
+
+
+_WORKER_CODEBOOK: Codebook | None = None
+
+
+def _init_worker(codebook: Codebook) -> None:
+    global _WORKER_CODEBOOK
+    _WORKER_CODEBOOK = codebook
+
+
+def _code_file_in_worker(path: Path) -> tuple[list[tuple[str, CodedStudy]], list[str]]:
+    assert _WORKER_CODEBOOK is not None, "worker not initialised"
+    return _code_file(path, _WORKER_CODEBOOK)
+
+
+def default_jobs() -> int:
+    """Worker processes used by default: the CPUs available, at most 8."""
+    return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
+
+
+def code_inputs(
+    paths: Sequence[str | Path],
+    codebook: Codebook,
+    skipped: list[str] | None = None,
+    jobs: int = 1,
+) -> dict[str, CodedStudy]:
+    """Code every study found in ``paths`` (files, folders, pages).
+
+    Files are coded in ``jobs`` worker processes when there are several files (one task per
+    file); results are merged in file order, so a repeated NCT ID keeps the copy met last, as
+    in a single process, and the output does not depend on ``jobs``.
+    """
+    files = input_files(paths)
+    if jobs > 1 and len(files) > 1:
+        with ProcessPoolExecutor(
+            max_workers=min(jobs, len(files)), initializer=_init_worker, initargs=(codebook,)
+        ) as pool:
+            results = list(pool.map(_code_file_in_worker, files))
+    else:
+        results = [_code_file(path, codebook) for path in files]
+    coded: dict[str, CodedStudy] = {}
+    for path, (items, file_skipped) in zip(files, results, strict=True):
+        if skipped is not None:
+            skipped.extend(file_skipped)
+        for nct_id, study in items:
+            if nct_id in coded:
+                log.info("%s repeated; keeping the copy in %s", nct_id, path)
+            coded[nct_id] = study
+    return dict(sorted(coded.items()))
 
 
 def coding_frame(coded: dict[str, CodedStudy]) -> pd.DataFrame:
@@ -55,11 +104,12 @@ def run_coding(
     codebook: Codebook,
     out: str | os.PathLike[str],
     overrides: str | os.PathLike[str] | None = None,
+    jobs: int = 1,
 ) -> dict[str, CodedStudy]:
-    """Code, apply reviewer overrides, validate against ``coding.schema.json`` and write
-    ``out`` atomically. Returns the coded studies."""
+    """Code (in ``jobs`` processes), apply reviewer overrides, validate against
+    ``coding.schema.json`` and write ``out`` atomically. Returns the coded studies."""
     skipped: list[str] = []
-    coded = code_inputs(paths, codebook, skipped)
+    coded = code_inputs(paths, codebook, skipped, jobs)
     if not coded:
         raise InputError(
             "no studies with a valid NCT ID found",

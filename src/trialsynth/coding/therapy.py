@@ -48,11 +48,12 @@ def code_psychotherapy(st: StudyText, codebook: Codebook) -> tuple[FieldResult, 
     """``(psychotherapy, psychotherapy_type)``; ``no`` / ``none`` when no therapy is found."""
     ignore = codebook.therapy_ignore
     behavioural = [i for i in st.interventions if i.type in codebook.behavioral_types]
+    need = codebook.any_therapy
     tiers: list[list[Text]] = [
-        kept_sentences([i.name for i in st.interventions if i.name], ignore),
-        kept_sentences([i.description for i in behavioural if i.description], ignore),
-        kept_sentences([t for a in st.arms for t in a.texts], ignore),
-        kept_sentences(st.titles + st.summaries + st.inclusion, ignore),
+        kept_sentences([i.name for i in st.interventions if i.name], ignore, need),
+        kept_sentences([i.description for i in behavioural if i.description], ignore, need),
+        kept_sentences([t for a in st.arms for t in a.texts], ignore, need),
+        kept_sentences(st.titles + st.summaries + st.inclusion, ignore, need),
     ]
     found: dict[str, Evidence] = {}
     for texts in tiers:

@@ -1,0 +1,168 @@
+"""Field rules on small studies and on real records: values, evidence, flags, negation."""
+
+from __future__ import annotations
+
+import pytest
+
+from trialsynth.coding import Codebook, code_study
+from trialsynth.errors import InputError
+
+from .conftest import make_study, real_record
+
+KETAMINE_IV = {"type": "DRUG", "name": "Ketamine", "description": "0.5 mg/kg intravenous"}
+
+
+def test_esketamine_spray_is_intranasal_with_evidence(codebook: Codebook) -> None:
+    study = make_study(
+        interventions=[{"type": "DRUG", "name": "Esketamine nasal spray"}],
+        conditions=["Treatment-resistant Depression", "Major Depressive Disorder"],
+    )
+    coded = code_study(study, codebook)
+    assert coded.values["drug"] == "esketamine"
+    assert coded.values["route"] == "IN"
+    assert coded.values["condition"] == "TRD"
+    expected = 'armsInterventionsModule.interventions[0].name: "Esketamine nasal spray"'
+    assert coded.evidence["route"] == expected
+    assert coded.evidence["drug"] == expected
+
+
+def test_two_routes_are_mixed_and_flagged(codebook: Codebook) -> None:
+    study = make_study(
+        interventions=[
+            {"type": "DRUG", "name": "Ketamine", "description": "intramuscular injection"},
+            {"type": "DRUG", "name": "Ketamine lozenge", "description": "sublingual troche"},
+        ]
+    )
+    coded = code_study(study, codebook)
+    assert coded.values["route"] == "MIXED"
+    assert "route_conflict" in coded.flags
+    assert "interventions[0].description" in str(coded.evidence["route"])
+    assert "interventions[1]" in str(coded.evidence["route"])
+
+
+def test_two_ketamine_family_drugs_are_mixed(codebook: Codebook) -> None:
+    study = make_study(
+        interventions=[{"type": "DRUG", "name": "Esketamine"}, {"type": "DRUG", "name": "Ketamine"}]
+    )
+    assert code_study(study, codebook).values["drug"] == "mixed"
+
+
+def test_oral_antidepressant_is_not_a_ketamine_route(codebook: Codebook) -> None:
+    study = make_study(
+        title="Intranasal Esketamine Plus an Oral Antidepressant in Treatment-resistant Depression"
+    )
+    coded = code_study(study, codebook)
+    assert coded.values["route"] == "IN"
+    assert coded.values["drug"] == "esketamine"
+
+
+def test_record_without_arms_or_interventions_is_coded_with_reasons(codebook: Codebook) -> None:
+    coded = code_study(make_study(title="Ketamine for Depression"), codebook)
+    assert coded.values["route"] == "UNKNOWN"
+    assert coded.values["design"] == "single_arm"
+    assert coded.values["comparator"] == "none"
+    assert {"no_arms", "no_interventions", "route_not_stated"} <= set(coded.flags)
+
+
+def test_record_with_nothing_coded_says_why(codebook: Codebook) -> None:
+    study = {"protocolSection": {"identificationModule": {"nctId": "NCT01234567"}}}
+    coded = code_study(study, codebook)
+    assert coded.values["condition"] == "other"
+    assert {"condition_not_stated", "drug_not_named", "route_not_stated"} <= set(coded.flags)
+
+
+def test_malformed_field_is_flagged_not_fatal(codebook: Codebook) -> None:
+    study = make_study(title="Ketamine in PTSD")
+    study["protocolSection"]["conditionsModule"] = {"conditions": "PTSD"}
+    coded = code_study(study, codebook)
+    assert "malformed_fields" in coded.flags
+    assert coded.values["condition"] == "PTSD"
+
+
+def test_study_without_nct_id_is_an_input_error(codebook: Codebook) -> None:
+    with pytest.raises(InputError, match="nctId"):
+        code_study({"protocolSection": {}}, codebook)
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "Ketamine is given without psychotherapy.",
+        "Participants continue their own outside therapy during the trial.",
+        "First-line treatments such as cognitive behavioral therapy often fail.",
+    ],
+)
+def test_negated_or_background_therapy_is_not_psychotherapy(
+    codebook: Codebook, summary: str
+) -> None:
+    coded = code_study(make_study(interventions=[KETAMINE_IV], summary=summary), codebook)
+    assert (coded.values["psychotherapy"], coded.values["psychotherapy_type"]) == ("no", "none")
+
+
+def test_behavioural_intervention_name_decides_the_modality(codebook: Codebook) -> None:
+    coded = code_study(real_record("NCT02062658"), codebook)
+    assert coded.values["psychotherapy"] == "yes"
+    # the description calls ERP "a type of CBT"; the name decides: exposure only
+    assert coded.values["psychotherapy_type"] == "exposure"
+
+
+def test_named_modalities_in_standard_of_care_are_all_listed(codebook: Codebook) -> None:
+    coded = code_study(real_record("NCT03185819"), codebook)
+    assert coded.values["psychotherapy_type"] == "CBT;interpersonal;other"
+    assert coded.values["comparator"] == "active_placebo"
+
+
+def test_suicidality_in_exclusion_criteria_is_not_a_condition(codebook: Codebook) -> None:
+    study = make_study(
+        conditions=["Obsessive-Compulsive Disorder"],
+        eligibility="Inclusion Criteria:\n* OCD\n\nExclusion Criteria:\n* Active suicidal ideation",
+    )
+    assert code_study(study, codebook).values["condition"] == "OCD"
+
+
+def test_treatment_resistance_replaces_mdd(codebook: Codebook) -> None:
+    study = make_study(
+        conditions=["Depression"],
+        summary="Patients with treatment-resistant depression receive intravenous ketamine.",
+    )
+    coded = code_study(study, codebook)
+    assert coded.values["condition"] == "TRD"
+    assert coded.values["route"] == "IV"
+
+
+@pytest.mark.parametrize(
+    ("allocation", "design"),
+    [("RANDOMIZED", "RCT"), ("NON_RANDOMIZED", "nonrandomized_controlled"), ("NA", "single_arm")],
+)
+def test_registry_allocation_decides_design(
+    codebook: Codebook, allocation: str, design: str
+) -> None:
+    study = make_study(allocation=allocation, interventions=[KETAMINE_IV])
+    assert code_study(study, codebook).values["design"] == design
+
+
+def test_retrospective_review_is_observational(codebook: Codebook) -> None:
+    coded = code_study(real_record("NCT05604794"), codebook)
+    assert coded.values["design"] == "observational"
+    assert coded.values["psychotherapy_type"] == "integration_support"
+
+
+@pytest.mark.parametrize(
+    ("nct_id", "comparator"),
+    [
+        ("NCT00749203", "active_placebo"),  # midazolam
+        ("NCT04234776", "other_drug"),  # title: versus aripiprazole and escitalopram
+        ("NCT04011592", "other"),  # two ketamine doses, crossover
+        ("NCT03434041", "placebo"),  # only in the posted result groups
+        ("NCT02062658", "none"),  # single arm
+    ],
+)
+def test_comparator_on_real_records(codebook: Codebook, nct_id: str, comparator: str) -> None:
+    assert code_study(real_record(nct_id), codebook).values["comparator"] == comparator
+
+
+def test_arketamine_code_name(codebook: Codebook) -> None:
+    coded = code_study(real_record("NCT05414422"), codebook)
+    assert coded.values["drug"] == "arketamine"
+    assert coded.values["route"] == "IV"
+    assert "route_from_context" in coded.flags

@@ -1,0 +1,113 @@
+"""``trialsynth code`` end to end on files, folders and pages; overrides; bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from trialsynth.cli import main
+from trialsynth.coding import Codebook
+from trialsynth.coding.overrides import load_overrides
+from trialsynth.coding.stage import COLUMNS, run_coding
+from trialsynth.errors import InputError, SchemaError
+from trialsynth.tables import read_table
+
+from .conftest import CODEBOOK, RECORDS, real_record
+
+OVERRIDE_HEADER = "nct_id,field,value,reason\n"
+
+
+def write_page(path: Path, nct_ids: list[str]) -> Path:
+    page = {"studies": [real_record(n) for n in nct_ids], "nextPageToken": "x"}
+    path.write_text(json.dumps(page), encoding="utf-8")
+    return path
+
+
+def test_cli_codes_a_page_and_writes_a_valid_table(tmp_path: Path) -> None:
+    page = write_page(tmp_path / "page-0001.json", ["NCT02417064", "NCT02062658"])
+    out = tmp_path / "coding.csv"
+    status = main(["code", "--ctgov", str(page), "--out", str(out), "--codebook", str(CODEBOOK)])
+    assert status == 0
+    table = read_table(out, "coding")
+    assert list(table.columns) == list(COLUMNS)
+    assert list(table["nct_id"]) == ["NCT02062658", "NCT02417064"]
+    row = table.set_index("nct_id").loc["NCT02417064"]
+    assert (row["drug"], row["route"], row["condition"]) == ("esketamine", "IN", "TRD")
+    assert (row["design"], row["comparator"]) == ("RCT", "placebo")
+    expected = 'designModule: "studyType=INTERVENTIONAL; allocation=RANDOMIZED"'
+    assert row["evidence_design"] == expected
+
+
+def test_folder_and_single_files_mix_and_manifest_is_ignored(
+    tmp_path: Path, codebook: Codebook
+) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write_page(raw / "page-0001.json", ["NCT00749203"])
+    (raw / "manifest.json").write_text('{"source": "live"}', encoding="utf-8")
+    coded = run_coding([raw, RECORDS / "NCT06795659.json"], codebook, tmp_path / "c.csv")
+    assert sorted(coded) == ["NCT00749203", "NCT06795659"]
+    assert coded["NCT06795659"].values["psychotherapy_type"] == "exposure"
+
+
+def test_override_wins_and_is_listed(tmp_path: Path, codebook: Codebook) -> None:
+    overrides = tmp_path / "overrides.csv"
+    overrides.write_text(
+        OVERRIDE_HEADER + 'NCT05604794,route,MIXED,"IM and SL per the results preprint"\n'
+        "NCT05604794,condition,PTSD;MDD;anxiety,reviewer check\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "coding.csv"
+    coded = run_coding([RECORDS / "NCT05604794.json"], codebook, out, overrides)
+    study = coded["NCT05604794"]
+    assert study.values["route"] == "MIXED"
+    assert study.values["condition"] == "MDD;PTSD;anxiety"
+    assert study.decided_by == ["condition", "route"]
+    row = read_table(out, "coding").iloc[0]
+    assert row["decided_by"] == "condition;route"
+    assert row["evidence_route"] == 'reviewer override: "IM and SL per the results preprint"'
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("NCT05604794,route,TOPICAL,x\n", "not allowed for field 'route'"),
+        ("NCT05604794,route,IV,x\nNCT05604794,route,IM,y\n", "overridden twice"),
+        ("NCT05604794,colour,IV,x\n", "colour"),
+    ],
+)
+def test_bad_override_names_the_row(tmp_path: Path, body: str, message: str) -> None:
+    path = tmp_path / "overrides.csv"
+    path.write_text(OVERRIDE_HEADER + body, encoding="utf-8")
+    with pytest.raises((InputError, SchemaError), match=message):
+        load_overrides(path)
+
+
+def test_invalid_json_names_file_and_line(tmp_path: Path, codebook: Codebook) -> None:
+    bad = tmp_path / "page-0001.json"
+    bad.write_text('{"studies": [\n{"protocolSection": ', encoding="utf-8")
+    with pytest.raises(InputError, match=r"page-0001\.json: line 2 column .*not valid JSON"):
+        run_coding([bad], codebook, tmp_path / "c.csv")
+    assert not (tmp_path / "c.csv").exists()
+
+
+def test_study_without_nct_id_is_skipped_and_counted(tmp_path: Path, codebook: Codebook) -> None:
+    page = {"studies": [real_record("NCT02234011"), {"protocolSection": {}}, "junk"]}
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(page), encoding="utf-8")
+    coded = run_coding([path], codebook, tmp_path / "c.csv")
+    assert list(coded) == ["NCT02234011"]
+
+
+def test_file_of_neither_shape_is_an_error(tmp_path: Path, codebook: Codebook) -> None:
+    path = tmp_path / "x.json"
+    path.write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(InputError, match=r"neither a CT\.gov v2 study"):
+        run_coding([path], codebook, tmp_path / "c.csv")
+
+
+def test_missing_path_is_an_error(tmp_path: Path, codebook: Codebook) -> None:
+    with pytest.raises(InputError, match="file not found"):
+        run_coding([tmp_path / "absent"], codebook, tmp_path / "c.csv")
