@@ -32,6 +32,9 @@ EXCLUDE_REASONS = {
     "non_human": "non_human",
 }
 #: Reason codes for studies the rules cannot decide.
+#: coding.csv flag meaning the record names none of the review's drugs.
+DRUG_NOT_NAMED_FLAG = "drug_not_named"
+
 REVIEW_REASONS = {
     "study_type": "study_type_undetermined",
     "design": "design_undetermined",
@@ -145,6 +148,15 @@ def screen_registered(
         return first
     if coding is None:
         return Decision(REVIEW, REVIEW_REASONS["coding"], "no row in coding.csv")
+    flags = set((coding.get("flags") or "").split(";"))
+    if DRUG_NOT_NAMED_FLAG in flags:
+        # The coder's drug field has no "none" value: a record that names no drug of the review
+        # is coded with the vocabulary's default and flagged; that is not evidence to include.
+        return Decision(
+            REVIEW,
+            REVIEW_REASONS["drug"],
+            "coding flag drug_not_named: no drug named in the record",
+        )
     for name in ("design", "drug", "condition"):
         if name not in registry:
             continue
