@@ -76,3 +76,15 @@ def test_forced_rerun_is_byte_identical(project: Path) -> None:
     rerun = _snakemake(project, "--forcerun", "parse_ctgov", "parse_pubmed", "code_studies")
     assert rerun.returncode == 0, rerun.stderr[-4000:]
     assert _digests(project) == before
+
+
+def test_pooled_results_equal_metafor(project: Path) -> None:
+    expected_dir = REPO / "tests/reference/pipeline"
+    expected = json.loads((expected_dir / "expected.json").read_text())
+    for analysis_id, reference in expected.items():
+        built = (project / "data/processed/analyses" / f"{analysis_id}.csv").read_text()
+        assert built == (expected_dir / f"{analysis_id}.csv").read_text(), analysis_id
+        result = json.loads((project / "reports/tables" / f"{analysis_id}.json").read_text())
+        assert result["k"] == reference["k"]
+        for key in ("estimate", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "I2", "Q"):
+            assert result[key] == pytest.approx(reference[key], rel=1e-4, abs=1e-8), key
