@@ -17,8 +17,8 @@ rule extract_outcomes:
         CONDA_ENV
     params:
         raw_dir=lambda wildcards, input: os.path.dirname(input.manifest),
-        extraction_dir=EXTRACTION_DIR,
-        analyses_dir=f"{PROCESSED}/analyses",
+        extraction_dir=lambda wildcards, input: os.path.dirname(input.extraction[0]),
+        analyses_dir=lambda wildcards, output: os.path.dirname(output.analyses[0]),
     shell:
         "trialsynth outcomes --ctgov-raw {params.raw_dir} --extraction-dir {params.extraction_dir}"
         " --protocol {input.protocol} --coding {input.coding} --screening {input.screening}"

@@ -22,8 +22,8 @@ rule render_report:
         CONDA_ENV
     params:
         analyses_dir=f"{PROCESSED}/analyses",
-        results_dir=f"{REPORTS}/tables",
-        figures_dir=f"{REPORTS}/figures",
+        results_dir=lambda wildcards, input: os.path.dirname(input.results[0]),
+        figures_dir=lambda wildcards, input: os.path.dirname(input.figures[0]),
     shell:
         "trialsynth report --protocol {input.protocol}"
         " --manifest ctgov={input.ctgov_manifest} --manifest pubmed={input.pubmed_manifest}"
