@@ -18,20 +18,14 @@ from typing import Any
 
 import pandas as pd
 
+from trialsynth.coding.study import FIELDS
 from trialsynth.errors import ProtocolError
 from trialsynth.outcomes.derive import combine_binary, combine_means
 from trialsynth.outcomes.rows import exclusion
 from trialsynth.outcomes.rules import OutcomeRules
 
-CODING_FIELDS = (
-    "drug",
-    "route",
-    "condition",
-    "psychotherapy",
-    "psychotherapy_type",
-    "design",
-    "comparator",
-)
+#: The coded fields an analysis may filter or group by (the columns of coding.csv).
+CODING_FIELDS = FIELDS
 EFFECT_COLUMNS = {
     "RR": ("ai", "bi", "ci", "di"),
     "OR": ("ai", "bi", "ci", "di"),
