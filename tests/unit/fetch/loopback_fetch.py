@@ -19,17 +19,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from trialsynth.fetch import transcribed
+
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "fetch"
-ESEARCH_DOCTYPE = (
-    '<?xml version="1.0" encoding="UTF-8" ?>\n'
-    '<!DOCTYPE eSearchResult PUBLIC "-//NLM//DTD esearch 20060628//EN" '
-    '"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20060628/esearch.dtd">\n'
-)
-EFETCH_HEAD = (
-    '<?xml version="1.0" ?>\n'
-    '<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN" '
-    '"https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n<PubmedArticleSet>\n'
-)
+# The same DOCTYPE lines the shipped snapshot's builder writes (offline-parsable DTDs).
+ESEARCH_DOCTYPE = transcribed.ESEARCH_HEAD
+EFETCH_HEAD = transcribed.EFETCH_HEAD + "<PubmedArticleSet>\n"
 _ARTICLE = re.compile(rb"<PubmedArticle>.*?</PubmedArticle>", re.S)
 _PMID = re.compile(rb"<PMID[^>]*>(\d+)</PMID>")
 _YEAR = re.compile(rb"<PubDate>\s*<Year>(\d{4})</Year>")
