@@ -134,62 +134,51 @@ def _json_type(value: object) -> str:
     return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
-def _interventions(f: _Fields, arms: dict[str, Any]) -> list[dict[str, Any]]:
-    where = "armsInterventionsModule.interventions"
+#: Each flattened list of objects: output key -> (JSON key, "text" | "strings"), in output order.
+_INTERVENTION_FIELDS = {
+    "type": ("type", "text"),
+    "name": ("name", "text"),
+    "other_names": ("otherNames", "strings"),
+    "description": ("description", "text"),
+    "arm_group_labels": ("armGroupLabels", "strings"),
+}
+_ARM_GROUP_FIELDS = {
+    "label": ("label", "text"),
+    "type": ("type", "text"),
+    "description": ("description", "text"),
+    "intervention_names": ("interventionNames", "strings"),
+}
+_OUTCOME_FIELDS = {
+    "measure": ("measure", "text"),
+    "time_frame": ("timeFrame", "text"),
+    "description": ("description", "text"),
+}
+_REFERENCE_FIELDS = {
+    "pmid": ("pmid", "text"),
+    "type": ("type", "text"),
+    "citation": ("citation", "text"),
+}
+
+
+def _object_list(
+    f: _Fields,
+    container: dict[str, Any],
+    module: str,
+    key: str,
+    fields: dict[str, tuple[str, str]],
+) -> list[dict[str, Any]]:
+    """Flatten ``container[key]`` (a list of objects in ``module``) to dicts of ``fields``.
+
+    A wrong JSON type is reported with the element's path, e.g.
+    ``outcomesModule.primaryOutcomes[2]``.
+    """
     out = []
-    for i, item in enumerate(f.objects(arms, "interventions", "armsInterventionsModule")):
-        at = f"{where}[{i}]"
+    for i, item in enumerate(f.objects(container, key, module)):
+        at = f"{module}.{key}[{i}]"
         out.append(
             {
-                "type": f.text(item, "type", at),
-                "name": f.text(item, "name", at),
-                "other_names": f.strings(item, "otherNames", at),
-                "description": f.text(item, "description", at),
-                "arm_group_labels": f.strings(item, "armGroupLabels", at),
-            }
-        )
-    return out
-
-
-def _arm_groups(f: _Fields, arms: dict[str, Any]) -> list[dict[str, Any]]:
-    where = "armsInterventionsModule.armGroups"
-    out = []
-    for i, item in enumerate(f.objects(arms, "armGroups", "armsInterventionsModule")):
-        at = f"{where}[{i}]"
-        out.append(
-            {
-                "label": f.text(item, "label", at),
-                "type": f.text(item, "type", at),
-                "description": f.text(item, "description", at),
-                "intervention_names": f.strings(item, "interventionNames", at),
-            }
-        )
-    return out
-
-
-def _outcomes(f: _Fields, outcomes: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    out = []
-    for i, item in enumerate(f.objects(outcomes, key, "outcomesModule")):
-        at = f"outcomesModule.{key}[{i}]"
-        out.append(
-            {
-                "measure": f.text(item, "measure", at),
-                "time_frame": f.text(item, "timeFrame", at),
-                "description": f.text(item, "description", at),
-            }
-        )
-    return out
-
-
-def _references(f: _Fields, refs: dict[str, Any]) -> list[dict[str, Any]]:
-    out = []
-    for i, item in enumerate(f.objects(refs, "references", "referencesModule")):
-        at = f"referencesModule.references[{i}]"
-        out.append(
-            {
-                "pmid": f.text(item, "pmid", at),
-                "type": f.text(item, "type", at),
-                "citation": f.text(item, "citation", at),
+                name: (f.strings if kind == "strings" else f.text)(item, json_key, at)
+                for name, (json_key, kind) in fields.items()
             }
         )
     return out
@@ -273,7 +262,9 @@ def flatten_study(
     outcomes = modules["outcomesModule"]
     description = modules["descriptionModule"]
     sponsors = modules["sponsorCollaboratorsModule"]
-    references = _references(f, modules["referencesModule"])
+    references = _object_list(
+        f, modules["referencesModule"], "referencesModule", "references", _REFERENCE_FIELDS
+    )
     return {
         "nct_id": f.text(ident, "nctId", "identificationModule"),
         "acronym": f.text(ident, "acronym", "identificationModule"),
@@ -291,10 +282,18 @@ def flatten_study(
         ),
         "conditions": join_sorted(f.strings(conditions, "conditions", "conditionsModule")),
         "keywords": join_sorted(f.strings(conditions, "keywords", "conditionsModule")),
-        "interventions": json_cell(_interventions(f, arms)),
-        "arm_groups": json_cell(_arm_groups(f, arms)),
-        "primary_outcomes": json_cell(_outcomes(f, outcomes, "primaryOutcomes")),
-        "secondary_outcomes": json_cell(_outcomes(f, outcomes, "secondaryOutcomes")),
+        "interventions": json_cell(
+            _object_list(f, arms, "armsInterventionsModule", "interventions", _INTERVENTION_FIELDS)
+        ),
+        "arm_groups": json_cell(
+            _object_list(f, arms, "armsInterventionsModule", "armGroups", _ARM_GROUP_FIELDS)
+        ),
+        "primary_outcomes": json_cell(
+            _object_list(f, outcomes, "outcomesModule", "primaryOutcomes", _OUTCOME_FIELDS)
+        ),
+        "secondary_outcomes": json_cell(
+            _object_list(f, outcomes, "outcomesModule", "secondaryOutcomes", _OUTCOME_FIELDS)
+        ),
         "brief_summary": f.text(description, "briefSummary", "descriptionModule"),
         "detailed_description": f.text(description, "detailedDescription", "descriptionModule"),
         "start_date": f.date(status, "startDateStruct", "statusModule"),
