@@ -84,14 +84,7 @@ def q_profile_ci(
     search = ~both_low & ~beyond
     if search.any():
         rows = np.flatnonzero(search)
-        root, ok = brent_root(
-            lambda t, sub: (
-                q_statistic(y[rows[sub]], v[rows[sub]], mask[rows[sub]], t) - crit_l[rows[sub]]
-            ),
-            lo_bound[rows],
-            hi_bound[rows],
-        )
-        upper[rows] = root
+        upper[rows], ok = _q_profile_root(y, v, mask, crit_l, lo_bound, hi_bound, rows)
         converged[rows] &= ok
     # lower bound
     both_high = q_max > crit_u
@@ -102,16 +95,29 @@ def q_profile_ci(
     search = ~both_high & ~below
     if search.any():
         rows = np.flatnonzero(search)
-        root, ok = brent_root(
-            lambda t, sub: (
-                q_statistic(y[rows[sub]], v[rows[sub]], mask[rows[sub]], t) - crit_u[rows[sub]]
-            ),
-            lo_bound[rows],
-            hi_bound[rows],
-        )
-        lower[rows] = root
+        lower[rows], ok = _q_profile_root(y, v, mask, crit_u, lo_bound, hi_bound, rows)
         converged[rows] &= ok
     small = k < 2
     lower[small] = np.nan
     upper[small] = np.nan
     return QProfile(lower, upper, converged)
+
+
+def _q_profile_root(
+    y: np.ndarray,
+    v: np.ndarray,
+    mask: np.ndarray,
+    crit: np.ndarray,
+    lo_bound: np.ndarray,
+    hi_bound: np.ndarray,
+    rows: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """tau^2 where the generalised Q statistic equals ``crit`` for the datasets ``rows``
+    (Viechtbauer 2007, Stat Med 26:37-52), found with the vectorised port of R's ``uniroot``."""
+    return brent_root(
+        lambda t, sub: (
+            q_statistic(y[rows[sub]], v[rows[sub]], mask[rows[sub]], t) - crit[rows[sub]]
+        ),
+        lo_bound[rows],
+        hi_bound[rows],
+    )
