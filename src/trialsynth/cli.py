@@ -3,6 +3,11 @@
 Each stage module exposes ``register(subparsers)``, which adds its subcommand(s) and sets
 ``func`` on the parser; ``func(args)`` returns an exit status. Errors derived from
 :class:`~trialsynth.errors.TrialsynthError` are printed as one line, without a traceback.
+
+Only the stage module that owns the requested subcommand is imported (:data:`COMMANDS`): a
+stage's dependencies (pandas, SciPy, plotnine, ...) cost up to a second to import, and the
+workflow starts one ``trialsynth`` process per rule. ``trialsynth --help`` and unknown
+commands import every stage, so the help lists all subcommands.
 """
 
 from __future__ import annotations
@@ -32,8 +37,33 @@ STAGE_MODULES: tuple[str, ...] = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the top-level parser with every stage's subcommand."""
+#: Subcommand -> the stage module that registers it.
+COMMANDS: dict[str, str] = {
+    "fetch": "trialsynth.fetch.cli",
+    "parse": "trialsynth.records.cli",
+    "link": "trialsynth.studies.cli",
+    "screen": "trialsynth.studies.cli",
+    "code": "trialsynth.coding.cli",
+    "outcomes": "trialsynth.outcomes.cli",
+    "meta": "trialsynth.meta.cli",
+    "forest": "trialsynth.figures.cli",
+    "report": "trialsynth.report.cli",
+}
+
+
+def requested_command(argv: Sequence[str]) -> str | None:
+    """The subcommand named in ``argv`` (the first argument that is not an option)."""
+    for arg in argv:
+        if arg == "--":
+            return None
+        if not arg.startswith("-"):
+            return arg
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Build the top-level parser: with ``command`` known, only its stage's subcommands;
+    otherwise every stage's."""
     parser = argparse.ArgumentParser(
         prog="trialsynth",
         description="Reproducible evidence synthesis from ClinicalTrials.gov and PubMed.",
@@ -42,15 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in STAGE_MODULES:
+    modules = (COMMANDS[command],) if command in COMMANDS else STAGE_MODULES
+    for name in modules:
         importlib.import_module(name).register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(requested_command(arguments))
+    args = parser.parse_args(arguments)
     configure_logging(-1 if args.quiet else args.verbose)
     try:
         return int(args.func(args) or 0)
