@@ -79,14 +79,26 @@ NEVER = re.compile(r"(?!)")
 
 
 @dataclass(frozen=True)
+class ImpliedRoute:
+    """A route implied by the drug and the comparator when no text states one."""
+
+    value: str
+    drugs: frozenset[str]
+    comparators: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Codebook:
     """The compiled codebook; build it with :func:`load_codebook`."""
 
     drug: tuple[Rule, ...]
     route: tuple[Rule, ...]
     route_window: int
+    route_implied: tuple[ImpliedRoute, ...]
     condition: tuple[Rule, ...]
     condition_ignore: Rule
+    condition_broad: Rule
+    condition_broad_yield_to: frozenset[str]
     condition_refiners: frozenset[str]
     purpose_refiners: frozenset[str]
     purpose_sentence: Rule
@@ -208,10 +220,15 @@ def load_codebook(path: str | os.PathLike[str]) -> Codebook:
     doc = load_yaml(path)
     validate_document(doc, "codebook", path)
     therapy = doc["psychotherapy"]
+    broad = doc["condition"].get("broad_terms", {})
     return Codebook(
         drug=_rules(doc["drug"], path, "drug"),
         route=_rules(doc["route"], path, "route"),
         route_window=int(doc["route_window"]),
+        route_implied=tuple(
+            ImpliedRoute(e["value"], frozenset(e["drugs"]), frozenset(e["comparators"]))
+            for e in doc.get("route_implied", [])
+        ),
         condition=_rules(doc["condition"]["values"], path, "condition.values"),
         condition_refiners=frozenset(doc["condition"].get("refine_from_summaries", [])),
         purpose_refiners=frozenset(doc["condition"].get("refine_from_purpose", [])),
@@ -221,6 +238,10 @@ def load_codebook(path: str | os.PathLike[str]) -> Codebook:
         condition_ignore=_patterns(
             doc["condition"]["ignore_sentence"], path, "condition.ignore_sentence"
         ),
+        condition_broad=_patterns(
+            broad.get("patterns", []), path, "condition.broad_terms.patterns"
+        ),
+        condition_broad_yield_to=frozenset(broad.get("yield_to", [])),
         therapy_types=_rules(therapy["types"], path, "psychotherapy.types"),
         therapy_unnamed=_rule(therapy["unnamed"], path, "psychotherapy.unnamed"),
         behavioral_types=frozenset(therapy["behavioral_intervention_types"]),

@@ -8,7 +8,9 @@ resistance, bipolarity) and for values stated in a purpose sentence (``refine_fr
 comorbidity, an outcome, or something participants must not have are skipped (codebook
 ``condition.ignore_sentence``). A more specific value suppresses a less specific one found
 alongside (``suppresses``: TRD is not also MDD; ``suppresses_in_text``: "bipolar depression"
-is not also MDD).
+is not also MDD). Conditions-list entries and keywords that are only a broad category term
+(codebook ``condition.broad_terms``: "Depression", "Anxiety Disorder") do not count beside a
+specific disorder named in the titles (:func:`broad_terms`).
 """
 
 from __future__ import annotations
@@ -72,19 +74,50 @@ def _refinements(
     return out
 
 
+def broad_terms(
+    st: StudyText, codebook: Codebook
+) -> tuple[list[Text], dict[str, Evidence], list[str]]:
+    """Split the conditions list and keywords into specific entries and broad category terms.
+
+    Registries list MeSH parents and DSM chapter names ("Anxiety Disorder", "Depression") beside
+    the disorder a trial targets. A value that only such a term gives is left out, with the
+    flag ``condition_broad_term_ignored``, when the titles name a specific disorder (codebook
+    ``broad_terms.yield_to``) and do not name that value; it is then a category or a
+    comorbidity, not a target population. Otherwise it counts.
+
+    Returns
+    -------
+    tuple
+        ``(specific entries, broad values kept {value: evidence}, flags)``.
+    """
+    specific: list[Text] = []
+    broad: list[Text] = []
+    for text in st.conditions + st.keywords:
+        (broad if any_pattern(codebook.condition_broad, text.text) else specific).append(text)
+    if not broad:
+        return specific, {}, []
+    broad_values = conditions_in(broad, codebook)
+    in_titles = conditions_in(st.titles, codebook)
+    if not set(in_titles) & codebook.condition_broad_yield_to:
+        return specific, broad_values, []
+    kept = {v: e for v, e in broad_values.items() if v in in_titles}
+    flags = ["condition_broad_term_ignored"] if len(kept) < len(broad_values) else []
+    return specific, kept, flags
+
+
 def code_condition(st: StudyText, codebook: Codebook) -> FieldResult:
     """The ``;``-joined sorted condition values with their evidence.
 
     With no condition named anywhere the value is ``other`` with the flag
     ``condition_not_stated``.
     """
+    specific, broad, flags = broad_terms(st, codebook)
     primary = (
-        st.conditions
-        + st.keywords
+        specific
         + st.titles
         + kept_sentences(st.inclusion, codebook.condition_ignore, codebook.any_condition)
     )
-    found = conditions_in(primary, codebook)
+    found = conditions_in(primary, codebook, broad)
     if found:
         refined = _refinements(st, codebook, found)
         if refined:
@@ -93,6 +126,6 @@ def code_condition(st: StudyText, codebook: Codebook) -> FieldResult:
         summaries = kept_sentences(st.summaries, codebook.condition_ignore, codebook.any_condition)
         found = conditions_in(summaries, codebook)
     if not found:
-        return FieldResult("other", [], ["condition_not_stated"])
+        return FieldResult("other", [], ["condition_not_stated", *flags])
     values = sorted(found)
-    return FieldResult(";".join(values), [found[v] for v in values])
+    return FieldResult(";".join(values), [found[v] for v in values], flags)

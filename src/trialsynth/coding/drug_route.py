@@ -103,15 +103,21 @@ def _routes_near_drug(texts: Sequence[Text], codebook: Codebook) -> dict[str, Ev
     return found
 
 
-def code_route(st: StudyText, codebook: Codebook) -> FieldResult:
+def code_route(
+    st: StudyText,
+    codebook: Codebook,
+    drug: FieldResult | None = None,
+    comparator: FieldResult | None = None,
+) -> FieldResult:
     """``IV`` | ``IM`` | ``IN`` | ``SL`` | ``ORAL`` | ``SC`` | ``MIXED`` | ``UNKNOWN``.
 
     Tiers, the first that states a route decides: the ketamine interventions' own text (every
     route word); the ketamine arms; the titles; the summaries and inclusion criteria (route words
     next to a ketamine-family word). Two routes in the deciding tier give ``MIXED`` and the flag
     ``route_conflict``. Failing all these, a single route word anywhere in the summaries (e.g.
-    "pre-infusion") is taken with the flag ``route_from_context``; otherwise ``UNKNOWN`` and
-    ``route_not_stated``.
+    "pre-infusion") is taken with the flag ``route_from_context``; then a route the coded
+    ``drug`` and ``comparator`` imply (codebook ``route_implied``, flag ``route_implied``, the
+    comparator's evidence); otherwise ``UNKNOWN`` and ``route_not_stated``.
     """
     tiers: list[dict[str, Evidence]] = [
         _routes_anywhere(
@@ -131,4 +137,8 @@ def code_route(st: StudyText, codebook: Codebook) -> FieldResult:
     loose = _routes_anywhere(st.summaries, codebook)
     if len(loose) == 1:
         return FieldResult(next(iter(loose)), list(loose.values()), ["route_from_context"])
+    if drug is not None and comparator is not None:
+        for implied in codebook.route_implied:
+            if drug.value in implied.drugs and comparator.value in implied.comparators:
+                return FieldResult(implied.value, list(comparator.evidence), ["route_implied"])
     return FieldResult("UNKNOWN", [], ["route_not_stated"])

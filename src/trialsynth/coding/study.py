@@ -113,9 +113,10 @@ def code_study(study: dict[str, Any], codebook: Codebook) -> CodedStudy:
     comparator = explicit_comparator(st, codebook)
     design = code_design(st, codebook, comparator)
     comparator = final_comparator(comparator, design)
+    drug = code_drug(st, codebook)
     results: dict[str, FieldResult] = {
-        "drug": code_drug(st, codebook),
-        "route": code_route(st, codebook),
+        "drug": drug,
+        "route": code_route(st, codebook, drug, comparator),
         "condition": code_condition(st, codebook),
         "psychotherapy": psychotherapy,
         "psychotherapy_type": therapy_type,

@@ -1,9 +1,9 @@
 """Agreement of the coder (no overrides) with the expert labels of the 46 real records.
 
-Route and condition stay below 0.90 because five labels of each rest on information that is not
-in the records (a results preprint, third-party summaries, an unstated ECT anaesthetic route;
-see the ``evidence`` column of labels.csv). Their floors are the measured 41/46, so any
-regression fails; every other field must reach 0.90.
+The goal is 0.90 on every field. Route and condition have the least room: three route labels
+and four condition labels rest on information that is not in the records (a results preprint,
+third-party summaries, eligibility text the transcription left out; see the ``evidence`` column
+of labels.csv), so their floors are the measured 43/46 and 42/46 and any regression fails.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from trialsynth.coding.stage import code_inputs
 
 from .conftest import LABELS, RECORDS
 
-FLOORS = {field: 0.90 for field in FIELDS} | {"route": 41 / 46, "condition": 41 / 46}
+FLOORS = {field: 0.90 for field in FIELDS} | {"route": 43 / 46, "condition": 42 / 46}
 
 
 def test_every_labelled_record_is_coded(codebook: Codebook) -> None:
@@ -29,8 +29,7 @@ def test_agreement_per_field_meets_its_floor(codebook: Codebook) -> None:
     assert all(n == 46 for _, n in counts.values())
     failing = {f: r for f, r in rates.items() if r < FLOORS[f] - 1e-9}
     assert not failing, (failing, [d for d in wrong if d.field in failing])
-    for field in ("drug", "psychotherapy", "psychotherapy_type", "design", "comparator"):
-        assert rates[field] >= 0.90
+    assert all(rate >= 0.90 for rate in rates.values()), rates
 
 
 def test_multi_valued_fields_compare_as_sets() -> None:

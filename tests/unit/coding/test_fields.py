@@ -166,3 +166,63 @@ def test_arketamine_code_name(codebook: Codebook) -> None:
     assert coded.values["drug"] == "arketamine"
     assert coded.values["route"] == "IV"
     assert "route_from_context" in coded.flags
+
+
+def test_broad_conditions_beside_a_specific_disorder_are_not_targets(codebook: Codebook) -> None:
+    coded = code_study(real_record("NCT00749203"), codebook)
+    assert coded.values["condition"] == "PTSD"
+    assert "condition_broad_term_ignored" in coded.flags
+    assert "Post-Traumatic" in str(coded.evidence["condition"])
+
+
+@pytest.mark.parametrize(
+    ("title", "conditions", "expected"),
+    [
+        # No condition in the title: the broad terms are all the record says.
+        ("Ketamine-Assisted Psychotherapy", ["PTSD", "Depression", "Anxiety"], "MDD;PTSD;anxiety"),
+        # Suicidal ideation is a state of the depressed population, not a disorder of its own.
+        ("Ketamine for Suicidal Ideation", ["Depression"], "MDD;suicidal_ideation"),
+        # "Depression" is the parent of bipolar depression.
+        ("Ketamine in Bipolar Depression", ["Depression"], "bipolar_depression"),
+        # A specific entry is never dropped.
+        (
+            "Ketamine for OCD",
+            ["Obsessive-Compulsive Disorder", "Major Depressive Disorder"],
+            "MDD;OCD",
+        ),
+        # The title names the broad term's value: it stays.
+        ("Ketamine for PTSD and Depression", ["PTSD", "Depression"], "MDD;PTSD"),
+    ],
+)
+def test_broad_condition_terms_yield_only_to_a_titled_disorder(
+    codebook: Codebook, title: str, conditions: list[str], expected: str
+) -> None:
+    study = make_study(title=title, conditions=conditions, interventions=[KETAMINE_IV])
+    assert code_study(study, codebook).values["condition"] == expected
+
+
+def test_active_placebo_implies_the_infusion_route_when_none_is_stated(codebook: Codebook) -> None:
+    coded = code_study(real_record("NCT05737693"), codebook)
+    assert (coded.values["route"], coded.values["comparator"]) == ("IV", "active_placebo")
+    assert "route_implied" in coded.flags
+    assert coded.evidence["route"] == coded.evidence["comparator"]
+
+
+def test_a_stated_route_wins_over_the_implied_one(codebook: Codebook) -> None:
+    coded = code_study(real_record("NCT04640636"), codebook)
+    assert (coded.values["route"], coded.values["comparator"]) == ("IM", "active_placebo")
+    assert "route_implied" not in coded.flags
+
+
+def test_route_is_implied_only_for_the_drugs_the_codebook_names(codebook: Codebook) -> None:
+    study = make_study(
+        title="Esketamine versus Midazolam",
+        interventions=[
+            {"type": "DRUG", "name": "Esketamine"},
+            {"type": "DRUG", "name": "Midazolam"},
+        ],
+    )
+    coded = code_study(study, codebook)
+    assert coded.values["comparator"] == "active_placebo"
+    assert coded.values["route"] == "UNKNOWN"
+    assert "route_not_stated" in coded.flags
