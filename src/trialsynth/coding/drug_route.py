@@ -8,7 +8,7 @@ antidepressant" or "intravenous saline" beside an esketamine spray is not a seco
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from trialsynth.coding.codebook import Codebook
@@ -119,17 +119,18 @@ def code_route(
     ``drug`` and ``comparator`` imply (codebook ``route_implied``, flag ``route_implied``, the
     comparator's evidence); otherwise ``UNKNOWN`` and ``route_not_stated``.
     """
-    tiers: list[dict[str, Evidence]] = [
-        _routes_anywhere(
+    tiers: tuple[Callable[[], dict[str, Evidence]], ...] = (
+        lambda: _routes_anywhere(
             [t for i in ketamine_interventions(st, codebook) for t in i.texts], codebook
         ),
-        _routes_near_drug(
+        lambda: _routes_near_drug(
             [t for a in ketamine_arms(st, codebook) for t in a.texts] + st.result_groups, codebook
         ),
-        _routes_near_drug(st.titles, codebook),
-        _routes_near_drug(st.summaries + st.inclusion, codebook),
-    ]
-    for found in tiers:
+        lambda: _routes_near_drug(st.titles, codebook),
+        lambda: _routes_near_drug(st.summaries + st.inclusion, codebook),
+    )
+    for tier in tiers:
+        found = tier()
         if len(found) == 1:
             return FieldResult(next(iter(found)), list(found.values()))
         if len(found) > 1:

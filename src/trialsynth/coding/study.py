@@ -10,6 +10,7 @@ from trialsynth.coding.condition import code_condition
 from trialsynth.coding.design import code_design, explicit_comparator, final_comparator
 from trialsynth.coding.drug_route import FieldResult, code_drug, code_route
 from trialsynth.coding.evidence import render_all
+from trialsynth.coding.gates import lowered
 from trialsynth.coding.texts import StudyText, study_text
 from trialsynth.coding.therapy import code_psychotherapy
 from trialsynth.errors import InputError
@@ -108,6 +109,9 @@ def code_study(study: dict[str, Any], codebook: Codebook) -> CodedStudy:
             "study has no protocolSection.identificationModule.nctId",
             hint="pass a CT.gov v2 study object",
         )
+    # The lower-cased text cache serves the many rules that test one study's texts; emptied
+    # per study so memory stays bounded and repeated texts of other studies are not free.
+    lowered.cache_clear()
     st = study_text(study, nct_id)
     psychotherapy, therapy_type = code_psychotherapy(st, codebook)
     comparator = explicit_comparator(st, codebook)
