@@ -226,3 +226,42 @@ def test_route_is_implied_only_for_the_drugs_the_codebook_names(codebook: Codebo
     assert coded.values["comparator"] == "active_placebo"
     assert coded.values["route"] == "UNKNOWN"
     assert "route_not_stated" in coded.flags
+
+
+@pytest.mark.parametrize(
+    ("description", "route"),
+    [
+        ("0.5 mg/kg given over 40 minutes", "IV"),
+        ("0.5 mg/kg over 40-60 min by syringe pump", "IV"),
+        ("50 mg given by mouth", "ORAL"),
+        ("one rapidly dissolving wafer", "SL"),
+        ("delivered with a nasal atomizer", "IN"),
+        ("40 mg, route as per clinic protocol", "UNKNOWN"),
+    ],
+)
+def test_route_words_in_the_intervention_text(
+    codebook: Codebook, description: str, route: str
+) -> None:
+    study = make_study(
+        interventions=[{"type": "DRUG", "name": "Ketamine", "description": description}]
+    )
+    assert code_study(study, codebook).values["route"] == route
+
+
+@pytest.mark.parametrize(
+    ("criterion", "condition"),
+    [
+        ("Inadequate response to at least two antidepressant trials", "TRD"),
+        ("Non-response to 2 or more adequate antidepressant treatments", "TRD"),
+        ("Current major depressive episode", "MDD"),
+        ("Heroin dependence (DSM-IV)", "opioid_use_disorder"),
+    ],
+)
+def test_condition_from_inclusion_criteria(
+    codebook: Codebook, criterion: str, condition: str
+) -> None:
+    study = make_study(
+        eligibility=f"Inclusion Criteria:\n\n* {criterion}\n\nExclusion Criteria:\n\n* Bipolar",
+        interventions=[KETAMINE_IV],
+    )
+    assert code_study(study, codebook).values["condition"] == condition
