@@ -265,3 +265,36 @@ def test_condition_from_inclusion_criteria(
         interventions=[KETAMINE_IV],
     )
     assert code_study(study, codebook).values["condition"] == condition
+
+
+@pytest.mark.parametrize(
+    ("heading", "condition"),
+    [
+        ("Cocaine-Related Disorders", "cocaine_use_disorder"),
+        ("Opioid-Related Disorders", "opioid_use_disorder"),
+        ("Marijuana Abuse", "other_substance_use"),
+        ("Alcohol Drinking", "alcohol_use_disorder"),
+        ("Pain, Chronic", "chronic_pain"),
+        ("Pain, Postoperative", "other"),
+        ("Depressive Disorder, Treatment-Resistant", "TRD"),
+        ("Depression, Postpartum", "perinatal_depression"),
+    ],
+)
+def test_mesh_style_condition_headings(codebook: Codebook, heading: str, condition: str) -> None:
+    study = make_study(conditions=[heading], interventions=[KETAMINE_IV])
+    assert code_study(study, codebook).values["condition"] == condition
+
+
+@pytest.mark.parametrize(
+    ("name", "drug"),
+    [
+        ("Ketanest S", "esketamine"),
+        ("Ketanest-S 0.25 mg/kg", "esketamine"),
+        ("Ketanest", "ketamine"),
+    ],
+)
+def test_brand_names_give_the_enantiomer(codebook: Codebook, name: str, drug: str) -> None:
+    study = make_study(interventions=[{"type": "DRUG", "name": name}])
+    coded = code_study(study, codebook)
+    assert coded.values["drug"] == drug
+    assert "drug_not_named" not in coded.flags
