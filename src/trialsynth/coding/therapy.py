@@ -49,15 +49,15 @@ def code_psychotherapy(st: StudyText, codebook: Codebook) -> tuple[FieldResult, 
     ignore = codebook.therapy_ignore
     behavioural = [i for i in st.interventions if i.type in codebook.behavioral_types]
     need = codebook.any_therapy
-    tiers: list[list[Text]] = [
-        kept_sentences([i.name for i in st.interventions if i.name], ignore, need),
-        kept_sentences([i.description for i in behavioural if i.description], ignore, need),
-        kept_sentences([t for a in st.arms for t in a.texts], ignore, need),
-        kept_sentences(st.titles + st.summaries + st.inclusion, ignore, need),
-    ]
+    tiers: tuple[list[Text], ...] = (
+        [i.name for i in st.interventions if i.name],
+        [i.description for i in behavioural if i.description],
+        [t for a in st.arms for t in a.texts],
+        st.titles + st.summaries + st.inclusion,
+    )
     found: dict[str, Evidence] = {}
     for texts in tiers:
-        found = therapy_types_in(texts, codebook)
+        found = therapy_types_in(kept_sentences(texts, ignore, need), codebook)
         if found:
             break
     if not found:

@@ -298,3 +298,21 @@ def test_brand_names_give_the_enantiomer(codebook: Codebook, name: str, drug: st
     coded = code_study(study, codebook)
     assert coded.values["drug"] == drug
     assert "drug_not_named" not in coded.flags
+
+
+@pytest.mark.parametrize(
+    ("therapy", "modality"),
+    [
+        ("Eye Movement Desensitization and Reprocessing (EMDR)", "other"),
+        ("Contingency management", "other"),
+        ("Meaning-Centered Psychotherapy", "experiential_existential"),
+        ("Cognitive Therapy", "CBT"),
+        ("Ketamine-assisted psychotherapy", "integration_support"),
+    ],
+)
+def test_behavioural_intervention_modalities(
+    codebook: Codebook, therapy: str, modality: str
+) -> None:
+    study = make_study(interventions=[KETAMINE_IV, {"type": "BEHAVIORAL", "name": therapy}])
+    coded = code_study(study, codebook)
+    assert (coded.values["psychotherapy"], coded.values["psychotherapy_type"]) == ("yes", modality)
