@@ -29,9 +29,20 @@ def _is_placebo(text: Text, codebook: Codebook) -> bool:
     return any(r.search(text.text) for r in codebook.comparator[:2])
 
 
+def _words_name_another_comparator(rule: Rule, texts: list[Text], codebook: Codebook) -> bool:
+    """True when ``texts`` name a comparator other than ``rule``'s and not ``rule``'s own."""
+    if _first_match(rule, texts) is not None:
+        return False
+    return any(_first_match(other, texts) for other in codebook.comparator if other is not rule)
+
+
 def _structured_evidence(rule: Rule, st: StudyText, codebook: Codebook) -> Evidence | None:
+    """Evidence from arm types and intervention types. An arm's own words outrank its type: a
+    "Placebo Comparator" arm of midazolam is an active placebo, not an inert one."""
     for arm in st.arms:
-        if arm.type in rule.arm_types:
+        if arm.type in rule.arm_types and not _words_name_another_comparator(
+            rule, list(arm.texts), codebook
+        ):
             return evidence_of(arm.label) if arm.label else Evidence("armGroups.type", arm.type)
     for item in st.interventions:
         if (

@@ -316,3 +316,33 @@ def test_behavioural_intervention_modalities(
     study = make_study(interventions=[KETAMINE_IV, {"type": "BEHAVIORAL", "name": therapy}])
     coded = code_study(study, codebook)
     assert (coded.values["psychotherapy"], coded.values["psychotherapy_type"]) == ("yes", modality)
+
+
+def test_an_arms_words_outrank_its_type(codebook: Codebook) -> None:
+    study = make_study(
+        allocation="RANDOMIZED",
+        interventions=[KETAMINE_IV, {"type": "DRUG", "name": "Midazolam"}],
+        arms=[
+            {"type": "EXPERIMENTAL", "label": "Ketamine", "interventionNames": ["Drug: Ketamine"]},
+            {
+                "type": "PLACEBO_COMPARATOR",
+                "label": "Midazolam",
+                "description": "midazolam 0.045 mg/kg over 40 minutes",
+            },
+        ],
+    )
+    coded = code_study(study, codebook)
+    assert coded.values["comparator"] == "active_placebo"
+    assert "Midazolam" in str(coded.evidence["comparator"])
+
+
+def test_a_placebo_arm_without_other_words_is_placebo(codebook: Codebook) -> None:
+    study = make_study(
+        allocation="RANDOMIZED",
+        interventions=[KETAMINE_IV],
+        arms=[
+            {"type": "EXPERIMENTAL", "label": "Ketamine"},
+            {"type": "PLACEBO_COMPARATOR", "label": "Control"},
+        ],
+    )
+    assert code_study(study, codebook).values["comparator"] == "placebo"
