@@ -133,10 +133,13 @@ def code_design(st: StudyText, codebook: Codebook, comparator: FieldResult) -> F
         return retrospective
     if st.allocation == "RANDOMIZED":
         return FieldResult("RCT", [registry])
+    # Registrations often mark a one-group study NON_RANDOMIZED; the intervention model says
+    # there is nothing to compare with.
+    if st.allocation == "NA" or st.intervention_model == "SINGLE_GROUP":
+        model = f"allocation={st.allocation}; interventionModel={st.intervention_model}"
+        return FieldResult("single_arm", [Evidence("designModule", model)])
     if st.allocation == "NON_RANDOMIZED":
         return FieldResult("nonrandomized_controlled", [registry])
-    if st.allocation == "NA" or st.intervention_model == "SINGLE_GROUP":
-        return FieldResult("single_arm", [registry])
     if retrospective is not None:
         return retrospective
     if comparator.value != "none":

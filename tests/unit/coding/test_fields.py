@@ -346,3 +346,13 @@ def test_a_placebo_arm_without_other_words_is_placebo(codebook: Codebook) -> Non
         ],
     )
     assert code_study(study, codebook).values["comparator"] == "placebo"
+
+
+def test_a_one_group_study_registered_non_randomized_is_single_arm(codebook: Codebook) -> None:
+    study = make_study(allocation="NON_RANDOMIZED", interventions=[KETAMINE_IV])
+    study["protocolSection"]["designModule"]["designInfo"]["interventionModel"] = "SINGLE_GROUP"
+    coded = code_study(study, codebook)
+    assert (coded.values["design"], coded.values["comparator"]) == ("single_arm", "none")
+    assert "interventionModel=SINGLE_GROUP" in str(coded.evidence["design"])
+    study["protocolSection"]["designModule"]["designInfo"]["interventionModel"] = "PARALLEL"
+    assert code_study(study, codebook).values["design"] == "nonrandomized_controlled"
