@@ -356,3 +356,19 @@ def test_a_one_group_study_registered_non_randomized_is_single_arm(codebook: Cod
     assert "interventionModel=SINGLE_GROUP" in str(coded.evidence["design"])
     study["protocolSection"]["designModule"]["designInfo"]["interventionModel"] = "PARALLEL"
     assert code_study(study, codebook).values["design"] == "nonrandomized_controlled"
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "0.5 mg/kg intravenous infusion; nothing by mouth for 6 hours before",
+        "0.5 mg/kg intravenous infusion; oral intake resumes after recovery",
+    ],
+)
+def test_fasting_and_intake_words_are_not_an_oral_route(
+    codebook: Codebook, description: str
+) -> None:
+    study = make_study(
+        interventions=[{"type": "DRUG", "name": "Ketamine", "description": description}]
+    )
+    assert code_study(study, codebook).values["route"] == "IV"
