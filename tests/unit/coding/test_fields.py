@@ -372,3 +372,36 @@ def test_fasting_and_intake_words_are_not_an_oral_route(
         interventions=[{"type": "DRUG", "name": "Ketamine", "description": description}]
     )
     assert code_study(study, codebook).values["route"] == "IV"
+
+
+@pytest.mark.parametrize(
+    "negated",
+    [
+        "No lifetime history of bipolar disorder",
+        "Without a history of mania",
+        "Must not meet criteria for alcohol use disorder in the past year",
+        "Free of PTSD symptoms",
+    ],
+)
+def test_negated_inclusion_criteria_name_no_condition(codebook: Codebook, negated: str) -> None:
+    study = make_study(
+        eligibility=f"Inclusion Criteria:\n\n* Major depressive disorder\n* {negated}\n",
+        interventions=[KETAMINE_IV],
+    )
+    assert code_study(study, codebook).values["condition"] == "MDD"
+
+
+@pytest.mark.parametrize(
+    ("criterion", "condition"),
+    [
+        ("Major depressive disorder without psychotic features", "MDD"),
+        ("Treatment-resistant depression with no drug changes in the past 4 weeks", "TRD"),
+    ],
+)
+def test_a_specifier_of_the_disorder_keeps_the_sentence(
+    codebook: Codebook, criterion: str, condition: str
+) -> None:
+    study = make_study(
+        eligibility=f"Inclusion Criteria:\n\n* {criterion}\n", interventions=[KETAMINE_IV]
+    )
+    assert code_study(study, codebook).values["condition"] == condition
