@@ -16,7 +16,9 @@ import re
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "unit" / "fetch"))
 
@@ -51,34 +53,40 @@ def synthetic_articles(n: int) -> dict:
     return articles
 
 
-def bench_ctgov(n: int, workdir: Path) -> tuple[int, int, float]:
-    registry = LoopbackRegistry(studies=synthetic_studies(n))
+def _timed_fetch(
+    registry: LoopbackRegistry, fetch: Callable[[HttpClient], dict[str, Any]], n: int
+) -> tuple[int, float]:
+    """Serve ``registry`` on loopback, run ``fetch(client)``, check that ``n`` records arrived;
+    return (requests the server saw, seconds)."""
     with (
         LoopbackServer(registry) as server,
         HttpClient(server.url, requests_per_second=LOOPBACK_RATE) as client,
     ):
         start = time.perf_counter()
-        manifest = fetch_ctgov_snapshot(
-            workdir / "ctgov", CtgovQuery(query_intr="ketamine", page_size=1000), client
-        )
+        manifest = fetch(client)
         elapsed = time.perf_counter() - start
     assert manifest["counts"]["received"] == n
-    return len(registry.seen), math.ceil(n / 1000) + 2, elapsed
+    return len(registry.seen), elapsed
+
+
+def bench_ctgov(n: int, workdir: Path) -> tuple[int, int, float]:
+    query = CtgovQuery(query_intr="ketamine", page_size=1000)
+    seen, elapsed = _timed_fetch(
+        LoopbackRegistry(studies=synthetic_studies(n)),
+        lambda client: fetch_ctgov_snapshot(workdir / "ctgov", query, client),
+        n,
+    )
+    return seen, math.ceil(n / 1000) + 2, elapsed
 
 
 def bench_pubmed(n: int, workdir: Path) -> tuple[int, int, float]:
-    registry = LoopbackRegistry(articles=synthetic_articles(n))
-    with (
-        LoopbackServer(registry) as server,
-        HttpClient(server.url, requests_per_second=LOOPBACK_RATE) as client,
-    ):
-        start = time.perf_counter()
-        manifest = fetch_pubmed_snapshot(
-            workdir / "pubmed", PubmedQuery(term="ketamine", batch_size=500), client
-        )
-        elapsed = time.perf_counter() - start
-    assert manifest["counts"]["received"] == n
-    return len(registry.seen), math.ceil(n / 500) + 2, elapsed
+    query = PubmedQuery(term="ketamine", batch_size=500)
+    seen, elapsed = _timed_fetch(
+        LoopbackRegistry(articles=synthetic_articles(n)),
+        lambda client: fetch_pubmed_snapshot(workdir / "pubmed", query, client),
+        n,
+    )
+    return seen, math.ceil(n / 500) + 2, elapsed
 
 
 def main() -> int:
