@@ -3,7 +3,8 @@
 Each sheet is validated against ``workflow/schemas/extraction.schema.json``; a bad cell stops
 the stage with an error naming the file, the row, the column and how to fix it. Rows that
 validate but cannot be pooled (an effect estimate without arm numbers, a percentage without a
-denominator, a trial-pooled row) become outcome rows with ``usable = false`` and the reason.
+denominator, a percentage that contradicts its counts, a repeated arm, a trial-pooled row)
+become outcome rows with ``usable = false`` and the reason.
 """
 
 from __future__ import annotations
@@ -19,10 +20,14 @@ from trialsynth.errors import InputError, SchemaError
 from trialsynth.outcomes.derive import events_from_percent
 from trialsynth.outcomes.rows import new_row
 from trialsynth.outcomes.rules import OutcomeRules
+from trialsynth.outcomes.sheet_checks import mark_duplicates, percent_contradiction
 from trialsynth.outcomes.timeframes import parse_time_frame
 from trialsynth.tables import load_schema, read_table, validate_table
 
 log = logging.getLogger(__name__)
+
+#: Column holding each percentage as printed in the sheet (added when a sheet is read).
+PERCENT_TEXT = "percent_as_printed"
 
 _FIX = (
     "correct the cell so it matches workflow/schemas/extraction.schema.json "
@@ -58,6 +63,11 @@ def read_extraction_sheet(path: str | os.PathLike[str]) -> pd.DataFrame:
             raise
         raise SchemaError(message, path=exc.path, record=exc.record, hint=_FIX) from exc
     sheet = read_table(path, "extraction")
+    sheet.attrs["path"] = str(path)
+    if "percent" in text.columns:
+        # The printed digits of a percentage matter (rounding checks); the typed read turns
+        # "36" into 36.0, so the text as written is kept beside it.
+        sheet[PERCENT_TEXT] = text["percent"].astype(object).where(text["percent"].notna(), None)
     if "source_url" not in sheet.columns and "quote" not in sheet.columns:
         raise InputError(
             "the sheet has neither a 'source_url' nor a 'quote' column",
@@ -99,7 +109,8 @@ def extraction_rows(
         One outcome row per sheet row whose outcome label matches a protocol outcome.
     counts
         ``rows`` read, ``matched`` to an outcome, ``unmatched`` (labels no outcome matches,
-        logged), ``usable``.
+        logged), ``duplicates`` (repeated arms pooled once, see
+        :func:`~trialsynth.outcomes.sheet_checks.mark_duplicates`), ``usable``.
     """
     rows: list[dict[str, Any]] = []
     counts = {"rows": 0, "matched": 0, "unmatched": 0, "usable": 0}
@@ -116,8 +127,10 @@ def extraction_rows(
                 continue
             counts["matched"] += 1
             row = _sheet_row(file_name, position, record, matched[0], rules)
-            counts["usable"] += int(bool(row["usable"]))
             rows.append(row)
+    paths = {name: str(sheet.attrs.get("path", name)) for name, sheet in sheets.items()}
+    counts["duplicates"] = mark_duplicates(rows, paths)
+    counts["usable"] = sum(1 for row in rows if row["usable"])
     return rows, counts
 
 
@@ -187,7 +200,7 @@ def _fill_sheet_numbers(row: dict[str, Any], record: dict[str, Any], kind: str) 
         row["issue"] = "no denominator (arm_n) for the events/percentage"
         return
     if events is None:
-        posted = str(record["percent"]).strip()
+        posted = _printed_percent(record)
         derived = events_from_percent(posted, n)
         row["events"] = derived.events
         row["derivation"] = derived.note
@@ -197,7 +210,17 @@ def _fill_sheet_numbers(row: dict[str, Any], record: dict[str, Any], kind: str) 
     elif events > n:
         row["issue"] = f"events {events} exceed arm_n {n}"
         return
+    elif percent is not None:
+        contradiction = percent_contradiction(events, n, _printed_percent(record))
+        if contradiction:
+            row["issue"] = contradiction
+            return
     row["usable"] = True
+
+
+def _printed_percent(record: dict[str, Any]) -> str:
+    printed = record.get(PERCENT_TEXT)
+    return str(record["percent"] if _blank(printed) else printed).strip()
 
 
 def load_extraction_dir(
