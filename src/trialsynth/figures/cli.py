@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 from pathlib import Path
 from typing import Any
 
-from trialsynth.errors import InputError
 from trialsynth.figures.forest import draw_forest, forest_rows, save_forest
+from trialsynth.meta.result import load_result
 from trialsynth.tables import read_table
 
 log = logging.getLogger(__name__)
@@ -32,23 +31,11 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run_forest)
 
 
-def load_result(path: Path) -> dict[str, Any]:
-    """Read a meta-analysis result JSON, naming the file on error."""
-    try:
-        with path.open(encoding="utf-8") as handle:
-            result: dict[str, Any] = json.load(handle)
-    except FileNotFoundError as exc:
-        raise InputError("file not found", path=path, hint="run `trialsynth meta` first") from exc
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc}", path=path) from exc
-    return result
-
-
 def run_forest(args: argparse.Namespace) -> int:
     """Draw and save the figure(s)."""
     result = load_result(args.result)
     data = read_table(args.data)
-    labels = result.get("study")
+    labels: list[str] | None = result.study or None
     if labels is None and "study" in data.columns:
         labels = list(data["study"])
     rows = forest_rows(result, labels)

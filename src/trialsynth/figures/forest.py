@@ -25,6 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from trialsynth.errors import InputError
+from trialsynth.meta.result import MetaResult
 from trialsynth.tables import atomic_path
 
 #: Back-transformations for axis labels and printed values (metafor ``atransf``).
@@ -48,32 +49,27 @@ class ForestRows:
     level: float
 
 
-def _result_value(result: dict[str, Any], key: str) -> float | None:
-    value = result.get(key)
-    if value is None:
-        return None
-    value = float(value)
-    return None if math.isnan(value) else value
+def _finite(value: float) -> float | None:
+    return None if value is None or math.isnan(value) else float(value)
 
 
-def forest_rows(result: dict[str, Any], labels: Sequence[str] | None = None) -> ForestRows:
+def forest_rows(result: MetaResult, labels: Sequence[str] | None = None) -> ForestRows:
     """Collect the study rows and summary of a forest plot from a ``trialsynth meta`` result.
 
     Parameters
     ----------
     result
-        The JSON object of ``trialsynth meta --json`` (keys ``yi``, ``vi``, ``estimate``, ``ci_lb``,
-        ``ci_ub``, ``pi_lb``, ``pi_ub``, ``tau2``, ``settings``; ``study`` labels when present).
+        The fitted model (:class:`~trialsynth.meta.result.MetaResult`, e.g. from
+        :func:`~trialsynth.meta.result.load_result`).
     labels
-        Study labels in the order of ``yi``; defaults to ``result["study"]``.
+        Study labels in the order of ``yi``; defaults to ``result.study``.
     """
-    settings = result.get("settings", {})
-    measure = str(settings.get("measure", "GEN"))
-    level = float(settings.get("level", 95))
-    yi = np.asarray(result.get("yi", []), dtype=float)
-    vi = np.asarray(result.get("vi", []), dtype=float)
+    measure = result.measure
+    level = result.level
+    yi = np.asarray(result.yi, dtype=float)
+    vi = np.asarray(result.vi, dtype=float)
     if labels is None:
-        labels = result.get("study") or [f"Study {i + 1}" for i in range(len(yi))]
+        labels = result.study or [f"Study {i + 1}" for i in range(len(yi))]
     labels = [str(label) for label in labels]
     if not (len(yi) == len(vi) == len(labels)):
         raise InputError(
@@ -81,7 +77,7 @@ def forest_rows(result: dict[str, Any], labels: Sequence[str] | None = None) -> 
             hint="draw the forest plot from the result of the same analysis table",
         )
     crit = float(stats.norm.ppf(1 - (1 - level / 100) / 2))
-    tau2 = _result_value(result, "tau2") or 0.0
+    tau2 = _finite(result.tau2) or 0.0
     weights = 1.0 / (vi + tau2) if len(vi) else vi
     share = 100 * weights / weights.sum() if len(vi) else weights
     studies = pd.DataFrame(
@@ -93,14 +89,14 @@ def forest_rows(result: dict[str, Any], labels: Sequence[str] | None = None) -> 
             "weight": share,
         }
     )
-    summary = {
-        key: _result_value(result, key)
+    summary: dict[str, Any] = {
+        key: _finite(getattr(result, key))
         for key in ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "I2")
     }
-    summary["k"] = int(result.get("k", len(yi)))
-    summary["method"] = settings.get("method", "")
-    summary["test"] = settings.get("test", "")
-    summary["pi"] = settings.get("pi", "")
+    summary["k"] = result.k
+    summary["method"] = result.settings.get("method", "")
+    summary["test"] = result.settings.get("test", "")
+    summary["pi"] = result.settings.get("pi", "")
     return ForestRows(studies=studies, summary=summary, measure=measure, level=level)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from trialsynth.meta.effect_sizes import MEASURES, ZERO_CELL_RULES, ZeroCellSettings
 from trialsynth.meta.fit import CLI_METHODS, fit_meta
 from trialsynth.meta.inference import PI_TYPES, TESTS
+from trialsynth.meta.result import MetaResult, validate_result_json
 from trialsynth.meta.summary import format_summary
 from trialsynth.tables import read_table, write_json_atomic
 
@@ -60,9 +61,9 @@ def run_meta(args: argparse.Namespace) -> int:
     """Fit the model, print the result and optionally write it."""
     data = read_table(args.data)
     if data.empty and args.allow_empty:
-        result = empty_result(args)
+        fitted = empty_result(args)
     else:
-        result = fit_meta(
+        fitted = fit_meta(
             data,
             args.measure,
             method=args.method,
@@ -73,7 +74,9 @@ def run_meta(args: argparse.Namespace) -> int:
             zero_cells=ZeroCellSettings(add=args.add, to=args.to, drop00=args.drop00),
             path=args.data,
             cumulative_by=args.cumulative_by,
-        ).to_dict()
+        )
+    result = fitted.to_dict()
+    validate_result_json(result, args.out)
     if args.out is not None:
         write_json_atomic(args.out, result)
         log.info("wrote %s (k = %d)", args.out, result["k"])
@@ -82,25 +85,19 @@ def run_meta(args: argparse.Namespace) -> int:
     elif result["k"] == 0:
         sys.stdout.write("Meta-analysis (k = 0): " + result["warnings"][0] + "\n")
     else:
-        sys.stdout.write(format_summary(result))
+        sys.stdout.write(format_summary(fitted))
     return 0
 
 
-def empty_result(args: argparse.Namespace) -> dict[str, Any]:
+def empty_result(args: argparse.Namespace) -> MetaResult:
     """The result of an analysis with no studies: k = 0, the settings, and why."""
     log.warning("%s: no studies in the table; writing a result with k = 0", args.data)
-    return {
-        "k": 0,
-        "study": [],
-        "yi": [],
-        "vi": [],
-        "settings": {
-            "measure": args.measure,
-            "method": args.method,
-            "test": args.test,
-            "pi": args.pi,
-            "level": args.level,
-        },
-        "warnings": [f"no studies in {args.data}: nothing to pool (see the outcome exclusions)"],
-        "corrections": [],
+    settings = {
+        "measure": args.measure,
+        "method": args.method,
+        "test": args.test,
+        "pi": args.pi,
+        "level": args.level,
     }
+    reason = f"no studies in {args.data}: nothing to pool (see the outcome exclusions)"
+    return MetaResult.empty(settings, reason)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from trialsynth.meta.result import MetaResult
+
 
 def _f(value: Any, digits: int = 4) -> str:
     return "NA" if value is None else f"{value:.{digits}f}"
@@ -15,8 +17,9 @@ def _p(value: Any) -> str:
     return "<.0001" if value < 1e-4 else f"{value:.4f}"
 
 
-def format_summary(result: dict[str, Any]) -> str:
-    """Text summary of a ``MetaResult.to_dict()`` object."""
+def format_summary(fitted: MetaResult) -> str:
+    """Text summary of a fitted model (numbers as in its JSON form, NaN shown as ``NA``)."""
+    result = fitted.to_dict()
     s = result["settings"]
     model = "Fixed-Effects Model" if s["method"] == "FE" else "Random-Effects Model"
     lines = [f"{model} (k = {result['k']}; tau^2 estimator: {s['method']})", ""]

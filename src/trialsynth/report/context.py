@@ -20,6 +20,7 @@ import pandas as pd
 from trialsynth import __version__
 from trialsynth.errors import InputError
 from trialsynth.figures.forest import BACK_TRANSFORMS, format_effect
+from trialsynth.meta.result import MetaResult, load_result
 
 #: Packages whose versions the provenance block lists.
 PROVENANCE_PACKAGES = (
@@ -42,7 +43,7 @@ class AnalysisSection:
 
     spec: dict[str, Any]
     rows: list[dict[str, Any]]
-    result: dict[str, Any]
+    result: MetaResult
     figure_png_base64: str | None
     paths: dict[str, str]
     summary: dict[str, str] = field(default_factory=dict)
@@ -100,32 +101,34 @@ def _fmt(value: Any, digits: int = 3) -> str:
     return f"{number:.{digits}g}" if abs(number) < 1e-3 and number != 0 else f"{number:.{digits}f}"
 
 
-def summarise_result(result: dict[str, Any]) -> dict[str, str]:
+def _num(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else value
+
+
+def summarise_result(result: MetaResult) -> dict[str, str]:
     """Human-readable pooled numbers on the reporting scale (ratios exponentiated)."""
-    settings = result.get("settings", {})
-    measure = str(settings.get("measure", "GEN"))
+    settings = result.settings
+    measure = result.measure
     back = BACK_TRANSFORMS.get(measure, lambda x: x)
-    out: dict[str, str] = {"measure": measure, "k": str(result.get("k", 0))}
-    est, lo, hi = result.get("estimate"), result.get("ci_lb"), result.get("ci_ub")
+    out: dict[str, str] = {"measure": measure, "k": str(result.k)}
+    est, lo, hi = _num(result.estimate), _num(result.ci_lb), _num(result.ci_ub)
     if est is not None and lo is not None and hi is not None:
         out["pooled"] = format_effect(measure, est, lo, hi)
-    if result.get("pi_lb") is not None and result.get("pi_ub") is not None:
-        out["prediction"] = f"{back(result['pi_lb']):.2f} to {back(result['pi_ub']):.2f}"
-    out["pval"] = _fmt(result.get("pval"), 3)
-    out["tau2"] = _fmt(result.get("tau2"), 3)
-    if result.get("tau2_ci_lb") is not None:
-        out["tau2_ci"] = f"{_fmt(result.get('tau2_ci_lb'))} to {_fmt(result.get('tau2_ci_ub'))}"
-    out["I2"] = _fmt(result.get("I2"), 1)
-    if result.get("I2_ci_lb") is not None:
-        out["I2_ci"] = f"{_fmt(result.get('I2_ci_lb'), 1)} to {_fmt(result.get('I2_ci_ub'), 1)}"
-    out["Q"] = (
-        f"Q = {_fmt(result.get('Q'), 2)}, df = {result.get('Q_df', '—')}, "
-        f"p = {_fmt(result.get('Q_p'), 3)}"
-    )
-    mh = result.get("mantel_haenszel")
+    pi_lb, pi_ub = _num(result.pi_lb), _num(result.pi_ub)
+    if pi_lb is not None and pi_ub is not None:
+        out["prediction"] = f"{back(pi_lb):.2f} to {back(pi_ub):.2f}"
+    out["pval"] = _fmt(result.pval, 3)
+    out["tau2"] = _fmt(result.tau2, 3)
+    if _num(result.tau2_ci_lb) is not None:
+        out["tau2_ci"] = f"{_fmt(result.tau2_ci_lb)} to {_fmt(result.tau2_ci_ub)}"
+    out["I2"] = _fmt(result.I2, 1)
+    if _num(result.I2_ci_lb) is not None:
+        out["I2_ci"] = f"{_fmt(result.I2_ci_lb, 1)} to {_fmt(result.I2_ci_ub, 1)}"
+    out["Q"] = f"Q = {_fmt(result.Q, 2)}, df = {result.Q_df}, p = {_fmt(result.Q_p, 3)}"
+    mh = result.mantel_haenszel
     if isinstance(mh, dict) and mh.get("estimate") is not None:
         out["mantel_haenszel"] = format_effect(measure, mh["estimate"], mh["ci_lb"], mh["ci_ub"])
-    egger = result.get("egger_lm")
+    egger = result.egger_lm
     if isinstance(egger, dict) and egger.get("stat") is not None:
         stat, pval = _fmt(egger["stat"], 2), _fmt(egger.get("pval"), 3)
         out["egger"] = f"t = {stat}, df = {egger.get('df')}, p = {pval}"
@@ -139,7 +142,7 @@ def load_analysis(
     spec: dict[str, Any], data_path: Path, result_path: Path, figure_path: Path | None
 ) -> AnalysisSection:
     """Load one analysis's input rows, pooled result and figure."""
-    result = read_json(result_path)
+    result = load_result(result_path)
     figure = None
     if figure_path is not None:
         if not figure_path.exists():
@@ -157,11 +160,11 @@ def load_analysis(
         },
     )
     section.summary = summarise_result(result)
-    leave_out = result.get("leave1out_estimate") or []
-    labels = result.get("study") or [row.get("study", "") for row in section.rows]
+    leave_out = result.leave1out_estimate
+    labels = result.study or [row.get("study", "") for row in section.rows]
     back = BACK_TRANSFORMS.get(section.summary["measure"], lambda x: x)
     section.leave1out = [
-        (str(label), "—" if value is None else f"{back(value):.2f}")
+        (str(label), "—" if _num(value) is None else f"{back(value):.2f}")
         for label, value in zip(labels, leave_out, strict=False)
     ]
     return section

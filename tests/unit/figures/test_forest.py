@@ -9,31 +9,34 @@ import pytest
 
 from trialsynth.errors import InputError
 from trialsynth.figures.forest import draw_forest, forest_rows, format_effect, save_forest
+from trialsynth.meta.result import MetaResult
 
 # metafor 3.8-1, dat.bcg, measure="RR", method="REML" (tests/reference/metafor/bcg_rr_reml).
 BCG_YI = [-0.889311333920205, -1.58538865720143, -1.34807314829969]
 BCG_VI = [0.325584765003961, 0.194581121398144, 0.415367965367965]
-RESULT = {
-    "k": 3,
-    "yi": BCG_YI,
-    "vi": BCG_VI,
-    "estimate": -1.2,
-    "ci_lb": -1.8,
-    "ci_ub": -0.6,
-    "pi_lb": -2.5,
-    "pi_ub": 0.1,
-    "tau2": 0.313243325980895,
-    "I2": 40.0,
-    "study": ["Aronson 1948", "Ferguson & Simes 1949", "Rosenthal 1960"],
-    "settings": {"measure": "RR", "method": "REML", "test": "adhoc", "pi": "hts", "level": 95},
-}
+RESULT = MetaResult.from_dict(
+    {
+        "k": 3,
+        "yi": BCG_YI,
+        "vi": BCG_VI,
+        "estimate": -1.2,
+        "ci_lb": -1.8,
+        "ci_ub": -0.6,
+        "pi_lb": -2.5,
+        "pi_ub": 0.1,
+        "tau2": 0.313243325980895,
+        "I2": 40.0,
+        "study": ["Aronson 1948", "Ferguson & Simes 1949", "Rosenthal 1960"],
+        "settings": {"measure": "RR", "method": "REML", "test": "adhoc", "pi": "hts", "level": 95},
+    }
+)
 
 
 def test_rows_use_wald_intervals_and_random_effects_weights() -> None:
     rows = forest_rows(RESULT)
     first = rows.studies.iloc[0]
     assert first["ci_lb"] == pytest.approx(BCG_YI[0] - 1.959963984540054 * math.sqrt(BCG_VI[0]))
-    weights = [1 / (v + RESULT["tau2"]) for v in BCG_VI]
+    weights = [1 / (v + RESULT.tau2) for v in BCG_VI]
     assert list(rows.studies["weight"]) == pytest.approx([100 * w / sum(weights) for w in weights])
     assert rows.studies["weight"].sum() == pytest.approx(100)
 

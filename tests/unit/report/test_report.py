@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from trialsynth.meta.result import MetaResult
 from trialsynth.report.context import load_analysis, summarise_result
 from trialsynth.report.render import ReportInputs, render_report
 
@@ -34,7 +35,7 @@ def _inputs(tmp_path: Path) -> ReportInputs:
     data = tmp_path / "a.csv"
     data.write_text("study,ai,bi,ci,di,source\nx,1,2,3,4,<b>posted</b>\n")
     result = tmp_path / "a.json"
-    result.write_text(json.dumps(RESULT))
+    result.write_text(json.dumps(MetaResult.from_dict(RESULT).to_dict()))
     figure = tmp_path / "forest_a.png"
     figure.write_bytes(b"\x89PNG\r\n\x1a\nfake")
     section = load_analysis({"id": "a", "title": "Response"}, data, result, figure)
@@ -72,7 +73,7 @@ def test_untrusted_text_is_escaped(tmp_path: Path) -> None:
 
 
 def test_numbers_are_on_the_ratio_scale(tmp_path: Path) -> None:
-    summary = summarise_result(RESULT)
+    summary = summarise_result(MetaResult.from_dict(RESULT))
     assert summary["pooled"] == "0.61 [0.41, 0.90]"
     assert summary["prediction"] == "0.22 to 1.65"
     html = render_report(_inputs(tmp_path))
