@@ -10,6 +10,7 @@ from typing import Any
 from trialsynth.errors import InputError
 from trialsynth.fetch import ctgov, pubmed
 from trialsynth.fetch.http import HttpClient
+from trialsynth.fetch.snapshot import DEFAULT_MAX_DROP_SHARE, ShrinkGuard
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ def register(subparsers: Any) -> None:
     ct.add_argument("--page-size", type=int, default=ctgov.MAX_PAGE_SIZE, metavar="N")
     ct.add_argument("--requests-per-second", type=float, default=1.0, metavar="X")
     ct.add_argument("--base-url", metavar="URL")
+    _add_shrink_flags(ct, "studies")
     ct.set_defaults(func=run_ctgov)
 
     pm = sources.add_parser(
@@ -56,7 +58,29 @@ def register(subparsers: Any) -> None:
     pm.add_argument("--tool", default="trialsynth", metavar="S")
     pm.add_argument("--email", metavar="S", help="contact address NCBI asks for")
     pm.add_argument("--base-url", metavar="URL")
+    _add_shrink_flags(pm, "records")
     pm.set_defaults(func=run_pubmed)
+
+
+def _add_shrink_flags(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help=f"replace the snapshot even when the search returns no {what} or drops more "
+        "than --max-drop-share of them (a deliberately narrower or empty query)",
+    )
+    parser.add_argument(
+        "--max-drop-share",
+        type=float,
+        default=DEFAULT_MAX_DROP_SHARE,
+        metavar="X",
+        help=f"largest share of the snapshot's {what} a refresh may drop without "
+        f"--allow-shrink (default {DEFAULT_MAX_DROP_SHARE})",
+    )
+
+
+def _guard(args: argparse.Namespace) -> ShrinkGuard:
+    return ShrinkGuard(allow_shrink=args.allow_shrink, max_drop_share=args.max_drop_share)
 
 
 def run_ctgov(args: argparse.Namespace) -> int:
@@ -66,6 +90,7 @@ def run_ctgov(args: argparse.Namespace) -> int:
             f"--requests-per-second {args.requests_per_second} is not positive",
             hint="give a rate such as 1 (the default)",
         )
+    guard = _guard(args)
     fields = tuple(f.strip() for f in (args.fields or "").replace("|", ",").split(",") if f)
     query = ctgov.CtgovQuery(
         query_intr=args.query_intr,
@@ -79,7 +104,7 @@ def run_ctgov(args: argparse.Namespace) -> int:
     with HttpClient(
         ctgov.base_url(args.base_url), requests_per_second=args.requests_per_second
     ) as client:
-        manifest = ctgov.fetch_ctgov_snapshot(args.out, query, client)
+        manifest = ctgov.fetch_ctgov_snapshot(args.out, query, client, guard)
     log.info(
         "CT.gov: %d studies in %s (API %s, data %s)",
         manifest["counts"]["studies_in_snapshot"],
@@ -92,6 +117,7 @@ def run_ctgov(args: argparse.Namespace) -> int:
 
 def run_pubmed(args: argparse.Namespace) -> int:
     """Fetch a PubMed snapshot from the parsed flags (``NCBI_API_KEY`` from the environment)."""
+    guard = _guard(args)
     query = pubmed.PubmedQuery(
         term=args.term, batch_size=args.batch_size, tool=args.tool, email=args.email
     )
@@ -103,7 +129,7 @@ def run_pubmed(args: argparse.Namespace) -> int:
     with HttpClient(
         pubmed.base_url(args.base_url), requests_per_second=rate, secret_params=secrets
     ) as client:
-        manifest = pubmed.fetch_pubmed_snapshot(args.out, query, client)
+        manifest = pubmed.fetch_pubmed_snapshot(args.out, query, client, guard)
     log.info(
         "PubMed: %d of %d records in %s",
         manifest["counts"]["received"],

@@ -18,6 +18,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,12 @@ from tqdm import tqdm
 
 from trialsynth.errors import FetchError, InputError
 from trialsynth.fetch.http import HttpClient, utc_now
-from trialsynth.fetch.snapshot import SnapshotWriter, read_manifest
+from trialsynth.fetch.snapshot import (
+    ShrinkGuard,
+    SnapshotWriter,
+    previous_record_count,
+    read_manifest,
+)
 from trialsynth.log import show_progress
 
 log = logging.getLogger(__name__)
@@ -33,12 +39,31 @@ log = logging.getLogger(__name__)
 BASE_URL_ENV = "TRIALSYNTH_CTGOV_BASE_URL"
 DEFAULT_BASE_URL = "https://clinicaltrials.gov/api/v2"
 MAX_PAGE_SIZE = 1000
+PAGE_PREFIX = "page-"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def base_url(override: str | None = None) -> str:
     """The API root: ``override``, else ``$TRIALSYNTH_CTGOV_BASE_URL``, else the public API."""
     return override or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+
+
+def check_since(text: str) -> date:
+    """``text`` as a calendar date (``YYYY-MM-DD``), checked before any request is sent.
+
+    Raises
+    ------
+    InputError
+        Not in that form, or not a real date (month 13, 30 February).
+    """
+    try:
+        if not _DATE.match(text):
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            f"--since {text!r} is not a valid date", hint="give a calendar date as YYYY-MM-DD"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -63,8 +88,8 @@ class CtgovQuery:
                 f"page size {self.page_size} is out of range",
                 hint=f"give --page-size between 1 and {MAX_PAGE_SIZE}",
             )
-        if self.since is not None and not _DATE.match(self.since):
-            raise InputError(f"--since {self.since!r} is not a date", hint="use YYYY-MM-DD")
+        if self.since is not None:
+            check_since(self.since)
         if not (self.query_intr or self.query_cond or self.query_term or self.filter_advanced):
             raise InputError(
                 "the CT.gov query is empty",
@@ -228,28 +253,43 @@ def read_snapshot_studies(folder: Path) -> list[dict[str, Any]]:
 
 def page_name(number: int) -> str:
     """File name of page ``number`` (1-based)."""
-    return f"page-{number:04d}.json"
+    return f"{PAGE_PREFIX}{number:04d}.json"
 
 
 def fetch_ctgov_snapshot(
-    out: str | os.PathLike[str], query: CtgovQuery, client: HttpClient
+    out: str | os.PathLike[str],
+    query: CtgovQuery,
+    client: HttpClient,
+    guard: ShrinkGuard | None = None,
 ) -> dict[str, Any]:
     """Fetch a CT.gov snapshot into ``out`` atomically and return its manifest.
 
     Without ``query.since`` the pages are written as received. With it, the changed studies
-    are merged into the existing snapshot in ``out`` (see :func:`merge_studies`) and the merged
+    are merged into the existing snapshot in ``out`` (see :func:`merge_studies`), the merged
     set is written as pages of ``query.page_size`` studies sorted by NCT ID, the first with
-    ``totalCount``.
+    ``totalCount``, and every other file of the old snapshot (e.g. ``provenance.csv``) is
+    kept, with its manifest entry.
+
+    Raises
+    ------
+    FetchError
+        A request failed, the reply is incomplete, or a full fetch would shrink a non-empty
+        snapshot beyond what ``guard`` allows (the snapshot is then left as it was).
     """
     out = Path(out)
+    guard = guard or ShrinkGuard()
     started = utc_now()
+    old_manifest = read_manifest(out) if query.since else None
     previous = read_snapshot_studies(out) if query.since else None
-    previous_source = read_manifest(out).get("source") if query.since else None
     version = fetch_version(client)
     result = fetch_studies(client, query)
+    if previous is None:
+        count_keys = ("studies_in_snapshot", "received")
+        before = previous_record_count(out, count_keys)
+        guard.check(before, len(result.studies), "studies", out)
     with SnapshotWriter(out) as snapshot:
         extra: dict[str, Any] = {}
-        if previous is None:
+        if previous is None or old_manifest is None:
             for number, body in enumerate(result.pages, start=1):
                 snapshot.write_bytes(page_name(number), body)
             received = len(result.studies)
@@ -262,11 +302,17 @@ def fetch_ctgov_snapshot(
                     page["totalCount"] = len(merged)
                 snapshot.write_json(page_name(number), page)
             received = len(merged)
+            kept = [n for n in old_manifest.get("files", {}) if not n.startswith(PAGE_PREFIX)]
+            for name in sorted(kept):
+                snapshot.copy_file(name, out / name)
             extra = {
                 "since": query.since,
                 "changed": {"added": added, "updated": updated},
-                "merged_into": previous_source,
+                "merged_into": old_manifest.get("source"),
+                "kept_from_previous": sorted(kept),
             }
+            if old_manifest.get("provenance") in kept:
+                extra["provenance"] = old_manifest["provenance"]
             log.info("--since %s: %d added, %d updated", query.since, len(added), len(updated))
         manifest = {
             "source": "live" if previous is None else "live (--since merge)",
@@ -293,6 +339,7 @@ __all__ = [
     "CtgovQuery",
     "CtgovResult",
     "base_url",
+    "check_since",
     "fetch_ctgov_snapshot",
     "fetch_studies",
     "fetch_version",

@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import requests
 
@@ -161,11 +162,26 @@ class _RedactingFilter(logging.Filter):
         return True
 
 
+def secret_forms(secret: str) -> list[str]:
+    """The ways ``secret`` can appear in a URL, a form body or a log line: as given and
+    percent-encoded (``+`` -> ``%2B``, ``/`` -> ``%2F``, space -> ``+`` or ``%20``; hex digits
+    in upper or lower case), longest first so that no part of one form survives another."""
+    forms = {secret, quote_plus(secret), quote(secret, safe=""), quote(secret)}
+    forms |= {_lower_hex(form) for form in list(forms)}
+    return sorted((f for f in forms if f), key=lambda f: (-len(f), f))
+
+
+def _lower_hex(text: str) -> str:
+    parts = text.split("%")
+    return parts[0] + "".join("%" + p[:2].lower() + p[2:] for p in parts[1:])
+
+
 def redact(text: str, secrets: list[str]) -> str:
-    """``text`` with every secret replaced by :data:`REDACTED`."""
+    """``text`` with every secret, raw or URL-encoded, replaced by :data:`REDACTED`."""
     for secret in secrets:
         if secret:
-            text = text.replace(secret, REDACTED)
+            for form in secret_forms(secret):
+                text = text.replace(form, REDACTED)
     return text
 
 
@@ -381,5 +397,6 @@ __all__ = [
     "RequestRecord",
     "RetryPolicy",
     "redact",
+    "secret_forms",
     "utc_now",
 ]

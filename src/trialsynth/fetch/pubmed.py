@@ -32,7 +32,7 @@ from tqdm import tqdm
 
 from trialsynth.errors import FetchError, InputError
 from trialsynth.fetch.http import HttpClient, utc_now
-from trialsynth.fetch.snapshot import SnapshotWriter
+from trialsynth.fetch.snapshot import ShrinkGuard, SnapshotWriter, previous_record_count
 from trialsynth.log import show_progress
 
 log = logging.getLogger(__name__)
@@ -297,13 +297,27 @@ def fetch_articles(
 
 
 def fetch_pubmed_snapshot(
-    out: str | os.PathLike[str], query: PubmedQuery, client: HttpClient
+    out: str | os.PathLike[str],
+    query: PubmedQuery,
+    client: HttpClient,
+    guard: ShrinkGuard | None = None,
 ) -> dict[str, Any]:
-    """Fetch a PubMed snapshot into ``out`` atomically and return its manifest."""
+    """Fetch a PubMed snapshot into ``out`` atomically and return its manifest.
+
+    Raises
+    ------
+    FetchError
+        A request failed, records never arrived, or the search would shrink a non-empty
+        snapshot beyond what ``guard`` allows (checked on the esearch count, before any
+        efetch; the snapshot is then left as it was).
+    """
+    out = Path(out)
+    guard = guard or ShrinkGuard()
     started = utc_now()
     total, slices = search_slices(client, query)
+    guard.check(previous_record_count(out, ("received",)), total, "PubMed records", out)
     state = fetch_articles(client, query, slices)
-    with SnapshotWriter(Path(out)) as snapshot:
+    with SnapshotWriter(out) as snapshot:
         for number, result in enumerate(slices, start=1):
             snapshot.write_bytes(f"esearch-{number:04d}.xml", result.body)
         for number, body in enumerate(state.files, start=1):

@@ -13,17 +13,20 @@ import logging
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from trialsynth import __version__
-from trialsynth.errors import InputError
+from trialsynth.errors import FetchError, InputError
 from trialsynth.tables import write_json_atomic
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
+#: Largest share of a snapshot's records a refresh may drop without ``--allow-shrink``.
+DEFAULT_MAX_DROP_SHARE = 0.2
 
 
 def sha256_file(path: Path) -> str:
@@ -74,6 +77,10 @@ class SnapshotWriter:
             raise ValueError(f"invalid snapshot file name {name!r}")
         (self.tmp / name).write_bytes(data)
         self.names.append(name)
+
+    def copy_file(self, name: str, source: Path) -> None:
+        """Add a data file with the bytes of ``source`` (a file kept from the old snapshot)."""
+        self.write_bytes(name, source.read_bytes())
 
     def write_json(self, name: str, obj: Any) -> None:
         """Add a data file holding ``obj`` as JSON (2-space indent, keys in given order)."""
@@ -145,4 +152,81 @@ def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any]:
     return manifest
 
 
-__all__ = ["MANIFEST", "SnapshotWriter", "read_manifest", "sha256_file"]
+def previous_record_count(folder: str | os.PathLike[str], keys: tuple[str, ...]) -> int | None:
+    """The number of records the snapshot in ``folder`` holds according to its manifest
+    (the first of ``counts.<key>`` present), or None when there is no readable manifest.
+
+    The files are not checked here: a refresh must be able to replace a damaged snapshot.
+    """
+    try:
+        manifest = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    counts = manifest.get("counts") if isinstance(manifest, dict) else None
+    for key in keys:
+        value = counts.get(key) if isinstance(counts, dict) else None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
+
+
+@dataclass(frozen=True)
+class ShrinkGuard:
+    """Refuses a refresh that would empty a snapshot or drop a large share of its records.
+
+    A registry that answers an unchanged query with nothing (an outage, a changed field name,
+    a typo in the query) must not silently replace the previous snapshot with an empty one.
+
+    Parameters
+    ----------
+    allow_shrink
+        Accept any drop, an empty result included (``--allow-shrink``: a deliberately
+        narrower or empty query).
+    max_drop_share
+        Largest share (0 to 1) of the previous records that may be dropped otherwise
+        (``--max-drop-share``).
+    """
+
+    allow_shrink: bool = False
+    max_drop_share: float = DEFAULT_MAX_DROP_SHARE
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.max_drop_share <= 1.0:
+            raise InputError(
+                f"--max-drop-share {self.max_drop_share} is not a share between 0 and 1",
+                hint=f"give a share such as {DEFAULT_MAX_DROP_SHARE}",
+            )
+
+    def check(self, previous: int | None, received: int, what: str, target: Path) -> None:
+        """Raise :class:`FetchError` when ``received`` records would replace ``previous``
+        beyond what is allowed; nothing has been written at that point."""
+        if self.allow_shrink or not previous or received >= previous:
+            return
+        fix = (
+            "if the smaller result is intended (a narrower or deliberately empty query), "
+            "re-run with --allow-shrink"
+        )
+        if received == 0:
+            raise FetchError(
+                f"the search returned no {what}, but the snapshot in {target} holds "
+                f"{previous}; the snapshot was not replaced (fix: check the query and the "
+                f"registry's status; {fix})"
+            )
+        share = (previous - received) / previous
+        if share > self.max_drop_share:
+            raise FetchError(
+                f"the search returned {received} {what}, but the snapshot in {target} holds "
+                f"{previous}: {share:.0%} would be dropped, more than --max-drop-share "
+                f"{self.max_drop_share:g}; the snapshot was not replaced (fix: {fix})"
+            )
+
+
+__all__ = [
+    "DEFAULT_MAX_DROP_SHARE",
+    "MANIFEST",
+    "ShrinkGuard",
+    "SnapshotWriter",
+    "previous_record_count",
+    "read_manifest",
+    "sha256_file",
+]

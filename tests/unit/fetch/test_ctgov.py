@@ -57,7 +57,7 @@ def test_query_parameters_follow_the_api_names():
     [
         ({}, "query is empty"),
         ({"query_intr": "k", "page_size": 1001}, "page size"),
-        ({"query_intr": "k", "since": "31/01/2025"}, "not a date"),
+        ({"query_intr": "k", "since": "31/01/2025"}, "not a valid date"),
     ],
 )
 def test_bad_queries_are_input_errors(kwargs, message):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import shutil
@@ -141,3 +142,23 @@ def test_missing_date_without_timestamp_is_an_input_error(sources, tmp_path):
     argv = ["--ctgov-records", str(ct), "--pubmed", str(pm), "--out", str(tmp_path / "raw")]
     assert main(argv) == InputError.exit_code
     assert not (tmp_path / "raw").exists()  # neither snapshot written
+
+
+def test_shipped_provenance_names_public_origins_only():
+    """Issue 8, item 16: no record's origin is a local temporary file."""
+    shipped = REPO / "data/raw/pubmed/provenance.csv"
+    fixture = REPO / "tests/fixtures/records/pubmed/articles/provenance.csv"
+    assert shipped.read_bytes() == fixture.read_bytes()
+    for path in (shipped, REPO / "data/raw/ctgov/provenance.csv"):
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert rows and all(row["url"].startswith(("https://", "http://")) for row in rows), path
+        assert not any("/tmp/" in value for row in rows for value in row.values()), path
+    with shipped.open(encoding="utf-8", newline="") as handle:
+        split = [row for row in csv.DictReader(handle) if "split verbatim" in row["what"]]
+    assert {row["pmid"]: row["url"] for row in split} == {
+        pmid: f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
+        for pmid in ("31166571", "31290965", "32316080")
+    }
+    assert all("efetch_pubmed_esketamine_SUSTAIN1" in row["what"] for row in split)
+    read_manifest(REPO / "data/raw/pubmed")  # the manifest's sha256 of provenance.csv is true
