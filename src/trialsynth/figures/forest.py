@@ -15,7 +15,7 @@ is one the report also prints.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,18 +25,9 @@ import pandas as pd
 from scipy import stats
 
 from trialsynth.errors import InputError
+from trialsynth.meta.measures import SINGLE_ARM, Measure
 from trialsynth.meta.result import MetaResult
 from trialsynth.tables import atomic_path
-
-#: Back-transformations for axis labels and printed values (metafor ``atransf``).
-BACK_TRANSFORMS: dict[str, Callable[[float], float]] = {
-    "RR": math.exp,
-    "OR": math.exp,
-    "PLO": lambda x: 1.0 / (1.0 + math.exp(-x)),
-}
-#: Measures with a line of no effect at 0 on the analysis scale.
-NO_EFFECT_AT_ZERO = frozenset({"RR", "OR", "RD", "SMD", "GEN"})
-RATIO_MEASURES = frozenset({"RR", "OR"})
 
 
 @dataclass(frozen=True)
@@ -45,7 +36,7 @@ class ForestRows:
 
     studies: pd.DataFrame
     summary: dict[str, Any]
-    measure: str
+    measure: Measure
     level: float
 
 
@@ -64,7 +55,7 @@ def forest_rows(result: MetaResult, labels: Sequence[str] | None = None) -> Fore
     labels
         Study labels in the order of ``yi``; defaults to ``result.study``.
     """
-    measure = result.measure
+    measure = result.effect_measure()
     level = result.level
     yi = np.asarray(result.yi, dtype=float)
     vi = np.asarray(result.vi, dtype=float)
@@ -100,39 +91,26 @@ def forest_rows(result: MetaResult, labels: Sequence[str] | None = None) -> Fore
     return ForestRows(studies=studies, summary=summary, measure=measure, level=level)
 
 
-def format_effect(measure: str, value: float, lower: float, upper: float) -> str:
+def format_effect(measure: Measure, value: float, lower: float, upper: float) -> str:
     """``"1.23 [0.98, 1.55]"`` on the reporting scale of ``measure``."""
-    back = BACK_TRANSFORMS.get(measure, lambda x: x)
-    return f"{back(value):.2f} [{back(lower):.2f}, {back(upper):.2f}]"
+    return measure.format_effect(value, lower, upper)
 
 
-def _axis_breaks(measure: str, lower: float, upper: float) -> tuple[list[float], list[str]]:
+def _axis_breaks(measure: Measure, lower: float, upper: float) -> tuple[list[float], list[str]]:
     """Tick positions on the analysis scale and their labels on the reporting scale."""
-    if measure in RATIO_MEASURES:
+    if measure.log_scale:
         coarse = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100]
         fine = [0.25, 0.33, 0.5, 0.67, 0.8, 1, 1.25, 1.5, 2, 3, 4]
         ticks = [c for c in coarse if lower <= math.log(c) <= upper]
         if len(ticks) < 3:
             ticks = [c for c in fine if lower <= math.log(c) <= upper] or [1]
         return [math.log(t) for t in ticks], [f"{t:g}" for t in ticks]
-    if measure == "PLO":
+    if measure.kind == SINGLE_ARM:
         candidates = [0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99]
         ticks = [c for c in candidates if lower <= math.log(c / (1 - c)) <= upper]
         return [math.log(t / (1 - t)) for t in ticks], [f"{t:g}" for t in ticks]
     ticks = list(np.linspace(lower, upper, 5))
     return ticks, [f"{t:.2g}" for t in ticks]
-
-
-def measure_label(measure: str) -> str:
-    """Axis title for a measure."""
-    return {
-        "RR": "Risk ratio (log scale)",
-        "OR": "Odds ratio (log scale)",
-        "RD": "Risk difference",
-        "SMD": "Standardised mean difference (Hedges' g)",
-        "PLO": "Proportion (logit scale)",
-        "GEN": "Effect size",
-    }.get(measure, measure)
 
 
 def draw_forest(rows: ForestRows, title: str = "") -> Any:
@@ -149,8 +127,9 @@ def draw_forest(rows: ForestRows, title: str = "") -> Any:
             bounds.append(summary[key])
     finite = [b for b in bounds if math.isfinite(b)]
     lower, upper = (min(finite), max(finite)) if finite else (-1.0, 1.0)
-    if rows.measure in NO_EFFECT_AT_ZERO:
-        lower, upper = min(lower, 0.0), max(upper, 0.0)
+    null = rows.measure.null
+    if null is not None:
+        lower, upper = min(lower, null), max(upper, null)
     span = max(upper - lower, 1e-6)
     lower, upper = lower - 0.05 * span, upper + 0.05 * span
     left_text_x = lower - 0.9 * span
@@ -173,7 +152,7 @@ def draw_forest(rows: ForestRows, title: str = "") -> Any:
     )
     est, lo, hi = summary.get("estimate"), summary.get("ci_lb"), summary.get("ci_ub")
     right_rows = [*studies["row"], header_row]
-    right_texts = [*studies["effect_text"], f"{rows.measure} [{rows.level:g}% CI]"]
+    right_texts = [*studies["effect_text"], f"{rows.measure.short} [{rows.level:g}% CI]"]
     weight_texts = [*studies["weight_text"], "Weight"]
     if est is not None and lo is not None and hi is not None:
         right_rows.append(0.0)
@@ -191,7 +170,7 @@ def draw_forest(rows: ForestRows, title: str = "") -> Any:
         + p9.geom_text(text_right, p9.aes(x="x", y="row", label="text"), ha="left", size=8)
         + p9.geom_text(text_weight, p9.aes(x="x", y="row", label="text"), ha="left", size=8)
         + p9.scale_size_continuous(range=(1.2, 5), guide=None)
-        + p9.scale_x_continuous(breaks=breaks, labels=labels, name=measure_label(rows.measure))
+        + p9.scale_x_continuous(breaks=breaks, labels=labels, name=rows.measure.axis_label)
         + p9.scale_y_continuous(breaks=[], name="", limits=(-1.2, header_row + 0.8))
         + p9.coord_cartesian(xlim=(left_text_x, weight_x + 0.25 * span))
         + p9.theme_classic(base_size=9)
@@ -203,9 +182,9 @@ def draw_forest(rows: ForestRows, title: str = "") -> Any:
         )
     )
     plot += p9.annotate("segment", x=lower, xend=upper, y=-1.2, yend=-1.2, size=0.4)
-    if rows.measure in NO_EFFECT_AT_ZERO:
+    if null is not None:
         plot += p9.annotate(
-            "segment", x=0, xend=0, y=-0.8, yend=k + 1.9, linetype="dashed", size=0.3
+            "segment", x=null, xend=null, y=-0.8, yend=k + 1.9, linetype="dashed", size=0.3
         )
     if est is not None and lo is not None and hi is not None:
         diamond = pd.DataFrame({"x": [lo, est, hi, est], "y": [0.0, 0.35, 0.0, -0.35]})

@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from trialsynth.meta.effect_sizes import MEASURES, ZERO_CELL_RULES, ZeroCellSettings
+from trialsynth.meta.effect_sizes import ZERO_CELL_RULES, ZeroCellSettings
 from trialsynth.meta.fit import CLI_METHODS, fit_meta
 from trialsynth.meta.inference import PI_TYPES, TESTS
+from trialsynth.meta.measures import MEASURE_NAMES
 from trialsynth.meta.result import MetaResult, validate_result_json
 from trialsynth.meta.summary import format_summary
 from trialsynth.tables import read_table, write_json_atomic
@@ -31,7 +32,13 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument("--data", required=True, type=Path, help="input CSV")
-    parser.add_argument("--measure", required=True, choices=MEASURES)
+    parser.add_argument("--measure", required=True, choices=MEASURE_NAMES)
+    parser.add_argument(
+        "--label",
+        default=None,
+        help="GEN only: what yi is, e.g. 'log HR' (shown exponentiated as HR); default: the "
+        "table's measure_label column when present",
+    )
     parser.add_argument("--method", default="REML", choices=CLI_METHODS, help="tau^2 estimator")
     parser.add_argument("--test", default="adhoc", choices=TESTS)
     parser.add_argument("--pi", default="hts", choices=PI_TYPES, help="prediction interval")
@@ -74,6 +81,7 @@ def run_meta(args: argparse.Namespace) -> int:
             zero_cells=ZeroCellSettings(add=args.add, to=args.to, drop00=args.drop00),
             path=args.data,
             cumulative_by=args.cumulative_by,
+            label=args.label,
         )
     result = fitted.to_dict()
     validate_result_json(result, args.out)

@@ -1,9 +1,10 @@
 """Effect sizes and sampling variances with metafor ``escalc`` conventions, and zero-cell handling.
 
-Measures: ``RR``, ``OR``, ``RD`` (columns ``ai, bi, ci, di``), ``SMD`` (Hedges' g with the
-exact bias correction and the large-sample variance, metafor ``vtype="LS"``; columns
-``m1i, sd1i, n1i, m2i, sd2i, n2i``), ``PLO`` (logit proportion; ``xi, ni``) and ``GEN``
-(``yi, vi``).
+Measures and their columns are in :mod:`trialsynth.meta.measures`. Two-arm counts: log risk
+ratio, log odds ratio, risk difference. Two-arm means: mean difference (``yi = m1 - m2``,
+``vi = sd1^2/n1 + sd2^2/n2``, metafor ``vtype="LS"``) and Hedges' g with the exact bias correction
+and the large-sample variance (metafor ``vtype="LS"``). Single-arm counts: logit proportion.
+Precomputed: ``yi, vi`` as given.
 
 Zero cells follow metafor ``escalc``: ``add`` (default 1/2) is added to every cell of a study that
 has a zero cell (``to="only0"``), to all studies (``"all"``), to all studies when any has a
@@ -24,17 +25,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
-MEASURES = ("RR", "OR", "RD", "SMD", "PLO", "GEN")
+from trialsynth.meta.measures import CONTINUOUS, PRECOMPUTED, SINGLE_ARM, get_measure
+
 ZERO_CELL_RULES = ("only0", "all", "if0all", "none")
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "RR": ("ai", "bi", "ci", "di"),
-    "OR": ("ai", "bi", "ci", "di"),
-    "RD": ("ai", "bi", "ci", "di"),
-    "SMD": ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i"),
-    "PLO": ("xi", "ni"),
-    "GEN": ("yi", "vi"),
-}
-COUNT_COLUMNS = frozenset({"ai", "bi", "ci", "di", "xi", "ni", "n1i", "n2i"})
 
 
 @dataclass(frozen=True)
@@ -89,15 +82,18 @@ def compute_effect_sizes(
     """Compute ``yi, vi`` for validated numeric ``data`` (see :mod:`trialsynth.meta.validate`)."""
     settings = zero_cells or ZeroCellSettings()
     rows = np.arange(len(data))
-    if measure == "GEN":
+    spec = get_measure(measure)
+    if spec.kind == PRECOMPUTED:
         return EffectSizes(data["yi"].to_numpy(float), data["vi"].to_numpy(float), study, rows)
-    if measure == "SMD":
-        m1, sd1, n1, m2, sd2, n2 = (data[c].to_numpy(float) for c in COLUMNS["SMD"])
+    if spec.kind == CONTINUOUS:
+        m1, sd1, n1, m2, sd2, n2 = (data[c].to_numpy(float) for c in spec.columns)
+        if measure == "MD":
+            return EffectSizes(m1 - m2, sd1**2 / n1 + sd2**2 / n2, study, rows)
         sp = np.sqrt(((n1 - 1) * sd1**2 + (n2 - 1) * sd2**2) / (n1 + n2 - 2))
         yi = hedges_correction(n1 + n2 - 2) * (m1 - m2) / sp
         vi = 1 / n1 + 1 / n2 + yi**2 / (2 * (n1 + n2))
         return EffectSizes(yi, vi, study, rows)
-    if measure == "PLO":
+    if spec.kind == SINGLE_ARM:
         xi = data["xi"].to_numpy(float)
         mi = data["ni"].to_numpy(float) - xi
         fix = _zero_cell_rows([xi, mi], settings)
@@ -105,7 +101,7 @@ def compute_effect_sizes(
         yi = np.log(xi / mi)
         vi = 1 / xi + 1 / mi
         return EffectSizes(yi, vi, study, rows, [study[i] for i in np.flatnonzero(fix)])
-    ai, bi, ci, di = (data[c].to_numpy(float) for c in COLUMNS[measure])
+    ai, bi, ci, di = (data[c].to_numpy(float) for c in spec.columns)
     keep = np.ones(len(ai), dtype=bool)
     if settings.drop00:
         keep = ~(((ai == 0) & (ci == 0)) | ((bi == 0) & (di == 0)))

@@ -18,12 +18,13 @@ from trialsynth.meta.effect_sizes import (
 )
 from trialsynth.meta.inference import PI_TYPES, TESTS
 from trialsynth.meta.mantel_haenszel import mantel_haenszel
+from trialsynth.meta.measures import PRECOMPUTED, get_measure
 from trialsynth.meta.regression import RegressionResult, design_matrix, fit_meta_regression
 from trialsynth.meta.result import MetaResult
 from trialsynth.meta.sensitivity import EGGER_MIN_K, cumulative, egger_lm, leave_one_out
 from trialsynth.meta.subgroups import fit_subgroups
 from trialsynth.meta.tau2 import METHODS
-from trialsynth.meta.validate import study_labels, validate_input
+from trialsynth.meta.validate import study_labels, table_measure_label, validate_input
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ def fit_meta(
     zero_cells: ZeroCellSettings | None = None,
     path: object | None = None,
     cumulative_by: str | None = None,
+    label: str | None = None,
 ) -> MetaResult:
     """Effect sizes, random-effects model, heterogeneity, sensitivity and subgroups for one table.
 
@@ -66,7 +68,7 @@ def fit_meta(
         One row per study in metafor column names (see :mod:`trialsynth.meta.effect_sizes`), with an
         optional ``study`` label column and, for ``by``, the subgroup column.
     measure
-        ``RR``, ``OR``, ``RD``, ``SMD``, ``PLO`` or ``GEN``.
+        A name of the measure registry (:mod:`trialsynth.meta.measures`).
     method, test, pi, level
         tau^2 estimator, test/CI method, prediction interval type and confidence level (percent).
         Defaults follow Cochrane guidance: REML, Knapp-Hartung with ad hoc guard, HTS interval.
@@ -79,6 +81,10 @@ def fit_meta(
     cumulative_by
         Column to order a cumulative meta-analysis by (ascending, ties in row order, as metafor
         ``cumul(order=)``); the result then carries a ``cumulative`` block.
+    label
+        ``GEN`` only: what the precomputed ``yi`` are (e.g. ``"log HR"``), kept in the settings
+        so figures and report back-transform them (:func:`trialsynth.meta.measures.measure_for`).
+        Default: the table's ``measure_label`` column (one value for every row) when present.
 
     Raises
     ------
@@ -101,6 +107,9 @@ def fit_meta(
                     hint="give every study a subgroup value (or a label such as 'unclear')",
                 )
     clean = validate_input(data, measure, path)
+    spec = get_measure(measure)
+    if spec.kind == PRECOMPUTED and label is None:
+        label = table_measure_label(data, path)
     labels = study_labels(data)
     es = compute_effect_sizes(clean, measure, labels, zc)
     warnings: list[str] = []
@@ -163,6 +172,7 @@ def fit_meta(
             "zero_cells": zc.as_dict(),
             "by": by,
             "cumulative_by": cumulative_by,
+            **({"label": label} if label else {}),
         },
         k=k,
         estimate=p.estimate[0],
@@ -217,7 +227,7 @@ def fit_meta(
         if np.isnan(egger.stat):
             result.warnings.append("Egger's test not computable: all studies have the same se")
         result.egger_lm = egger.as_dict()
-    if measure in ("RR", "OR", "RD"):
+    if spec.mantel_haenszel:
         raw = clean.iloc[es.kept_rows]
         mh = mantel_haenszel(raw["ai"], raw["bi"], raw["ci"], raw["di"], measure, level)
         result.mantel_haenszel = mh.as_dict()

@@ -24,6 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from trialsynth.errors import InputError, SchemaError
+from trialsynth.meta.measures import Measure, measure_for
 from trialsynth.tables import load_schema
 
 #: Name of the JSON Schema of the result object (``meta_result.schema.json``).
@@ -165,6 +166,10 @@ class MetaResult:
     def measure(self) -> str:
         """The effect measure named in the settings (``GEN`` when absent)."""
         return str(self.settings.get("measure", "GEN"))
+
+    def effect_measure(self) -> Measure:
+        """The registry entry of the measure as shown (``GEN`` with its ``label`` applied)."""
+        return measure_for(self.measure, self.settings.get("label"))
 
     @property
     def level(self) -> float:

@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 
 from trialsynth.errors import InputError
-from trialsynth.meta.effect_sizes import COLUMNS, COUNT_COLUMNS, MEASURES
+from trialsynth.meta.measures import (
+    BINARY,
+    CONTINUOUS,
+    COUNT_COLUMNS,
+    PRECOMPUTED,
+    SINGLE_ARM,
+    get_measure,
+)
 
 
 def _row_label(data: pd.DataFrame, position: int | np.integer) -> str:
@@ -31,11 +38,7 @@ def validate_input(data: pd.DataFrame, measure: str, path: object | None = None)
     non-negative counts with events not above totals, positive sample sizes, non-negative SDs and
     positive sampling variances for ``GEN``.
     """
-    if measure not in MEASURES:
-        raise InputError(
-            f"unknown measure {measure!r}", path=path, hint=f"use one of {', '.join(MEASURES)}"
-        )
-    needed = COLUMNS[measure]
+    needed = get_measure(measure, path).columns
     missing = [c for c in needed if c not in data.columns]
     if missing:
         raise InputError(
@@ -77,7 +80,8 @@ def _check_ranges(out: pd.DataFrame, data: pd.DataFrame, measure: str, path: obj
         if col in COUNT_COLUMNS:
             for pos in np.flatnonzero(out[col].to_numpy() < 0):
                 _fail(data, pos, f"column {col} is negative", path, "counts must be >= 0")
-    if measure in ("RR", "OR", "RD"):
+    kind = get_measure(measure).kind
+    if kind == BINARY:
         for arm, (ev, non) in {"1": ("ai", "bi"), "2": ("ci", "di")}.items():
             for pos in np.flatnonzero((out[ev] + out[non]).to_numpy() <= 0):
                 _fail(
@@ -87,12 +91,12 @@ def _check_ranges(out: pd.DataFrame, data: pd.DataFrame, measure: str, path: obj
                     path,
                     f"{ev} is events, {non} is non-events; their sum is the group size",
                 )
-    if measure == "PLO":
+    if kind == SINGLE_ARM:
         for pos in np.flatnonzero(out["xi"].to_numpy() > out["ni"].to_numpy()):
             _fail(data, pos, "column xi: events exceed ni", path, "xi must be <= ni")
         for pos in np.flatnonzero(out["ni"].to_numpy() <= 0):
             _fail(data, pos, "column ni must be > 0", path, "ni is the number of participants")
-    if measure == "SMD":
+    if kind == CONTINUOUS:
         for col in ("sd1i", "sd2i"):
             for pos in np.flatnonzero(out[col].to_numpy() < 0):
                 _fail(data, pos, f"column {col} is negative", path, "standard deviations are >= 0")
@@ -102,6 +106,34 @@ def _check_ranges(out: pd.DataFrame, data: pd.DataFrame, measure: str, path: obj
         pooled = (out["sd1i"] > 0) | (out["sd2i"] > 0)
         for pos in np.flatnonzero(~pooled.to_numpy()):
             _fail(data, pos, "both SDs are 0", path, "at least one SD must be positive")
-    if measure == "GEN":
+    if kind == PRECOMPUTED:
         for pos in np.flatnonzero(out["vi"].to_numpy() <= 0):
             _fail(data, pos, "column vi must be > 0", path, "vi is a sampling variance (se^2)")
+
+
+def table_measure_label(data: pd.DataFrame, path: object | None = None) -> str | None:
+    """The ``measure_label`` column of a ``GEN`` table (e.g. ``log HR``), or ``None``.
+
+    Raises
+    ------
+    InputError
+        The column holds different labels (yi on different scales cannot be pooled).
+    """
+    if "measure_label" not in data.columns:
+        return None
+    cells = data["measure_label"]
+    values = [str(v).strip() for v in cells if not pd.isna(v) and str(v).strip()]
+    if not values:
+        return None
+    first = values[0]
+    for pos in range(len(data)):
+        cell = cells.iloc[pos]
+        text = "" if pd.isna(cell) else str(cell).strip()
+        if text != first:
+            raise InputError(
+                f"column measure_label is {text!r}, but an earlier row has {first!r}",
+                path=path,
+                record=_row_label(data, pos),
+                hint="every row of a GEN table must hold yi on the same scale (one label)",
+            )
+    return first

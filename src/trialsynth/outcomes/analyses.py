@@ -20,19 +20,15 @@ import pandas as pd
 
 from trialsynth.coding.study import FIELDS
 from trialsynth.errors import ProtocolError
+from trialsynth.meta.measures import BINARY, CONTINUOUS, MEASURES, SINGLE_ARM, measure_names
 from trialsynth.outcomes.derive import combine_binary, combine_means
 from trialsynth.outcomes.rows import exclusion
 from trialsynth.outcomes.rules import OutcomeRules
 
 #: The coded fields an analysis may filter or group by (the columns of coding.csv).
 CODING_FIELDS = FIELDS
-EFFECT_COLUMNS = {
-    "RR": ("ai", "bi", "ci", "di"),
-    "OR": ("ai", "bi", "ci", "di"),
-    "RD": ("ai", "bi", "ci", "di"),
-    "SMD": ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i"),
-    "PLO": ("xi", "ni"),
-}
+#: Input columns of the measures this stage builds from arm-level records (measure registry).
+EFFECT_COLUMNS = {name: m.columns for name, m in MEASURES.items() if m.from_arms}
 ID_COLUMNS = (
     "study_id",
     "nct_id",
@@ -81,12 +77,14 @@ def check_analysis(spec: dict[str, Any], rules: OutcomeRules, path: object) -> N
             hint=f"use one of {sorted(EFFECT_COLUMNS)}",
         )
     kind = rules.definitions[spec["outcome"]].kind
-    if (kind == "binary") != (spec["measure"] in {"RR", "OR", "RD", "PLO"}):
+    if (kind == "binary") != (MEASURES[spec["measure"]].kind != CONTINUOUS):
+        binary = "/".join(measure_names(BINARY, SINGLE_ARM))
+        continuous = "/".join(measure_names(CONTINUOUS))
         raise ProtocolError(
             f"measure {spec['measure']} does not fit the {kind} outcome {spec['outcome']!r}",
             path=path,
             record=key,
-            hint="RR/OR/RD/PLO for binary outcomes, SMD for continuous",
+            hint=f"{binary} for binary outcomes, {continuous} for continuous",
         )
 
 
@@ -242,7 +240,7 @@ def _choose_set(
     sets: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in usable:
         sets[r["measure_key"]].append(r)
-    needs_control = spec["measure"] != "PLO"
+    needs_control = MEASURES[spec["measure"]].kind != SINGLE_ARM
     complete: list[list[dict[str, Any]]] = []
     problems: list[tuple[str, str]] = []
     incomplete: list[tuple[list[dict[str, Any]], str]] = []
@@ -355,7 +353,8 @@ def _measure_source(row: dict[str, Any]) -> str:
 
 
 def _table_row(spec: dict[str, Any], arms: list[dict[str, Any]], codes: dict[str, Any]) -> dict:
-    kind = "continuous" if spec["measure"] == "SMD" else "binary"
+    measure = MEASURES[spec["measure"]]
+    kind = "continuous" if measure.kind == CONTINUOUS else "binary"
     exp = [r for r in arms if r["arm_role"] == "experimental"]
     ctl = [r for r in arms if r["arm_role"] == "control"]
     corrections: list[str] = []
@@ -368,7 +367,7 @@ def _table_row(spec: dict[str, Any], arms: list[dict[str, Any]], codes: dict[str
     first = arms[0]
     row: dict[str, Any] = {"study": first["study_label"] or first["study_id"]}
     e = _combine(exp, kind, "experimental", corrections)
-    if spec["measure"] == "PLO":
+    if measure.kind == SINGLE_ARM:
         row.update(xi=e[0], ni=e[1])
     elif kind == "binary":
         c = _combine(ctl, kind, "control", corrections)

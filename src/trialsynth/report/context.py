@@ -19,7 +19,6 @@ import pandas as pd
 
 from trialsynth import __version__
 from trialsynth.errors import InputError
-from trialsynth.figures.forest import BACK_TRANSFORMS, format_effect
 from trialsynth.meta.result import MetaResult, load_result
 
 #: Packages whose versions the provenance block lists.
@@ -108,12 +107,12 @@ def _num(value: float | None) -> float | None:
 def summarise_result(result: MetaResult) -> dict[str, str]:
     """Human-readable pooled numbers on the reporting scale (ratios exponentiated)."""
     settings = result.settings
-    measure = result.measure
-    back = BACK_TRANSFORMS.get(measure, lambda x: x)
-    out: dict[str, str] = {"measure": measure, "k": str(result.k)}
+    measure = result.effect_measure()
+    back = measure.back_transform
+    out: dict[str, str] = {"measure": measure.short, "k": str(result.k)}
     est, lo, hi = _num(result.estimate), _num(result.ci_lb), _num(result.ci_ub)
     if est is not None and lo is not None and hi is not None:
-        out["pooled"] = format_effect(measure, est, lo, hi)
+        out["pooled"] = measure.format_effect(est, lo, hi)
     pi_lb, pi_ub = _num(result.pi_lb), _num(result.pi_ub)
     if pi_lb is not None and pi_ub is not None:
         out["prediction"] = f"{back(pi_lb):.2f} to {back(pi_ub):.2f}"
@@ -127,7 +126,7 @@ def summarise_result(result: MetaResult) -> dict[str, str]:
     out["Q"] = f"Q = {_fmt(result.Q, 2)}, df = {result.Q_df}, p = {_fmt(result.Q_p, 3)}"
     mh = result.mantel_haenszel
     if isinstance(mh, dict) and mh.get("estimate") is not None:
-        out["mantel_haenszel"] = format_effect(measure, mh["estimate"], mh["ci_lb"], mh["ci_ub"])
+        out["mantel_haenszel"] = measure.format_effect(mh["estimate"], mh["ci_lb"], mh["ci_ub"])
     egger = result.egger_lm
     if isinstance(egger, dict) and egger.get("stat") is not None:
         stat, pval = _fmt(egger["stat"], 2), _fmt(egger.get("pval"), 3)
@@ -162,7 +161,7 @@ def load_analysis(
     section.summary = summarise_result(result)
     leave_out = result.leave1out_estimate
     labels = result.study or [row.get("study", "") for row in section.rows]
-    back = BACK_TRANSFORMS.get(section.summary["measure"], lambda x: x)
+    back = result.effect_measure().back_transform
     section.leave1out = [
         (str(label), "—" if _num(value) is None else f"{back(value):.2f}")
         for label, value in zip(labels, leave_out, strict=False)

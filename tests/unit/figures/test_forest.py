@@ -9,6 +9,7 @@ import pytest
 
 from trialsynth.errors import InputError
 from trialsynth.figures.forest import draw_forest, forest_rows, format_effect, save_forest
+from trialsynth.meta.measures import MEASURES
 from trialsynth.meta.result import MetaResult
 
 # metafor 3.8-1, dat.bcg, measure="RR", method="REML" (tests/reference/metafor/bcg_rr_reml).
@@ -42,9 +43,9 @@ def test_rows_use_wald_intervals_and_random_effects_weights() -> None:
 
 
 def test_effects_are_printed_on_the_ratio_scale() -> None:
-    assert format_effect("RR", 0.0, math.log(0.5), math.log(2)) == "1.00 [0.50, 2.00]"
-    assert format_effect("SMD", -0.5, -0.9, -0.1) == "-0.50 [-0.90, -0.10]"
-    assert format_effect("PLO", 0.0, -1.0, 1.0) == "0.50 [0.27, 0.73]"
+    assert format_effect(MEASURES["RR"], 0.0, math.log(0.5), math.log(2)) == "1.00 [0.50, 2.00]"
+    assert format_effect(MEASURES["SMD"], -0.5, -0.9, -0.1) == "-0.50 [-0.90, -0.10]"
+    assert format_effect(MEASURES["PLO"], 0.0, -1.0, 1.0) == "0.50 [0.27, 0.73]"
 
 
 def test_mismatched_labels_are_an_error() -> None:
