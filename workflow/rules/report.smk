@@ -8,6 +8,7 @@ rule render_report:
         prisma=f"{PROCESSED}/prisma.json",
         screening=f"{PROCESSED}/screening.csv",
         coding=f"{PROCESSED}/coding.csv",
+        trials=f"{PROCESSED}/trials.csv",
         exclusions=f"{PROCESSED}/outcome_exclusions.csv",
         results=expand(f"{REPORTS}/tables/{{analysis}}.json", analysis=ANALYSIS_IDS),
         figures=expand(
@@ -28,6 +29,7 @@ rule render_report:
         "trialsynth report --protocol {input.protocol}"
         " --manifest ctgov={input.ctgov_manifest} --manifest pubmed={input.pubmed_manifest}"
         " --prisma {input.prisma} --screening {input.screening} --coding {input.coding}"
+        " --trials {input.trials}"
         " --exclusions {input.exclusions} --analyses-dir {params.analyses_dir}"
         " --results-dir {params.results_dir} --figures-dir {params.figures_dir}"
         " --out {output.report} --run-config {output.run_config} 2> {log}"

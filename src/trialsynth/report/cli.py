@@ -46,6 +46,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--prisma", type=Path, help="prisma.json of the screening stage")
     parser.add_argument("--screening", type=Path, help="screening.csv")
     parser.add_argument("--coding", type=Path, help="coding.csv")
+    parser.add_argument("--trials", type=Path, help="trials.csv (titles of registered trials)")
     parser.add_argument("--exclusions", type=Path, help="outcome_exclusions.csv")
     parser.add_argument("--analyses-dir", required=True, type=Path)
     parser.add_argument("--results-dir", required=True, type=Path)
@@ -90,11 +91,14 @@ def run_report(args: argparse.Namespace) -> int:
             )
         )
     files = [args.protocol, *manifest_paths.values()]
-    files += [p for p in (args.prisma, args.screening, args.coding, args.exclusions) if p]
+    files += [
+        p for p in (args.prisma, args.screening, args.coding, args.trials, args.exclusions) if p
+    ]
     for section in analyses:
         files += [Path(section.paths["data"]), Path(section.paths["result"])]
     input_files = [(str(path), sha256_file(path)) for path in files]
     versions = package_versions()
+    trials = read_csv_records(args.trials) if args.trials else []
     inputs = ReportInputs(
         protocol=protocol,
         manifests=manifests,
@@ -105,6 +109,7 @@ def run_report(args: argparse.Namespace) -> int:
         analyses=analyses,
         input_files=input_files,
         versions=versions,
+        titles={row["nct_id"]: row.get("brief_title", "") for row in trials},
     )
     write_report(inputs, args.out)
     log.info("wrote %s (%d analyses)", args.out, len(analyses))

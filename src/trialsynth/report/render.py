@@ -7,7 +7,7 @@ holds no wall-clock time: the same inputs give a byte-identical report.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ class ReportInputs:
     analyses: list[AnalysisSection]
     input_files: list[tuple[str, str]]
     versions: dict[str, str]
+    titles: dict[str, str] = field(default_factory=dict)
 
 
 def template_environment() -> jinja2.Environment:

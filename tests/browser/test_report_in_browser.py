@@ -1,0 +1,190 @@
+"""The report as a reader sees it: built by a Snakemake run, opened in a real headless Chromium.
+
+The workflow runs on a scratch copy of the shipped snapshot in which one included trial's title
+carries a script and an ``onerror=`` payload (a hostile registry record). The page must load
+with no console error and no request leaving it, show every figure, keep the payload as text,
+and fit a 1280 px window. A full-page screenshot is written under the run's ``reports/`` folder,
+the test's tmp folder and this checkout's ``reports/`` (for a reviewer to look at).
+
+Chromium is Debian's package (``.ci/run`` installs it); Playwright drives it through
+``executable_path`` because it cannot download its own browser builds here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: The trial whose title is made hostile (an included study of the shipped review).
+TARGET_TRIAL = "NCT02417064"
+PAYLOAD = (
+    ' <script>window.__injected = "script";</script>'
+    '<img src="injected.png" onerror="window.__injected = \'onerror\'">'
+)
+SCREENSHOT_NAME = "report-1280.png"
+
+pytestmark = pytest.mark.browser
+
+
+def _inject_hostile_title(raw_ctgov: Path) -> None:
+    """Append the payload to the brief title of TARGET_TRIAL and re-hash the manifest."""
+    manifest_path = raw_ctgov / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    for page in sorted(raw_ctgov.glob("page-*.json")):
+        body = json.loads(page.read_text(encoding="utf-8"))
+        for study in body["studies"]:
+            ident = study["protocolSection"]["identificationModule"]
+            if ident["nctId"] == TARGET_TRIAL:
+                ident["briefTitle"] += PAYLOAD
+                page.write_text(json.dumps(body, indent=1), encoding="utf-8")
+                manifest["files"][page.name] = hashlib.sha256(page.read_bytes()).hexdigest()
+                manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+                return
+    raise AssertionError(f"{TARGET_TRIAL} is not in the shipped snapshot")
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("browser-project")
+    for name in ("workflow", "analysis", "data/raw"):
+        shutil.copytree(REPO / name, root / name)
+    for name in ("Snakefile", "environment.yml"):
+        shutil.copy2(REPO / name, root / name)
+    _inject_hostile_title(root / "data/raw/ctgov")
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    env["TRIALSYNTH_LOG_LEVEL"] = "WARNING"
+    run = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-4000:]
+    return root
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def opened(project: Path, browser: Any, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Open the report at 1280 px and record what happened while it loaded."""
+    report = project / "reports" / "report.html"
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    console_errors: list[str] = []
+    page_errors: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page_errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(report.as_uri(), wait_until="load")
+    page.wait_for_timeout(300)
+    shot = page.screenshot(full_page=True)
+    shots = [
+        project / "reports" / SCREENSHOT_NAME,
+        tmp_path_factory.mktemp("screenshot") / SCREENSHOT_NAME,
+    ]
+    if (REPO / "reports").is_dir():
+        shots.append(REPO / "reports" / SCREENSHOT_NAME)
+    for path in shots:
+        path.write_bytes(shot)
+    yield {
+        "page": page,
+        "url": report.as_uri(),
+        "console_errors": console_errors,
+        "page_errors": page_errors,
+        "requests": requests,
+        "screenshots": shots,
+    }
+    page.close()
+
+
+def test_page_loads_without_errors_or_requests(opened: dict) -> None:
+    assert opened["console_errors"] == []
+    assert opened["page_errors"] == []
+    assert opened["requests"] == [opened["url"]], "only the report itself may be requested"
+
+
+def test_every_figure_is_present_and_visible(opened: dict, project: Path) -> None:
+    page = opened["page"]
+    protocol = yaml.safe_load((project / "analysis/protocol.yaml").read_text(encoding="utf-8"))
+    expected = [f"forest-{analysis['id']}" for analysis in protocol["analyses"]]
+    images = page.eval_on_selector_all(
+        "img",
+        """imgs => imgs.map(img => ({id: img.id, natural: img.naturalWidth,
+            width: img.getBoundingClientRect().width, height: img.getBoundingClientRect().height,
+            src: img.getAttribute('src').slice(0, 22)}))""",
+    )
+    by_id = {image["id"]: image for image in images}
+    for figure_id in expected:
+        assert figure_id in by_id, f"figure {figure_id} is missing"
+    assert images, "the report shows no figure"
+    for image in images:
+        assert image["src"].startswith("data:image/"), image  # embedded, not linked
+        assert image["natural"] > 0, f"{image['id']} did not decode"
+        assert image["width"] > 100 and image["height"] > 50, image
+    for figure_id in expected:
+        assert page.locator(f"img#{figure_id}").is_visible()
+
+
+def test_hostile_title_renders_as_text_and_does_not_run(opened: dict) -> None:
+    page = opened["page"]
+    assert page.evaluate("window.__injected === undefined")
+    assert page.locator("img[src='injected.png']").count() == 0
+    body_text = page.inner_text("body")
+    assert 'window.__injected = "script";' in body_text  # shown as text, visibly
+    assert "onerror=" in body_text
+
+
+def test_page_fits_a_1280_px_window(opened: dict) -> None:
+    page = opened["page"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    overflowing = page.eval_on_selector_all(
+        "table, img, pre",
+        """els => els.filter(el => el.getBoundingClientRect().right > 1280)
+                     .map(el => el.outerHTML.slice(0, 80))""",
+    )
+    assert overflowing == []
+
+
+def test_full_page_screenshot_is_written(opened: dict) -> None:
+    for path in opened["screenshots"]:
+        data = path.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n", path
+        width = int.from_bytes(data[16:20], "big")
+        height = int.from_bytes(data[20:24], "big")
+        assert width == 1280, path
+        assert height > 900, path  # the whole page, not the first screenful
