@@ -4,6 +4,12 @@ Every rule is a thin call of a `trialsynth` subcommand; the logic lives in the p
 review protocol (analysis/protocol.yaml) is the configuration.
 """
 
+from trialsynth.protocol import check_protocol_file
+
+# A bad protocol (YAML syntax, empty file, unknown key, invalid pattern) is reported in one
+# line naming the file and the line or key, before Snakemake reads it as the config.
+check_protocol_file("analysis/protocol.yaml")
+
 
 configfile: "analysis/protocol.yaml"
 

@@ -3,12 +3,19 @@
 The protocol is the configuration of a review: queries, eligibility rules, outcomes, analyses
 and the estimator settings. It is validated against ``workflow/schemas/protocol.schema.json``
 (``additionalProperties: false`` everywhere), and a validation error names the key path, the
-offending value and the allowed values.
+offending value and the allowed values. Every pattern key (``"format": "regex"`` in the
+schema, e.g. ``analyses[].match``) must hold a valid regular expression.
+
+:func:`check_protocol_file` is what the Snakefile calls before Snakemake reads the protocol,
+so that a YAML syntax error, an empty file or an unknown key is reported in one line naming
+the file and the line or key.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,19 +25,43 @@ import yaml
 from trialsynth.errors import ProtocolError
 from trialsynth.tables import load_schema
 
+_YAML_FIX = "correct the YAML at that line (indentation, a missing colon, an unclosed quote)"
+_REGEX_FIX = "write a Python regular expression (quote it with single quotes in YAML)"
+
 
 def load_yaml(path: str | os.PathLike[str]) -> Any:
-    """Parse a YAML file, turning parser errors into :class:`ProtocolError` with the line."""
+    """Parse a YAML file, turning parser errors into a one-line :class:`ProtocolError` that
+    names the file and the line (and a bad byte of a file that is not UTF-8)."""
     path = Path(path)
     try:
-        with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+        data = path.read_bytes()
     except FileNotFoundError as exc:
         raise ProtocolError("file not found", path=path) from exc
+    except OSError as exc:
+        raise ProtocolError(f"cannot read file: {exc.strerror}", path=path) from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ProtocolError(
+            f"not valid UTF-8: byte 0x{data[exc.start]:02x}",
+            path=path,
+            record=f"line {line}",
+            hint="save the file as UTF-8",
+        ) from exc
+    try:
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        record = f"line {mark.line + 1}" if mark is not None else None
-        raise ProtocolError(f"invalid YAML: {exc}", path=path, record=record) from exc
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        record = f"line {mark.line + 1} column {mark.column + 1}" if mark is not None else None
+        parts = [getattr(exc, "context", None), getattr(exc, "problem", None)]
+        what = "; ".join(str(p) for p in parts if p) or type(exc).__name__
+        start = getattr(exc, "context_mark", None)
+        if start is not None and mark is not None and start.line != mark.line:
+            what += f" (opened at line {start.line + 1})"
+        raise ProtocolError(
+            f"invalid YAML: {what}", path=path, record=record, hint=_YAML_FIX
+        ) from exc
 
 
 def validate_document(doc: Any, schema_name: str, path: str | os.PathLike[str]) -> None:
@@ -56,10 +87,79 @@ def validate_document(doc: Any, schema_name: str, path: str | os.PathLike[str]) 
     raise ProtocolError(err.message, path=path, record=f"key {key}", hint=hint)
 
 
+def check_pattern_keys(doc: Any, schema_name: str, path: str | os.PathLike[str]) -> None:
+    """Compile every value the schema marks ``"format": "regex"``.
+
+    Raises
+    ------
+    ProtocolError
+        For the first value that is not a valid regular expression, naming its key path.
+    """
+    checker = jsonschema.FormatChecker(formats=("regex",))
+    validator = jsonschema.Draft202012Validator(load_schema(schema_name), format_checker=checker)
+    for err in validator.iter_errors(doc):
+        if err.validator != "format" or not isinstance(err.instance, str):
+            continue
+        key = "".join(
+            f"[{part}]" if isinstance(part, int) else f".{part}" for part in err.absolute_path
+        ).lstrip(".")
+        try:
+            re.compile(err.instance)
+        except re.error as exc:
+            raise ProtocolError(
+                f"invalid regular expression {err.instance!r}: {exc}",
+                path=path,
+                record=f"key {key}",
+                hint=_REGEX_FIX,
+            ) from exc
+
+
 def load_protocol(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Load ``protocol.yaml`` and validate it against ``protocol.schema.json``."""
+    """Load ``protocol.yaml``, validate it against ``protocol.schema.json`` and check that
+    every pattern key holds a valid regular expression.
+
+    Raises
+    ------
+    ProtocolError
+        The file is missing, empty, not UTF-8 or not YAML (naming the line), not a mapping,
+        has a key or value the schema does not allow (naming the key), or a pattern key holds
+        an invalid regular expression (naming the key).
+    """
     doc = load_yaml(path)
+    if doc is None:
+        raise ProtocolError(
+            "the file is empty",
+            path=path,
+            record="line 1",
+            hint="write the protocol's sections (review, sources, eligibility, meta, outcomes, "
+            "analyses); the shipped analysis/protocol.yaml is an example",
+        )
     if not isinstance(doc, dict):
-        raise ProtocolError("the protocol must be a mapping of sections", path=path)
+        raise ProtocolError(
+            f"the protocol must be a mapping of sections, not a {type(doc).__name__}",
+            path=path,
+            record="line 1",
+            hint="start each section at the beginning of a line with its name and a ':'",
+        )
     validate_document(doc, "protocol", path)
+    check_pattern_keys(doc, "protocol", path)
     return doc
+
+
+def check_protocol_file(path: str | os.PathLike[str]) -> None:
+    """Validate a protocol file for the workflow, before Snakemake reads it as its config.
+
+    Snakemake's own reading reports a YAML error as a generic "not valid JSON or YAML" and a
+    schema error with the whole schema; this reports it in one line naming the file and the
+    line or key (see :func:`load_protocol`) and ends the run with the error's exit status.
+
+    Raises
+    ------
+    SystemExit
+        The protocol is invalid (the message is written to standard error first).
+    """
+    try:
+        load_protocol(path)
+    except ProtocolError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(exc.exit_code) from exc

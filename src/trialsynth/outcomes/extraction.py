@@ -9,6 +9,7 @@ become outcome rows with ``usable = false`` and the reason.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 from pathlib import Path
@@ -22,9 +23,12 @@ from trialsynth.outcomes.rows import new_row
 from trialsynth.outcomes.rules import OutcomeRules
 from trialsynth.outcomes.sheet_checks import mark_duplicates, percent_contradiction
 from trialsynth.outcomes.timeframes import parse_time_frame
+from trialsynth.records.raw_files import decode_utf8
 from trialsynth.tables import load_schema, read_table, validate_table
 
 log = logging.getLogger(__name__)
+
+_NOT_UTF8_FIX = "save the sheet as UTF-8 (in a spreadsheet: 'CSV UTF-8')"
 
 #: Column holding each percentage as printed in the sheet (added when a sheet is read).
 PERCENT_TEXT = "percent_as_printed"
@@ -51,8 +55,11 @@ def read_extraction_sheet(path: str | os.PathLike[str]) -> pd.DataFrame:
     try:
         # Read every cell as text first so a bad number is reported with its row and column
         # by the validator (a typed read would fail on the first bad cell without either).
-        text = pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""])
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        content = decode_utf8(path.read_bytes(), path, hint=_NOT_UTF8_FIX)  # names the line
+        text = pd.read_csv(
+            io.StringIO(content), dtype="string", keep_default_na=False, na_values=[""]
+        )
+    except (ValueError, pd.errors.ParserError) as exc:
         raise InputError(f"cannot read CSV: {exc}", path=path, hint=_FIX) from exc
     try:
         validate_table(text, spec, path=path)

@@ -41,8 +41,12 @@ def read_utf8(path: Path) -> str:
     return decode_utf8(data, path)
 
 
-def decode_utf8(data: bytes, path: Path) -> str:
-    """Decode UTF-8 bytes; the error names the file and the byte offset of the first bad byte."""
+_REFETCH = "re-fetch the file; raw snapshots are written as UTF-8 as received"
+
+
+def decode_utf8(data: bytes, path: Path, hint: str = _REFETCH) -> str:
+    """Decode UTF-8 bytes; the error names the file, the line and the byte offset of the first
+    bad byte, with ``hint`` as the fix."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -51,5 +55,5 @@ def decode_utf8(data: bytes, path: Path) -> str:
             f"not valid UTF-8: byte 0x{data[exc.start]:02x} at line {line} ({exc.reason})",
             path=path,
             record=f"byte {exc.start}",
-            hint="re-fetch the file; raw snapshots are written as UTF-8 as received",
+            hint=hint,
         ) from exc
