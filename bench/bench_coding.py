@@ -26,8 +26,9 @@ CODEBOOK = REPO / "analysis" / "codebook.yaml"
 
 def report_agreement(records: Path, labels: Path, codebook_path: Path) -> None:
     """Print the per-field agreement table and the disagreements."""
-    coded = code_inputs([records], load_codebook(codebook_path))
-    counts, wrong = agreement(coded, read_labels(labels))
+    codebook = load_codebook(codebook_path)
+    coded = code_inputs([records], codebook)
+    counts, wrong = agreement(coded, read_labels(labels), codebook.fields)
     print(f"{'field':<20} {'agreement':>10} {'%':>7}")
     for field, (ok, n) in counts.items():
         print(f"{field:<20} {f'{ok}/{n}':>10} {100 * ok / n:>6.1f}%")

@@ -10,8 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from trialsynth.coding.fields import FieldSpec
 from trialsynth.coding.study import FIELDS, CodedStudy
-from trialsynth.coding.vocabulary import MULTI_VALUED
 from trialsynth.errors import InputError
 
 
@@ -39,17 +39,20 @@ def read_labels(path: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
     return {r["nct_id"]: {f: r[f] for f in FIELDS} for r in rows}
 
 
-def same(field: str, expected: str, got: str) -> bool:
+def same(spec: FieldSpec, expected: str, got: str) -> bool:
     """Exact match; for multi-valued fields the sets must match."""
-    if field in MULTI_VALUED:
+    if spec.multi_valued:
         return set(expected.split(";")) == set(got.split(";"))
     return expected == got
 
 
 def agreement(
-    coded: dict[str, CodedStudy], labels: dict[str, dict[str, str]]
+    coded: dict[str, CodedStudy],
+    labels: dict[str, dict[str, str]],
+    fields: dict[str, FieldSpec],
 ) -> tuple[dict[str, tuple[int, int]], list[Disagreement]]:
-    """Per field ``(agreeing, compared)`` over the labelled studies, and the disagreements."""
+    """Per field ``(agreeing, compared)`` over the labelled studies, and the disagreements
+    (``fields``: the codebook's field specs, which say which fields hold sets)."""
     counts = {f: (0, 0) for f in FIELDS}
     wrong: list[Disagreement] = []
     for nct_id, expected in sorted(labels.items()):
@@ -57,7 +60,7 @@ def agreement(
             continue
         for f in FIELDS:
             got = coded[nct_id].values[f]
-            ok = same(f, expected[f], got)
+            ok = same(fields[f], expected[f], got)
             n_ok, n = counts[f]
             counts[f] = (n_ok + ok, n + 1)
             if not ok:

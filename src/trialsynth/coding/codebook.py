@@ -1,9 +1,11 @@
 """Loading ``analysis/codebook.yaml`` into precompiled regular expressions.
 
-The codebook holds the vocabulary of the coder (drug names, routes, conditions, psychotherapy
+The codebook holds the whole vocabulary of the coder: the coded fields and their allowed values
+(``fields``), and the patterns behind each value (drug names, routes, conditions, psychotherapy
 modalities, comparators, design words). Every pattern is compiled once, case-insensitively, so
 coding a study is a series of ``re.search`` calls (Python ``re``; scoped flags ``(?-i:...)``
-keep abbreviations such as ``IV`` case-sensitive).
+keep abbreviations such as ``IV`` case-sensitive). Every value a rule names is checked against
+``fields`` when the codebook is loaded.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trialsynth.coding.fields import FieldSpec, check_values, field_specs
 from trialsynth.coding.gates import Gate, literal_gate, lowered
 from trialsynth.errors import ProtocolError
 from trialsynth.protocol import load_yaml, validate_document
@@ -35,7 +38,7 @@ class Rule:
     suppresses_in_text: frozenset[str] = frozenset()
     arm_types: frozenset[str] = frozenset()
     intervention_types: frozenset[str] = frozenset()
-    only_non_ketamine: bool = False
+    only_without_drug: bool = False
 
     def __post_init__(self) -> None:
         """Build the rule-level gate: every part's literals (``None`` when some part has no
@@ -91,11 +94,13 @@ class ImpliedRoute:
 class Codebook:
     """The compiled codebook; build it with :func:`load_codebook`."""
 
+    fields: dict[str, FieldSpec]
     drug: tuple[Rule, ...]
     route: tuple[Rule, ...]
     route_window: int
     route_implied: tuple[ImpliedRoute, ...]
     condition: tuple[Rule, ...]
+    condition_unspecified: str | None
     condition_ignore: Rule
     condition_broad: Rule
     condition_broad_yield_to: frozenset[str]
@@ -106,6 +111,7 @@ class Codebook:
     therapy_unnamed: Rule
     behavioral_types: frozenset[str]
     therapy_ignore: Rule
+    therapy_unclear: Rule
     comparator: tuple[Rule, ...]
     comparison_sentence: Rule
     design: dict[str, Rule] = field(default_factory=dict)
@@ -189,7 +195,7 @@ def _rule(entry: dict[str, Any], path: Path, where: str) -> Rule:
         suppresses_in_text=frozenset(entry.get("suppresses_in_text", [])),
         arm_types=frozenset(entry.get("arm_types", [])),
         intervention_types=frozenset(entry.get("intervention_types", [])),
-        only_non_ketamine=bool(entry.get("only_non_ketamine", False)),
+        only_without_drug=bool(entry.get("only_without_drug", False)),
     )
 
 
@@ -219,9 +225,12 @@ def load_codebook(path: str | os.PathLike[str]) -> Codebook:
     path = Path(path)
     doc = load_yaml(path)
     validate_document(doc, "codebook", path)
+    fields = field_specs(doc["fields"], path)
+    _check_rule_values(doc, fields, path)
     therapy = doc["psychotherapy"]
     broad = doc["condition"].get("broad_terms", {})
     return Codebook(
+        fields=fields,
         drug=_rules(doc["drug"], path, "drug"),
         route=_rules(doc["route"], path, "route"),
         route_window=int(doc["route_window"]),
@@ -230,6 +239,7 @@ def load_codebook(path: str | os.PathLike[str]) -> Codebook:
             for e in doc.get("route_implied", [])
         ),
         condition=_rules(doc["condition"]["values"], path, "condition.values"),
+        condition_unspecified=doc["condition"].get("unspecified"),
         condition_refiners=frozenset(doc["condition"].get("refine_from_summaries", [])),
         purpose_refiners=frozenset(doc["condition"].get("refine_from_purpose", [])),
         purpose_sentence=_patterns(
@@ -246,6 +256,9 @@ def load_codebook(path: str | os.PathLike[str]) -> Codebook:
         therapy_unnamed=_rule(therapy["unnamed"], path, "psychotherapy.unnamed"),
         behavioral_types=frozenset(therapy["behavioral_intervention_types"]),
         therapy_ignore=_patterns(therapy["ignore_sentence"], path, "psychotherapy.ignore_sentence"),
+        therapy_unclear=_patterns(
+            therapy.get("unclear_sentence", []), path, "psychotherapy.unclear_sentence"
+        ),
         comparator=_rules(doc["comparator"]["values"], path, "comparator.values"),
         comparison_sentence=_patterns(
             doc["comparator"]["comparison_sentence"], path, "comparator.comparison_sentence"
@@ -256,3 +269,46 @@ def load_codebook(path: str | os.PathLike[str]) -> Codebook:
         },
         source=str(path),
     )
+
+
+def _check_rule_values(doc: dict[str, Any], fields: dict[str, FieldSpec], path: Path) -> None:
+    """Every value a rule or list of the codebook names must be a value of its field."""
+    condition = doc["condition"]
+    therapy = doc["psychotherapy"]
+    unspecified = [condition["unspecified"]] if "unspecified" in condition else []
+    yield_to = condition.get("broad_terms", {}).get("yield_to", [])
+    lists: list[tuple[str, str, list[str]]] = [
+        ("condition", "condition.unspecified", unspecified),
+        (
+            "condition",
+            "condition.refine_from_summaries",
+            condition.get("refine_from_summaries", []),
+        ),
+        ("condition", "condition.refine_from_purpose", condition.get("refine_from_purpose", [])),
+        ("condition", "condition.broad_terms.yield_to", yield_to),
+        ("psychotherapy_type", "psychotherapy.unnamed.value", [therapy["unnamed"]["value"]]),
+    ]
+    for section, field_name in (("drug", "drug"), ("route", "route")):
+        for i, entry in enumerate(doc[section]):
+            lists.append((field_name, f"{section}[{i}].value", [entry["value"]]))
+    for where, field_name, entries in (
+        ("condition.values", "condition", condition["values"]),
+        ("psychotherapy.types", "psychotherapy_type", therapy["types"]),
+        ("comparator.values", "comparator", doc["comparator"]["values"]),
+    ):
+        for i, entry in enumerate(entries):
+            lists.append((field_name, f"{where}[{i}].value", [entry["value"]]))
+            lists.append((field_name, f"{where}[{i}].suppresses", entry.get("suppresses", [])))
+            lists.append(
+                (
+                    field_name,
+                    f"{where}[{i}].suppresses_in_text",
+                    entry.get("suppresses_in_text", []),
+                )
+            )
+    for i, entry in enumerate(doc.get("route_implied", [])):
+        lists.append(("route", f"route_implied[{i}].value", [entry["value"]]))
+        lists.append(("drug", f"route_implied[{i}].drugs", entry["drugs"]))
+        lists.append(("comparator", f"route_implied[{i}].comparators", entry["comparators"]))
+    for field_name, where, values in lists:
+        check_values(values, fields[field_name], path, where)

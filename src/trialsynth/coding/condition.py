@@ -2,15 +2,15 @@
 
 Sources, in order of LABELING.md: the conditions list, keywords, titles and the inclusion part
 of the eligibility criteria. The summaries are read when those name nothing; otherwise only
-for values that qualify unspecified depression (``refine_from_summaries``: treatment
-resistance, bipolarity) and for values stated in a purpose sentence (``refine_from_purpose``:
-"to decrease suicidality in ..."). Sentences that name a condition only as an allowed
+for values that qualify the codebook's ``unspecified`` value (``refine_from_summaries``, e.g. a
+subtype of disorder A) and for values stated in a purpose sentence (``refine_from_purpose``:
+"to decrease symptom B in ..."). Sentences that name a condition only as an allowed
 comorbidity, an outcome, or something participants must not have are skipped (codebook
 ``condition.ignore_sentence``). A more specific value suppresses a less specific one found
-alongside (``suppresses``: TRD is not also MDD; ``suppresses_in_text``: "bipolar depression"
-is not also MDD). Conditions-list entries and keywords that are only a broad category term
-(codebook ``condition.broad_terms``: "Depression", "Anxiety Disorder") do not count beside a
-specific disorder named in the titles (:func:`broad_terms`).
+alongside (``suppresses``: a subtype is not also its parent; ``suppresses_in_text``: the same
+within one text). Conditions-list entries and keywords that are only a broad category term
+(codebook ``condition.broad_terms``) do not count beside a specific disorder named in the
+titles (:func:`broad_terms`).
 """
 
 from __future__ import annotations
@@ -54,8 +54,9 @@ def _refinements(
     st: StudyText, codebook: Codebook, primary: dict[str, Evidence]
 ) -> dict[str, Evidence]:
     """Qualifying values from summary sentences (see the module docstring)."""
+    unspecified = codebook.condition_unspecified
     wanted = set(codebook.purpose_refiners)
-    if "MDD" in primary:
+    if unspecified in primary:
         wanted |= codebook.condition_refiners
     rules = [r for r in codebook.condition if r.value in wanted]
     out: dict[str, Evidence] = {}
@@ -65,7 +66,7 @@ def _refinements(
             if rule.value in out:
                 continue
             by_purpose = purpose and rule.value in codebook.purpose_refiners
-            qualifies = "MDD" in primary and rule.value in codebook.condition_refiners
+            qualifies = unspecified in primary and rule.value in codebook.condition_refiners
             if not (by_purpose or qualifies):
                 continue
             match = rule.search(sentence.text)
@@ -79,7 +80,7 @@ def broad_terms(
 ) -> tuple[list[Text], dict[str, Evidence], list[str]]:
     """Split the conditions list and keywords into specific entries and broad category terms.
 
-    Registries list MeSH parents and DSM chapter names ("Anxiety Disorder", "Depression") beside
+    Registries list MeSH parents and DSM chapter names ("X Disorders") beside
     the disorder a trial targets. A value that only such a term gives is left out, with the
     flag ``condition_broad_term_ignored``, when the titles name a specific disorder (codebook
     ``broad_terms.yield_to``) and do not name that value; it is then a category or a
@@ -108,8 +109,8 @@ def broad_terms(
 def code_condition(st: StudyText, codebook: Codebook) -> FieldResult:
     """The ``;``-joined sorted condition values with their evidence.
 
-    With no condition named anywhere the value is ``other`` with the flag
-    ``condition_not_stated``.
+    With no condition named anywhere the value is the field's ``not_stated`` value with the
+    flag ``condition_not_stated``.
     """
     specific, broad, flags = broad_terms(st, codebook)
     primary = (
@@ -126,6 +127,7 @@ def code_condition(st: StudyText, codebook: Codebook) -> FieldResult:
         summaries = kept_sentences(st.summaries, codebook.condition_ignore, codebook.any_condition)
         found = conditions_in(summaries, codebook)
     if not found:
-        return FieldResult("other", [], ["condition_not_stated", *flags])
+        not_stated = str(codebook.fields["condition"].not_stated)
+        return FieldResult(not_stated, [], ["condition_not_stated", *flags])
     values = sorted(found)
     return FieldResult(";".join(values), [found[v] for v in values], flags)

@@ -1,9 +1,9 @@
 """Coding ``comparator`` and ``design``.
 
-Comparator (LABELING.md, first that applies): placebo, active placebo, ECT, another drug,
-psychotherapy only, usual care / waitlist, other, none. Evidence is looked for in the
-interventions and arms that do not give the ketamine-family drug, in arm types, in all arm
-labels, and in the sentences of titles and summaries that compare (``comparison_sentence``).
+Comparator: the first codebook ``comparator`` value that applies (LABELING.md gives the order),
+else ``none``. Evidence is looked for in the interventions and arms that do not give the drug of
+the review, in arm types, in all arm labels, and in the sentences of titles and summaries that
+compare (``comparison_sentence``).
 
 Design: the registry's study type and allocation decide; otherwise the words of the record
 (retrospective, randomised, non-randomised, single-arm); otherwise a record with a comparison
@@ -13,7 +13,7 @@ is coded ``RCT`` (flag ``design_inferred``) and one without ``single_arm``.
 from __future__ import annotations
 
 from trialsynth.coding.codebook import Codebook, Rule
-from trialsynth.coding.drug_route import FieldResult, drug_of, ketamine_arms
+from trialsynth.coding.drug_route import FieldResult, drug_arms, drug_of
 from trialsynth.coding.evidence import Evidence, any_pattern, evidence_of, kept_sentences
 from trialsynth.coding.texts import StudyText, Text
 from trialsynth.coding.therapy import therapy_types_in
@@ -38,7 +38,7 @@ def _words_name_another_comparator(rule: Rule, texts: list[Text], codebook: Code
 
 def _structured_evidence(rule: Rule, st: StudyText, codebook: Codebook) -> Evidence | None:
     """Evidence from arm types and intervention types. An arm's own words outrank its type: a
-    "Placebo Comparator" arm of midazolam is an active placebo, not an inert one."""
+    "Placebo Comparator" arm whose text names an active placebo is an active placebo."""
     for arm in st.arms:
         if arm.type in rule.arm_types and not _words_name_another_comparator(
             rule, list(arm.texts), codebook
@@ -67,17 +67,17 @@ def explicit_comparator(st: StudyText, codebook: Codebook) -> FieldResult:
     """The first comparator value with evidence, or ``none``.
 
     Tiers, the first with any evidence decides: titles that compare ("X versus Y"); the
-    interventions and arms that are not the ketamine-family drug, arm types, ketamine arm labels
+    interventions and arms that are not the drug of the review, arm types, the drug's arm labels
     and posted result groups; sentences of the summaries that compare. Within a tier the
     codebook order (LABELING.md) decides.
     """
-    non_ketamine = [
+    without_drug = [
         t for i in st.interventions if drug_of(i.texts, codebook) is None for t in i.texts
     ]
-    ket_arms = ketamine_arms(st, codebook)
-    other_arms = [a for a in st.arms if a not in ket_arms]
+    with_drug = drug_arms(st, codebook)
+    other_arms = [a for a in st.arms if a not in with_drug]
     other_arm_texts = [t for a in other_arms for t in a.texts]
-    structured = non_ketamine + other_arm_texts + [a.label for a in ket_arms if a.label]
+    structured = without_drug + other_arm_texts + [a.label for a in with_drug if a.label]
     structured += [g for g in st.result_groups if drug_of([g], codebook) is None]
     tiers = [
         (_comparison_sentences(st.titles, codebook), False),
@@ -94,15 +94,15 @@ def explicit_comparator(st: StudyText, codebook: Codebook) -> FieldResult:
                     return FieldResult(rule.value, [evidence_of(therapy_arms[0].label)])
                 continue
             found = _structured_evidence(rule, st, codebook) if is_structured else None
-            if found is None and rule.only_non_ketamine:
-                found = _first_match(rule, non_ketamine + other_arm_texts)
+            if found is None and rule.only_without_drug:
+                found = _first_match(rule, without_drug + other_arm_texts)
             elif found is None:
                 found = _first_match(rule, texts)
             if found is not None:
                 return FieldResult(rule.value, [found])
-    ket_items = [i for i in st.interventions if drug_of(i.texts, codebook) is not None]
-    if len(ket_items) >= 2 or len(st.arms) >= 2:
-        evidence = [evidence_of(i.name) for i in ket_items if i.name]
+    drug_items = [i for i in st.interventions if drug_of(i.texts, codebook) is not None]
+    if len(drug_items) >= 2 or len(st.arms) >= 2:
+        evidence = [evidence_of(i.name) for i in drug_items if i.name]
         evidence += [evidence_of(a.label) for a in st.arms if a.label]
         return FieldResult("other", evidence, ["comparator_inferred"])
     return FieldResult("none")

@@ -1,9 +1,10 @@
-"""Coding ``drug`` (ketamine-family drug given) and ``route`` (how it is given).
+"""Coding ``drug`` (which drug of the review's family is given) and ``route`` (how it is given).
 
+"The drug" below is any drug the codebook's ``drug`` rules name (the review's drug family).
 Field priority follows LABELING.md: what the interventions and arms say decides; titles and
 summaries are read only when they say nothing. In titles, summaries and arm text a route word
-counts only next to a ketamine-family word (within ``route_window`` characters), so "oral
-antidepressant" or "intravenous saline" beside an esketamine spray is not a second route.
+counts only next to a word naming the drug (within ``route_window`` characters), so "oral
+comparator" or "intravenous saline" beside a nasal spray of drug A is not a second route.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class FieldResult:
 
 
 def drug_of(texts: Iterable[Text], codebook: Codebook) -> tuple[str, Evidence] | None:
-    """The most specific ketamine-family drug named in ``texts`` (codebook order wins)."""
+    """The most specific drug of the review named in ``texts`` (codebook order wins)."""
     best: tuple[int, str, Evidence] | None = None
     for text in texts:
         for rank, rule in enumerate(codebook.drug):
@@ -36,14 +37,14 @@ def drug_of(texts: Iterable[Text], codebook: Codebook) -> tuple[str, Evidence] |
     return None if best is None else (best[1], best[2])
 
 
-def ketamine_interventions(st: StudyText, codebook: Codebook) -> list[Intervention]:
-    """Interventions that name a ketamine-family drug."""
+def drug_interventions(st: StudyText, codebook: Codebook) -> list[Intervention]:
+    """Interventions that name a drug of the review."""
     return [i for i in st.interventions if drug_of(i.texts, codebook) is not None]
 
 
-def ketamine_arms(st: StudyText, codebook: Codebook) -> list[Arm]:
-    """Arms that name a ketamine-family drug or receive a ketamine intervention."""
-    labels = {lab for i in ketamine_interventions(st, codebook) for lab in i.arm_labels}
+def drug_arms(st: StudyText, codebook: Codebook) -> list[Arm]:
+    """Arms that name a drug of the review or receive an intervention that does."""
+    labels = {lab for i in drug_interventions(st, codebook) for lab in i.arm_labels}
     return [
         a
         for a in st.arms
@@ -52,12 +53,14 @@ def ketamine_arms(st: StudyText, codebook: Codebook) -> list[Arm]:
 
 
 def code_drug(st: StudyText, codebook: Codebook) -> FieldResult:
-    """``ketamine`` | ``esketamine`` | ``arketamine`` | ``mixed``.
+    """A value of the codebook's ``drug`` rules, or the field's ``several`` / ``not_stated``.
 
     Each intervention (then each arm) gives its most specific drug; two different drugs across
-    interventions give ``mixed``. Without a ketamine-family intervention or arm, the most
-    specific drug of the titles, then of the summaries, is taken.
+    interventions give ``several``. Without an intervention or arm naming the drug, the most
+    specific drug of the titles, then of the summaries, is taken; failing that ``not_stated``
+    with the flag ``drug_not_named``.
     """
+    spec = codebook.fields["drug"]
     for units in ([i.texts for i in st.interventions], [a.texts for a in st.arms]):
         found: dict[str, Evidence] = {}
         for texts in units:
@@ -65,13 +68,13 @@ def code_drug(st: StudyText, codebook: Codebook) -> FieldResult:
             if hit is not None:
                 found.setdefault(hit[0], hit[1])
         if found:
-            value = "mixed" if len(found) > 1 else next(iter(found))
+            value = str(spec.several) if len(found) > 1 else next(iter(found))
             return FieldResult(value, list(found.values()))
     for section in (st.titles, st.summaries):
         hit = drug_of(section, codebook)
         if hit is not None:
             return FieldResult(hit[0], [hit[1]])
-    return FieldResult("ketamine", [], ["drug_not_named"])
+    return FieldResult(str(spec.not_stated), [], ["drug_not_named"])
 
 
 def _routes_anywhere(texts: Sequence[Text], codebook: Codebook) -> dict[str, Evidence]:
@@ -85,7 +88,7 @@ def _routes_anywhere(texts: Sequence[Text], codebook: Codebook) -> dict[str, Evi
 
 
 def _routes_near_drug(texts: Sequence[Text], codebook: Codebook) -> dict[str, Evidence]:
-    """Route words within ``route_window`` characters of a ketamine-family word."""
+    """Route words within ``route_window`` characters of a word naming the drug."""
     window = codebook.route_window
     found: dict[str, Evidence] = {}
     for text in texts:
@@ -109,22 +112,23 @@ def code_route(
     drug: FieldResult | None = None,
     comparator: FieldResult | None = None,
 ) -> FieldResult:
-    """``IV`` | ``IM`` | ``IN`` | ``SL`` | ``ORAL`` | ``SC`` | ``MIXED`` | ``UNKNOWN``.
+    """A value of the codebook's ``route`` rules, or the field's ``several`` / ``not_stated``.
 
-    Tiers, the first that states a route decides: the ketamine interventions' own text (every
-    route word); the ketamine arms; the titles; the summaries and inclusion criteria (route words
-    next to a ketamine-family word). Two routes in the deciding tier give ``MIXED`` and the flag
+    Tiers, the first that states a route decides: the drug's interventions' own text (every
+    route word); the drug's arms; the titles; the summaries and inclusion criteria (route words
+    next to a word naming the drug). Two routes in the deciding tier give ``several`` and the flag
     ``route_conflict``. Failing all these, a single route word anywhere in the summaries (e.g.
     "pre-infusion") is taken with the flag ``route_from_context``; then a route the coded
     ``drug`` and ``comparator`` imply (codebook ``route_implied``, flag ``route_implied``, the
-    comparator's evidence); otherwise ``UNKNOWN`` and ``route_not_stated``.
+    comparator's evidence); otherwise ``not_stated`` and ``route_not_stated``.
     """
+    spec = codebook.fields["route"]
     tiers: tuple[Callable[[], dict[str, Evidence]], ...] = (
         lambda: _routes_anywhere(
-            [t for i in ketamine_interventions(st, codebook) for t in i.texts], codebook
+            [t for i in drug_interventions(st, codebook) for t in i.texts], codebook
         ),
         lambda: _routes_near_drug(
-            [t for a in ketamine_arms(st, codebook) for t in a.texts] + st.result_groups, codebook
+            [t for a in drug_arms(st, codebook) for t in a.texts] + st.result_groups, codebook
         ),
         lambda: _routes_near_drug(st.titles, codebook),
         lambda: _routes_near_drug(st.summaries + st.inclusion, codebook),
@@ -134,7 +138,7 @@ def code_route(
         if len(found) == 1:
             return FieldResult(next(iter(found)), list(found.values()))
         if len(found) > 1:
-            return FieldResult("MIXED", list(found.values()), ["route_conflict"])
+            return FieldResult(str(spec.several), list(found.values()), ["route_conflict"])
     loose = _routes_anywhere(st.summaries, codebook)
     if len(loose) == 1:
         return FieldResult(next(iter(loose)), list(loose.values()), ["route_from_context"])
@@ -142,4 +146,4 @@ def code_route(
         for implied in codebook.route_implied:
             if drug.value in implied.drugs and comparator.value in implied.comparators:
                 return FieldResult(implied.value, list(comparator.evidence), ["route_implied"])
-    return FieldResult("UNKNOWN", [], ["route_not_stated"])
+    return FieldResult(str(spec.not_stated), [], ["route_not_stated"])

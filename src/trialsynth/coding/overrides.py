@@ -13,8 +13,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from trialsynth.coding.codebook import Codebook
 from trialsynth.coding.study import CodedStudy
-from trialsynth.coding.vocabulary import FIELD_VALUES, normalise_value
 from trialsynth.errors import InputError
 from trialsynth.tables import read_table
 
@@ -31,14 +31,15 @@ class Override:
     reason: str
 
 
-def load_overrides(path: str | os.PathLike[str]) -> list[Override]:
-    """Read and check ``coding_overrides.csv`` (schema ``coding_overrides``).
+def load_overrides(path: str | os.PathLike[str], codebook: Codebook) -> list[Override]:
+    """Read and check ``coding_overrides.csv`` (schema ``coding_overrides``); fields and values
+    are those the codebook declares (``fields``).
 
     Raises
     ------
     InputError
-        Missing file, bad columns, a value not allowed for its field, or a duplicated
-        (nct_id, field).
+        Missing file, bad columns, a field the codebook does not declare, a value not allowed
+        for its field, or a duplicated (nct_id, field).
     """
     path = Path(path)
     table = read_table(path, "coding_overrides")
@@ -46,13 +47,21 @@ def load_overrides(path: str | os.PathLike[str]) -> list[Override]:
     seen: set[tuple[str, str]] = set()
     for index, row in enumerate(table.itertuples(index=False), start=2):
         nct_id, field, raw, reason = (str(row.nct_id), str(row.field), str(row.value), row.reason)
-        value = normalise_value(field, raw)
+        spec = codebook.fields.get(field)
+        if spec is None:
+            raise InputError(
+                f"field {field!r} is not a coded field",
+                path=path,
+                record=f"row {index}",
+                hint=f"use one of {list(codebook.fields)}",
+            )
+        value = spec.normalise(raw)
         if value is None:
             raise InputError(
                 f"value {raw!r} is not allowed for field {field!r}",
                 path=path,
                 record=f"row {index}",
-                hint=f"use one of {list(FIELD_VALUES[field])}",
+                hint=f"use one of {list(spec.values)} (codebook {codebook.source}, fields)",
             )
         if (nct_id, field) in seen:
             raise InputError(

@@ -14,9 +14,10 @@ import pandas as pd
 from trialsynth.coding.codebook import Codebook
 from trialsynth.coding.inputs import file_studies, input_files
 from trialsynth.coding.overrides import apply_overrides, load_overrides
+from trialsynth.coding.schemas import schema_with_values
 from trialsynth.coding.study import FIELDS, CodedStudy, code_study
 from trialsynth.errors import InputError
-from trialsynth.tables import write_table
+from trialsynth.tables import validate_table, write_table
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,8 @@ def run_coding(
     jobs: int = 1,
 ) -> dict[str, CodedStudy]:
     """Code (in ``jobs`` processes), apply reviewer overrides, validate against
-    ``coding.schema.json`` and write ``out`` atomically. Returns the coded studies."""
+    ``coding.schema.json`` with the codebook's values and write ``out`` atomically. Returns the
+    coded studies."""
     skipped: list[str] = []
     coded = code_inputs(paths, codebook, skipped, jobs)
     if not coded:
@@ -117,10 +119,12 @@ def run_coding(
             hint="pass CT.gov v2 study files, /studies page files or a snapshot folder",
         )
     if overrides is not None:
-        unmatched = apply_overrides(coded, load_overrides(overrides))
+        unmatched = apply_overrides(coded, load_overrides(overrides, codebook))
         if unmatched:
             log.warning("%d override(s) named studies not in the input", unmatched)
-    write_table(coding_frame(coded), out, "coding")
+    frame = coding_frame(coded)
+    validate_table(frame, schema_with_values("coding", codebook), path=out)
+    write_table(frame, out, "coding")
     flagged = sum(1 for c in coded.values() if c.flags)
     log.info(
         "wrote %s: %d studies (%d flagged, %d reviewer-decided, %d skipped)",

@@ -10,21 +10,11 @@ from trialsynth.coding.condition import code_condition
 from trialsynth.coding.design import code_design, explicit_comparator, final_comparator
 from trialsynth.coding.drug_route import FieldResult, code_drug, code_route
 from trialsynth.coding.evidence import render_all
+from trialsynth.coding.fields import FIELDS
 from trialsynth.coding.gates import lowered
 from trialsynth.coding.texts import StudyText, study_text
 from trialsynth.coding.therapy import code_psychotherapy
 from trialsynth.errors import InputError
-
-#: Coded fields, in the column order of coding.csv.
-FIELDS: tuple[str, ...] = (
-    "drug",
-    "route",
-    "condition",
-    "psychotherapy",
-    "psychotherapy_type",
-    "design",
-    "comparator",
-)
 
 
 @dataclass

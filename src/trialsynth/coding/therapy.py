@@ -5,7 +5,7 @@ A structured psychological or behavioural therapy delivered in at least one arm 
 continued by participants outside the trial does not (codebook ``ignore_sentence``). Tiers,
 the first with a therapy decides: intervention names; intervention descriptions of behavioural
 interventions; arm text; titles and summaries sentence by sentence. A therapy named without a
-modality (ketamine-assisted psychotherapy, integration sessions) gives the ``unnamed`` value.
+modality (drug-assisted psychotherapy, integration sessions) gives the ``unnamed`` value.
 """
 
 from __future__ import annotations

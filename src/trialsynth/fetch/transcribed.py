@@ -183,33 +183,43 @@ def _provenance(folder: Path) -> bytes:
     return path.read_bytes()
 
 
-def build_ctgov(records_dir: Path, out: Path, timestamp: str | None = None) -> dict[str, Any]:
-    """Write the transcribed CT.gov snapshot to ``out`` (atomically); return its manifest."""
+#: The manifests' ``query.selection`` when the command line gives none.
+DEFAULT_SELECTION = "records chosen by hand for the review (see the README)"
+
+
+def build_ctgov(
+    records_dir: Path,
+    out: Path,
+    timestamp: str | None = None,
+    selection: str = DEFAULT_SELECTION,
+) -> dict[str, Any]:
+    """Write the transcribed CT.gov snapshot to ``out`` (atomically); return its manifest.
+    ``selection`` says how the records were chosen (the manifest's ``query.selection``)."""
     records = load_ctgov_records(records_dir)
     stamp = timestamp or ctgov_timestamp(records)
     with SnapshotWriter(out) as snapshot:
         snapshot.write_json("page-0001.json", {"studies": records, "totalCount": len(records)})
         snapshot.write_bytes(PROVENANCE, _provenance(records_dir))
-        query = {
-            "selection": "ketamine, esketamine, arketamine and ketamine-assisted "
-            "psychotherapy trials chosen for the first review (see the README)"
-        }
+        query = {"selection": selection}
         source = _source_text("ClinicalTrials.gov study records (API v2 layout)", len(records))
         return snapshot.commit(_manifest(source, stamp, len(records), query))
 
 
-def build_pubmed(pubmed_dir: Path, out: Path, timestamp: str | None = None) -> dict[str, Any]:
-    """Write the transcribed PubMed snapshot to ``out`` (atomically); return its manifest."""
+def build_pubmed(
+    pubmed_dir: Path,
+    out: Path,
+    timestamp: str | None = None,
+    selection: str = DEFAULT_SELECTION,
+) -> dict[str, Any]:
+    """Write the transcribed PubMed snapshot to ``out`` (atomically); return its manifest.
+    ``selection`` says how the records were chosen (the manifest's ``query.selection``)."""
     articles = load_pubmed_articles(pubmed_dir)
     stamp = timestamp or pubmed_timestamp(articles)
     with SnapshotWriter(out) as snapshot:
         snapshot.write_bytes("esearch-0001.xml", esearch_document(list(articles)))
         snapshot.write_bytes("efetch-0001.xml", efetch_document(articles))
         snapshot.write_bytes(PROVENANCE, _provenance(pubmed_dir))
-        query = {
-            "selection": "ketamine and esketamine trial publications chosen for the "
-            "first review (see the README)"
-        }
+        query = {"selection": selection}
         source = _source_text("PubMed records (efetch XML)", len(articles))
         return snapshot.commit(_manifest(source, stamp, len(articles), query))
 
@@ -223,6 +233,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--ctgov-records", type=Path, required=True, metavar="DIR")
     parser.add_argument("--pubmed", type=Path, required=True, metavar="DIR")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="e.g. data/raw")
+    for source in ("ctgov", "pubmed"):
+        parser.add_argument(
+            f"--{source}-selection",
+            default=DEFAULT_SELECTION,
+            metavar="TEXT",
+            help=f"how the {source} records were chosen, written to the manifest "
+            f"(default: {DEFAULT_SELECTION!r})",
+        )
     parser.add_argument(
         "--timestamp",
         metavar="YYYY-MM-DDTHH:MM:SSZ",
@@ -236,8 +254,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # check both sources before writing either snapshot
         ct_stamp = args.timestamp or ctgov_timestamp(load_ctgov_records(args.ctgov_records))
         pm_stamp = args.timestamp or pubmed_timestamp(load_pubmed_articles(args.pubmed))
-        ct = build_ctgov(args.ctgov_records, args.out / "ctgov", ct_stamp)
-        pm = build_pubmed(args.pubmed, args.out / "pubmed", pm_stamp)
+        ct = build_ctgov(args.ctgov_records, args.out / "ctgov", ct_stamp, args.ctgov_selection)
+        pm = build_pubmed(args.pubmed, args.out / "pubmed", pm_stamp, args.pubmed_selection)
     except TrialsynthError as exc:
         log.error("%s", exc)
         return exc.exit_code

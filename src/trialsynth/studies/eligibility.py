@@ -150,8 +150,8 @@ def screen_registered(
         return Decision(REVIEW, REVIEW_REASONS["coding"], "no row in coding.csv")
     flags = set((coding.get("flags") or "").split(";"))
     if DRUG_NOT_NAMED_FLAG in flags:
-        # The coder's drug field has no "none" value: a record that names no drug of the review
-        # is coded with the vocabulary's default and flagged; that is not evidence to include.
+        # A record that names no drug of the review gets the codebook's not_stated drug value
+        # and this flag; a reviewer decides whether it belongs, the coder cannot.
         return Decision(
             REVIEW,
             REVIEW_REASONS["drug"],

@@ -24,7 +24,9 @@ def test_every_labelled_record_is_coded(codebook: Codebook) -> None:
 
 
 def test_agreement_per_field_meets_its_floor(codebook: Codebook) -> None:
-    counts, wrong = agreement(code_inputs([RECORDS], codebook), read_labels(LABELS))
+    counts, wrong = agreement(
+        code_inputs([RECORDS], codebook), read_labels(LABELS), codebook.fields
+    )
     rates = {field: ok / n for field, (ok, n) in counts.items()}
     assert all(n == 46 for _, n in counts.values())
     failing = {f: r for f, r in rates.items() if r < FLOORS[f] - 1e-9}
@@ -32,7 +34,8 @@ def test_agreement_per_field_meets_its_floor(codebook: Codebook) -> None:
     assert all(rate >= 0.90 for rate in rates.values()), rates
 
 
-def test_multi_valued_fields_compare_as_sets() -> None:
-    assert same("condition", "TRD;suicidal_ideation", "suicidal_ideation;TRD")
-    assert not same("condition", "TRD;suicidal_ideation", "TRD")
-    assert not same("route", "IV", "iv")
+def test_multi_valued_fields_compare_as_sets(codebook: Codebook) -> None:
+    condition, route = codebook.fields["condition"], codebook.fields["route"]
+    assert same(condition, "TRD;suicidal_ideation", "suicidal_ideation;TRD")
+    assert not same(condition, "TRD;suicidal_ideation", "TRD")
+    assert not same(route, "IV", "iv")

@@ -10,9 +10,10 @@ import pytest
 from trialsynth.cli import main
 from trialsynth.coding import Codebook
 from trialsynth.coding.overrides import load_overrides
-from trialsynth.coding.stage import COLUMNS, run_coding
+from trialsynth.coding.schemas import schema_with_values
+from trialsynth.coding.stage import COLUMNS, coding_frame, run_coding
 from trialsynth.errors import InputError, SchemaError
-from trialsynth.tables import read_table
+from trialsynth.tables import read_table, validate_table
 
 from .conftest import CODEBOOK, RECORDS, real_record
 
@@ -78,11 +79,13 @@ def test_override_wins_and_is_listed(tmp_path: Path, codebook: Codebook) -> None
         ("NCT05604794,colour,IV,x\n", "colour"),
     ],
 )
-def test_bad_override_names_the_row(tmp_path: Path, body: str, message: str) -> None:
+def test_bad_override_names_the_row(
+    tmp_path: Path, codebook: Codebook, body: str, message: str
+) -> None:
     path = tmp_path / "overrides.csv"
     path.write_text(OVERRIDE_HEADER + body, encoding="utf-8")
     with pytest.raises((InputError, SchemaError), match=message):
-        load_overrides(path)
+        load_overrides(path, codebook)
 
 
 def test_invalid_json_names_file_and_line(tmp_path: Path, codebook: Codebook) -> None:
@@ -111,3 +114,15 @@ def test_file_of_neither_shape_is_an_error(tmp_path: Path, codebook: Codebook) -
 def test_missing_path_is_an_error(tmp_path: Path, codebook: Codebook) -> None:
     with pytest.raises(InputError, match="file not found"):
         run_coding([tmp_path / "absent"], codebook, tmp_path / "c.csv")
+
+
+def test_table_is_checked_against_the_codebook_values(tmp_path: Path, codebook: Codebook) -> None:
+    """coding.csv is checked against the values of the codebook's fields: a cell outside them
+    fails, although coding.schema.json itself lists no value."""
+    coded = run_coding([RECORDS / "NCT02417064.json"], codebook, tmp_path / "c.csv")
+    frame = coding_frame(coded)
+    schema = schema_with_values("coding", codebook)
+    validate_table(frame, schema)
+    frame.loc[0, "drug"] = "drug_b"
+    with pytest.raises(SchemaError, match="drug"):
+        validate_table(frame, schema, path=tmp_path / "c.csv")

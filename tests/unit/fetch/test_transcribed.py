@@ -162,3 +162,21 @@ def test_shipped_provenance_names_public_origins_only():
     }
     assert all("efetch_pubmed_esketamine_SUSTAIN1" in row["what"] for row in split)
     read_manifest(REPO / "data/raw/pubmed")  # the manifest's sha256 of provenance.csv is true
+
+
+def test_selection_text_comes_from_the_command_line(sources, tmp_path):
+    out = tmp_path / "raw"
+    assert (
+        build(
+            sources,
+            out,
+            "--timestamp",
+            "2025-11-10T00:00:00Z",
+            "--ctgov-selection",
+            "trials of drug A",
+        )
+        == 0
+    )
+    assert read_manifest(out / "ctgov")["query"] == {"selection": "trials of drug A"}
+    default = read_manifest(out / "pubmed")["query"]["selection"]
+    assert default == "records chosen by hand for the review (see the README)"
