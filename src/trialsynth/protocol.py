@@ -1,7 +1,7 @@
 """Load and validate the review protocol (``analysis/protocol.yaml``).
 
 The protocol is the configuration of a review: queries, eligibility rules, outcomes, analyses
-and the estimator settings. It is validated against ``workflow/schemas/protocol.schema.json``
+and the estimator settings. It is validated against ``trialsynth/schemas/protocol.schema.json``
 (``additionalProperties: false`` everywhere), and a validation error names the key path, the
 offending value and the allowed values. Every pattern key (``"format": "regex"`` in the
 schema, e.g. ``analyses[].match``) must hold a valid regular expression.
@@ -19,11 +19,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from trialsynth.errors import ProtocolError
-from trialsynth.tables import load_schema
+from trialsynth.tables import validate_json
 
 _YAML_FIX = "correct the YAML at that line (indentation, a missing colon, an unclosed quote)"
 _REGEX_FIX = "write a Python regular expression (quote it with single quotes in YAML)"
@@ -65,26 +64,11 @@ def load_yaml(path: str | os.PathLike[str]) -> Any:
 
 
 def validate_document(doc: Any, schema_name: str, path: str | os.PathLike[str]) -> None:
-    """Validate ``doc`` against ``workflow/schemas/<schema_name>.schema.json``.
+    """Validate a review file against ``trialsynth/schemas/<schema_name>.schema.json``.
 
     Raises :class:`ProtocolError` for the first (most relevant) error, naming the key path.
     """
-    schema = load_schema(schema_name)
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(doc), key=lambda e: (len(e.path), list(map(str, e.path))))
-    if not errors:
-        return
-    err = jsonschema.exceptions.best_match(errors)
-    key = ".".join(str(p) for p in err.absolute_path) or "(top level)"
-    hint = None
-    if err.validator == "enum":
-        hint = f"allowed values: {err.validator_value}"
-    elif err.validator == "additionalProperties":
-        allowed = sorted(err.schema.get("properties", {}))
-        hint = f"allowed keys here: {allowed}"
-    elif err.validator == "required":
-        hint = "add the missing key"
-    raise ProtocolError(err.message, path=path, record=f"key {key}", hint=hint)
+    validate_json(doc, schema_name, path, error=ProtocolError)
 
 
 def check_pattern_keys(doc: Any, schema_name: str, path: str | os.PathLike[str]) -> None:

@@ -1,6 +1,7 @@
 """Reading, validating and atomically writing the tables passed between stages.
 
-Every table in ``data/processed`` has a JSON Schema in ``workflow/schemas/<name>.schema.json``
+Every table in ``data/processed`` has a JSON Schema ``<name>.schema.json`` shipped in the package
+(``trialsynth/schemas/``, read with :mod:`importlib.resources`)
 describing one row (``type: object``, ``properties``, ``required``, ``additionalProperties``).
 Validation is column-wise (types, ``enum``, ``pattern``, ``minimum``) so that it stays fast on
 tens of thousands of rows, and errors name the file, the row and the column.
@@ -18,42 +19,90 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pandas as pd
 
 from trialsynth.errors import InputError, SchemaError
 
+#: Optional folder that replaces the shipped schemas (tests use it for throwaway schemas).
 SCHEMA_DIR_ENV = "TRIALSYNTH_SCHEMA_DIR"
 
+#: The schemas ship inside the package (``trialsynth/schemas/*.schema.json``, listed as
+#: package data), so an installed wheel validates with no checkout and whatever the working
+#: directory.
+SCHEMA_PACKAGE = "trialsynth"
+SCHEMA_FOLDER = "schemas"
 
-def schema_dir() -> Path:
-    """Folder of the JSON Schemas: ``$TRIALSYNTH_SCHEMA_DIR``, else ``workflow/schemas`` in the
-    working directory, else in the checkout the package was installed from (editable install)."""
+
+def schema_source(name: str) -> Traversable:
+    """The ``<name>.schema.json`` resource: from ``$TRIALSYNTH_SCHEMA_DIR`` when set, else the
+    copy shipped in the package."""
     env = os.environ.get(SCHEMA_DIR_ENV)
     if env:
-        return Path(env)
-    here = Path(__file__).resolve()
-    for parent in (Path.cwd(), *here.parents):
-        candidate = parent / "workflow" / "schemas"
-        if candidate.is_dir():
-            return candidate
-    raise SchemaError(
-        "cannot find the schema folder workflow/schemas",
-        hint=f"run from a checkout of the repository or set {SCHEMA_DIR_ENV}",
-    )
+        return Path(env) / f"{name}.schema.json"
+    return resources.files(SCHEMA_PACKAGE).joinpath(SCHEMA_FOLDER, f"{name}.schema.json")
 
 
 def load_schema(name: str) -> dict[str, Any]:
-    """Load ``workflow/schemas/<name>.schema.json``."""
-    path = schema_dir() / f"{name}.schema.json"
+    """Load the JSON Schema ``<name>.schema.json`` shipped in the package."""
+    source = schema_source(name)
     try:
-        with path.open(encoding="utf-8") as handle:
-            schema: dict[str, Any] = json.load(handle)
+        schema: dict[str, Any] = json.loads(source.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise SchemaError("schema file not found", path=path) from exc
+        raise SchemaError(
+            "schema file not found",
+            path=str(source),
+            hint=f"the package ships its schemas in trialsynth/{SCHEMA_FOLDER}/; "
+            "reinstall it, or unset " + SCHEMA_DIR_ENV,
+        ) from exc
     return schema
+
+
+def validate_json(
+    doc: Any,
+    schema_name: str,
+    path: str | os.PathLike[str],
+    error: type[InputError] = SchemaError,
+) -> None:
+    """Validate a JSON/YAML document against the shipped schema ``<schema_name>``.
+
+    Raises ``error`` (:class:`SchemaError`, or :class:`~trialsynth.errors.ProtocolError`
+    for review files) for the first, most relevant error, naming the key path.
+    """
+    validator = jsonschema.Draft202012Validator(load_schema(schema_name))
+    errors = sorted(validator.iter_errors(doc), key=lambda e: (len(e.path), list(map(str, e.path))))
+    if not errors:
+        return
+    err = jsonschema.exceptions.best_match(errors)
+    key = ".".join(str(p) for p in err.absolute_path) or "(top level)"
+    hint = None
+    if err.validator == "enum":
+        hint = f"allowed values: {err.validator_value}"
+    elif err.validator == "additionalProperties":
+        hint = f"allowed keys here: {sorted(err.schema.get('properties', {}))}"
+    elif err.validator == "required":
+        hint = "add the missing key"
+    raise error(err.message, path=path, record=f"key {key}", hint=hint)
+
+
+def read_json_document(path: str | os.PathLike[str], schema_name: str) -> Any:
+    """Read a JSON file passed between stages and validate it against ``schema_name``."""
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError(
+            "file not found", path=path, hint="run the stage that produces it first"
+        ) from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc}", path=path) from exc
+    validate_json(doc, schema_name, path)
+    return doc
 
 
 @contextlib.contextmanager
@@ -107,9 +156,16 @@ def write_table(
         df.to_csv(tmp, index=False, lineterminator="\n", encoding="utf-8")
 
 
-def read_table(path: str | os.PathLike[str], schema: str | None = None) -> pd.DataFrame:
+def read_table(
+    path: str | os.PathLike[str], schema: str | None = None, *, partial: bool = False
+) -> pd.DataFrame:
     """Read a CSV written by :func:`write_table` (all columns as strings unless the schema
-    says integer/number/boolean) and validate it."""
+    says integer/number/boolean) and validate it.
+
+    ``partial=True`` is for a reader that uses only some columns of another stage's table: every
+    column present is checked against the schema (type, enum, pattern, unknown columns), but
+    the schema's required columns are not demanded; the reader checks the ones it needs.
+    """
     path = Path(path)
     if not path.exists():
         raise InputError("file not found", path=path, hint="run the stage that produces it first")
@@ -121,7 +177,7 @@ def read_table(path: str | os.PathLike[str], schema: str | None = None) -> pd.Da
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read CSV: {exc}", path=path) from exc
     if spec:
-        validate_table(df, spec, path=path)
+        validate_table(df, spec, path=path, require_columns=not partial)
         df = _convert_columns(df, spec)
     return df
 
@@ -149,7 +205,11 @@ def _types(prop: dict[str, Any]) -> set[str]:
 
 
 def validate_table(
-    df: pd.DataFrame, spec: dict[str, Any], path: str | os.PathLike[str] | None = None
+    df: pd.DataFrame,
+    spec: dict[str, Any],
+    path: str | os.PathLike[str] | None = None,
+    *,
+    require_columns: bool = True,
 ) -> None:
     """Check a table against a row schema; raise :class:`SchemaError` naming row and column.
 
@@ -158,7 +218,8 @@ def validate_table(
     ``additionalProperties: false``.
     """
     props: dict[str, Any] = spec.get("properties", {})
-    missing = [c for c in spec.get("required", []) if c not in df.columns]
+    required = spec.get("required", []) if require_columns else []
+    missing = [c for c in required if c not in df.columns]
     if missing:
         raise SchemaError(
             f"missing required column(s) {missing}",

@@ -6,10 +6,14 @@ import shlex
 
 from snakemake.utils import min_version, validate
 
+from trialsynth.tables import schema_source
+
 min_version("9.0")
 
 
-validate(config, schema="../schemas/protocol.schema.json")
+# The schema ships inside the installed package (trialsynth/schemas/): the same file the
+# `trialsynth` commands validate against, found without a path into the checkout.
+validate(config, schema=str(schema_source("protocol")))
 
 #: The conda environment file of every job under `--sdm conda` (the repository's
 #: environment.yml: the same pinned versions, and this package installed from the checkout).

@@ -34,7 +34,7 @@ def register(subparsers: Any) -> None:
 def run_forest(args: argparse.Namespace) -> int:
     """Draw and save the figure(s)."""
     result = load_result(args.result)
-    data = read_table(args.data)
+    data = read_table(args.data, "meta_input")
     labels: list[str] | None = result.study or None
     if labels is None and "study" in data.columns:
         labels = list(data["study"])

@@ -66,7 +66,7 @@ def register(subparsers: Any) -> None:
 
 def run_meta(args: argparse.Namespace) -> int:
     """Fit the model, print the result and optionally write it."""
-    data = read_table(args.data)
+    data = read_table(args.data, "meta_input")
     if data.empty and args.allow_empty:
         fitted = empty_result(args)
     else:

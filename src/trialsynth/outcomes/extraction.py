@@ -1,6 +1,6 @@
 """Arm-level outcome rows from the curated publication sheets (``analysis/extraction/*.csv``).
 
-Each sheet is validated against ``workflow/schemas/extraction.schema.json``; a bad cell stops
+Each sheet is validated against ``trialsynth/schemas/extraction.schema.json``; a bad cell stops
 the stage with an error naming the file, the row, the column and how to fix it. Rows that
 validate but cannot be pooled (an effect estimate without arm numbers, a percentage without a
 denominator, a percentage that contradicts its counts, a repeated arm, a trial-pooled row)
@@ -34,7 +34,7 @@ _NOT_UTF8_FIX = "save the sheet as UTF-8 (in a spreadsheet: 'CSV UTF-8')"
 PERCENT_TEXT = "percent_as_printed"
 
 _FIX = (
-    "correct the cell so it matches workflow/schemas/extraction.schema.json "
+    "correct the cell so it matches trialsynth/schemas/extraction.schema.json "
     "(numbers without units or '%', NCT IDs as NCT########, PMIDs as digits; leave unknown "
     "cells empty)"
 )

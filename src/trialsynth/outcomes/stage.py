@@ -74,8 +74,8 @@ def extract_outcomes(
     ctgov_rows, ctgov_counts = extract_ctgov_outcomes(load_ctgov_studies(ctgov_raw), rules)
     sheet_rows, sheet_counts = extraction_rows(load_extraction_dir(extraction_dir), rules)
     rows = ctgov_rows + sheet_rows
-    coding = read_table(coding_path)
-    screening = read_table(screening_path) if screening_path else None
+    coding = read_table(coding_path, "coding", partial=True)
+    screening = read_table(screening_path, "screening", partial=True) if screening_path else None
     exclusions = [
         exclusion(
             None,
@@ -159,6 +159,7 @@ def write_outcomes(
         validate_table(table, analysis_schema, path=Path(analyses_dir) / f"{spec['id']}.csv")
     validate_table(run.outcomes, load_schema("outcomes"), path=out)
     write_table(run.outcomes, out, "outcomes")
-    write_table(run.exclusions, exclusions_path)
+    write_table(run.exclusions, exclusions_path, "outcome_exclusions")
     for spec in specs:
+        # Validated above; written in the protocol's column order (not the schema's).
         write_table(run.analyses[spec["id"]], Path(analyses_dir) / f"{spec['id']}.csv")

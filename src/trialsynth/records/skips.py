@@ -2,7 +2,7 @@
 
 A skipped record is never dropped silently: it is logged at WARNING, counted by reason and
 listed in the ``--skipped`` CSV (``source_file, record, reason``; schema
-``workflow/schemas/skipped.schema.json``).
+``trialsynth/schemas/skipped.schema.json``).
 """
 
 from __future__ import annotations

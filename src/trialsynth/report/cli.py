@@ -19,7 +19,7 @@ from trialsynth.report.context import (
     sha256_file,
 )
 from trialsynth.report.render import ReportInputs, write_report
-from trialsynth.tables import write_text_atomic
+from trialsynth.tables import read_json_document, write_text_atomic
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +74,9 @@ def run_report(args: argparse.Namespace) -> int:
     protocol = load_protocol(args.protocol)
     manifest_paths = _parse_manifests(args.manifest)
     manifests = {name: read_json(path) for name, path in manifest_paths.items()}
-    screening = read_csv_records(args.screening) if args.screening else []
+    screening = read_csv_records(args.screening, "screening") if args.screening else []
     included = {row["study_id"] for row in screening if row.get("decision") == "include"}
-    coding = read_csv_records(args.coding) if args.coding else []
+    coding = read_csv_records(args.coding, "coding") if args.coding else []
     if screening:
         coding = [row for row in coding if row.get("nct_id") in included]
     analyses = []
@@ -102,10 +102,12 @@ def run_report(args: argparse.Namespace) -> int:
     inputs = ReportInputs(
         protocol=protocol,
         manifests=manifests,
-        prisma=read_json(args.prisma) if args.prisma else None,
+        prisma=read_json_document(args.prisma, "prisma") if args.prisma else None,
         screening=screening,
         coding=coding,
-        exclusions=read_csv_records(args.exclusions) if args.exclusions else [],
+        exclusions=read_csv_records(args.exclusions, "outcome_exclusions")
+        if args.exclusions
+        else [],
         analyses=analyses,
         input_files=input_files,
         versions=versions,

@@ -20,6 +20,7 @@ import pandas as pd
 from trialsynth import __version__
 from trialsynth.errors import InputError
 from trialsynth.meta.result import MetaResult, load_result
+from trialsynth.tables import load_schema, validate_table
 
 #: Packages whose versions the provenance block lists.
 PROVENANCE_PACKAGES = (
@@ -60,11 +61,14 @@ def read_json(path: Path) -> Any:
         raise InputError(f"invalid JSON: {exc}", path=path) from exc
 
 
-def read_csv_records(path: Path) -> list[dict[str, Any]]:
-    """Rows of a CSV as dicts of strings (empty cells as empty strings)."""
+def read_csv_records(path: Path, schema: str | None = None) -> list[dict[str, Any]]:
+    """Rows of a CSV as dicts of strings (empty cells as empty strings), validated against the
+    shipped schema ``schema`` when given."""
     if not path.exists():
         raise InputError("file not found", path=path, hint="run the workflow first")
     df = pd.read_csv(path, dtype="string", keep_default_na=False)
+    if schema is not None:
+        validate_table(df.replace("", pd.NA), load_schema(schema), path=path)
     return [dict(row) for row in df.to_dict(orient="records")]
 
 
@@ -149,7 +153,7 @@ def load_analysis(
         figure = base64.b64encode(figure_path.read_bytes()).decode("ascii")
     section = AnalysisSection(
         spec=spec,
-        rows=read_csv_records(data_path),
+        rows=read_csv_records(data_path, "meta_input"),
         result=result,
         figure_png_base64=figure,
         paths={

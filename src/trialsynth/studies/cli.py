@@ -118,7 +118,7 @@ def load_eligibility(path: Path) -> dict[str, Any]:
 
 def read_coding(path: Path) -> pd.DataFrame:
     """``coding.csv`` with the columns screening uses; a missing column names the fix."""
-    coding = read_table(path)
+    coding = read_table(path, "coding", partial=True)
     missing = [c for c in CODING_COLUMNS if c not in coding.columns]
     if missing:
         raise InputError(

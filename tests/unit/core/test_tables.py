@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 from trialsynth.errors import InputError, SchemaError
-from trialsynth.tables import atomic_path, read_table, validate_table, write_table
+from trialsynth.tables import atomic_path, load_schema, read_table, validate_table, write_table
 
 SPEC = {
     "type": "object",
@@ -94,3 +96,36 @@ def test_atomic_writes_are_not_private_files(tmp_path) -> None:
     with atomic_path(target) as tmp:
         tmp.write_text("x\n")
     assert target.stat().st_mode & 0o044  # readable by group/others under a usual umask
+
+
+def test_every_shipped_schema_loads_by_name_and_is_valid_json_schema() -> None:
+    import jsonschema
+
+    from trialsynth.tables import SCHEMA_FOLDER, schema_source
+
+    folder = Path(__file__).resolve().parents[3] / "src" / "trialsynth" / SCHEMA_FOLDER
+    names = sorted(p.name.removesuffix(".schema.json") for p in folder.glob("*.schema.json"))
+    assert {"outcome_exclusions", "meta_input", "analysis_input", "prisma"} <= set(names)
+    for name in names:
+        assert schema_source(name).is_file()
+        spec = load_schema(name)
+        jsonschema.Draft202012Validator.check_schema(spec)
+        assert spec["$id"] == f"{name}.schema.json"
+
+
+def test_outcome_exclusions_reader_names_the_bad_row(tmp_path) -> None:
+    header = "analysis_id,study_id,nct_id,pmid,source_kind,outcome,reason,detail\n"
+    good = "a1,NCT01234567,NCT01234567,,ctgov_results;publication,response,no_outcome,none\n"
+    path = tmp_path / "outcome_exclusions.csv"
+    path.write_text(header + good)
+    assert list(read_table(path, "outcome_exclusions")["reason"]) == ["no_outcome"]
+    path.write_text(header + good + ",NCT1,NCT1,,publication,response,unusable_record,x\n")
+    with pytest.raises(SchemaError) as info:
+        read_table(path, "outcome_exclusions")
+    assert info.value.record == "row 3"
+    assert "'nct_id'" in str(info.value)
+
+
+def test_unknown_schema_name_is_a_schema_error() -> None:
+    with pytest.raises(SchemaError, match="schema file not found"):
+        load_schema("no_such_table")

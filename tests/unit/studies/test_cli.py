@@ -133,4 +133,7 @@ def test_coding_without_columns_names_the_fix(tmp_path: Path, capsys) -> None:
     args = _screen(tmp_path)
     args[args.index("--coding") + 1] = str(coding)
     assert main(args) == 2
-    assert "missing column(s) ['condition']" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    # The shipped coding schema names the stray column and lists the expected ones.
+    assert "unexpected column(s) ['conditions']" in err
+    assert "'condition'" in err
