@@ -68,7 +68,7 @@ def test_registry_flags() -> None:
 
 
 def test_protocol_schema_offers_exactly_the_registry() -> None:
-    schema = (ROOT / "workflow/schemas/protocol.schema.json").read_text()
+    schema = (ROOT / "src/trialsynth/schemas/protocol.schema.json").read_text()
     found = [
         node["enum"]
         for node in _walk(json.loads(schema))
