@@ -5,7 +5,7 @@ model but with the projection ``P = W - W X (X'WX)^{-1} X'W``; coefficients are 
 squares with ``W = diag(1/(v + tau^2))``. Under ``knha``/``adhoc`` the covariance is scaled by
 ``s2 = y'Py / (k - p)`` (``max(1, s2)`` for ``adhoc``) and t(k - p) is used. The omnibus test QM is
 the Wald chi^2 of all coefficients but the intercept (an F statistic ``QM/m`` with (m, k - p) df
-under knha/adhoc).
+under knha/adhoc; :mod:`.wald`). R^2 is metafor's pseudo-R^2 (:func:`pseudo_r2`).
 
 References
 ----------
@@ -17,65 +17,21 @@ Viechtbauer, W. (2005). *J Educ Behav Stat* 30, 261-293. wviechtb/metafor ``R/rm
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
 from scipy import stats
 
 from trialsynth.errors import ConvergenceError, InputError
 from trialsynth.meta.brent import R_UNIROOT_TOL, brent_root
+from trialsynth.meta.model_fit import ModelFit
+from trialsynth.meta.moderators import build_design
 from trialsynth.meta.tau2 import FISHER_FALLBACKS, MAXITER, THRESHOLD
+from trialsynth.meta.wald import wald_tests
 
 
-@dataclass(frozen=True)
-class RegressionResult:
-    """Coefficients (intercept first) with se, CIs, p-values, tau^2, QM and residual QE."""
-
-    names: list[str]
-    beta: np.ndarray
-    se: np.ndarray
-    ci_lb: np.ndarray
-    ci_ub: np.ndarray
-    pval: np.ndarray
-    tau2: float
-    QM: float
-    QM_df: tuple[int, ...]
-    QM_p: float
-    QE: float
-    QE_df: int
-    QE_p: float
-    I2: float
-    settings: dict[str, Any]
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict of the fit."""
-        from trialsynth.meta.result import json_number
-
-        return json_number(
-            {
-                "coefficients": {
-                    name: {
-                        "estimate": self.beta[i],
-                        "se": self.se[i],
-                        "ci_lb": self.ci_lb[i],
-                        "ci_ub": self.ci_ub[i],
-                        "pval": self.pval[i],
-                    }
-                    for i, name in enumerate(self.names)
-                },
-                "tau2": self.tau2,
-                "QM": self.QM,
-                "QM_df": list(self.QM_df),
-                "QM_p": self.QM_p,
-                "QE": self.QE,
-                "QE_df": self.QE_df,
-                "QE_p": self.QE_p,
-                "I2": self.I2,
-                "settings": self.settings,
-            }
-        )
+#: The fitted meta-regression (kept under its former name for callers of the Python API).
+RegressionResult = ModelFit
 
 
 def _projection(x: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -183,24 +139,32 @@ def regression_tau2(
 
 
 def design_matrix(data: pd.DataFrame, moderators: list[str]) -> tuple[np.ndarray, list[str]]:
-    """Intercept plus moderators; text columns become dummies (first level in sorted order dropped,
-    as R's ``factor`` does)."""
-    parts = [pd.Series(1.0, index=data.index, name="intrcpt")]
-    for col in moderators:
-        if col not in data.columns:
-            raise InputError(f"moderator column {col!r} not found", hint="check the column name")
-        numeric = pd.to_numeric(data[col], errors="coerce")
-        if numeric.notna().all():
-            parts.append(numeric.astype(float).rename(col))
-            continue
-        if data[col].isna().any():
-            row = int(np.flatnonzero(data[col].isna().to_numpy())[0]) + 1
-            raise InputError(f"moderator {col} is empty", record=f"row {row}", hint="fill it in")
-        levels = sorted(set(data[col].astype(str)))
-        for level in levels[1:]:
-            parts.append((data[col].astype(str) == level).astype(float).rename(f"{col}{level}"))
-    x = pd.concat(parts, axis=1)
-    return x.to_numpy(float), list(x.columns)
+    """Intercept plus moderators coded as R's ``model.matrix`` (see :mod:`.moderators`)."""
+    design, x = build_design(data, moderators)
+    return x, design.names
+
+
+def pseudo_r2(y: np.ndarray, v: np.ndarray, x: np.ndarray, method: str, tau2: float) -> float:
+    """metafor's R^2 (percent) of a model with moderators.
+
+    Random effects: the proportional reduction of tau^2 from the intercept-only model fitted with
+    the same estimator, ``max(0, (tau2_0 - tau2) / tau2_0)`` (0 when ``tau2_0 = 0``; Raudenbush
+    2009). FE: the adjusted R^2 of the weighted least squares fit with weights ``1/v``, as metafor
+    takes it from ``lm(yi ~ X, weights = 1/vi)``; statsmodels WLS gives the same number.
+    NaN when the intercept-only tau^2 cannot be estimated.
+    """
+    if method == "FE":
+        if np.var(y) == 0:
+            return 0.0
+        adjusted = float(sm.WLS(y, x, weights=1 / v).fit().rsquared_adj)
+        return max(0.0, 100 * adjusted)
+    try:
+        tau2_null, _ = regression_tau2(y, v, np.ones((len(y), 1)), method)
+    except ConvergenceError:
+        return float("nan")
+    if tau2_null == 0:
+        return 0.0
+    return max(0.0, 100 * (tau2_null - tau2) / tau2_null)
 
 
 def fit_meta_regression(
@@ -211,8 +175,21 @@ def fit_meta_regression(
     method: str = "REML",
     test: str = "adhoc",
     level: float = 95.0,
-) -> RegressionResult:
-    """Fit ``yi ~ X`` (``x`` includes the intercept column) with the chosen estimator and test."""
+) -> ModelFit:
+    """Fit ``yi ~ X`` (``x`` includes the intercept column) with the chosen estimator and test.
+
+    Equal to metafor ``rma.uni(yi, vi, mods = X, method, test)``. The coefficients, their
+    covariance ``(X'WX)^{-1}`` and the residual scale ``s2 = y'Py / (k - p)`` come from statsmodels
+    WLS with ``W = diag(1 / (v + tau^2))``; QE is the WLS residual sum of squares with weights
+    ``1/v`` (Hedges & Olkin 1985).
+
+    Raises
+    ------
+    InputError
+        k not above the number of coefficients, or a design matrix not of full rank.
+    ConvergenceError
+        The tau^2 estimator did not converge.
+    """
     y = np.asarray(yi, dtype=float)
     v = np.asarray(vi, dtype=float)
     x = np.asarray(x, dtype=float)
@@ -224,60 +201,36 @@ def fit_meta_regression(
     if np.linalg.matrix_rank(x) < p:
         raise InputError(
             "moderators are collinear (design matrix not of full rank)",
-            hint="drop redundant moderators",
+            hint="drop redundant moderators, or a factor level that occurs with another only",
         )
     names = names or [f"x{i}" for i in range(p)]
     tau2, (stepadj, maxiter) = regression_tau2(y, v, x, method)
-    w = 1 / (v + tau2)
-    xw = x * w[:, None]
-    vb = np.linalg.inv(x.T @ xw)
-    beta = vb @ xw.T @ y
-    alpha = 1 - level / 100
-    m = p - 1
-    if test == "z":
-        cov = vb
-        dist: Any = stats.norm
-        crit = stats.norm.isf(alpha / 2)
-    else:
-        s2w = _rss(y, x, w) / (k - p)
-        if test == "adhoc":
-            s2w = max(1.0, s2w)
-        cov = s2w * vb
-        dist = stats.t(k - p)
-        crit = stats.t.isf(alpha / 2, k - p)
-    se = np.sqrt(np.diag(cov))
-    stat = beta / se
-    pval = 2 * dist.sf(np.abs(stat))
-    qm = qm_p = float("nan")
-    qm_df: tuple[int, ...] = (m,)
-    if m > 0:
-        b = beta[1:]
-        qm = float(b @ np.linalg.solve(cov[1:, 1:], b))
-        if test == "z":
-            qm_p = float(stats.chi2.sf(qm, m))
-        else:
-            qm /= m
-            qm_df = (m, k - p)
-            qm_p = float(stats.f.sf(qm, m, k - p))
+    wls = sm.WLS(y, x, weights=1 / (v + tau2)).fit()
+    vb = np.asarray(wls.normalized_cov_params)
+    df: int | None = None
+    if test != "z":
+        s2w = float(wls.scale)
+        vb = (max(1.0, s2w) if test == "adhoc" else s2w) * vb
+        df = k - p
+    tests = wald_tests(names, np.asarray(wls.params), vb, df, level)
     w0 = 1 / v
-    qe = _rss(y, x, w0)
-    pm0 = _projection(x, w0)
-    vt = (k - p) / float(np.trace(pm0))
+    qe = float(sm.WLS(y, x, weights=w0).fit().ssr)
+    vt = (k - p) / float(np.trace(_projection(x, w0)))
     i2 = 100 * tau2 / (vt + tau2) if method != "FE" else max(0.0, 100 * (qe - (k - p)) / qe)
-    return RegressionResult(
-        names,
-        beta,
-        se,
-        beta - crit * se,
-        beta + crit * se,
-        pval,
-        tau2,
-        qm,
-        qm_df,
-        qm_p,
-        qe,
-        k - p,
-        float(stats.chi2.sf(qe, k - p)),
-        i2,
-        {"method": method, "test": test, "level": level, "stepadj": stepadj, "maxiter": maxiter},
+    return ModelFit(
+        tests=tests,
+        k=k,
+        QE=qe,
+        QE_df=k - p,
+        QE_p=float(stats.chi2.sf(qe, k - p)),
+        settings={
+            "method": method,
+            "test": test,
+            "level": level,
+            "stepadj": stepadj,
+            "maxiter": maxiter,
+        },
+        tau2=tau2,
+        I2=i2,
+        R2=pseudo_r2(y, v, x, method, tau2) if p > 1 else None,
     )
