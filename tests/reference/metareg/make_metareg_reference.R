@@ -35,7 +35,7 @@ coef_block <- function(res) {
 
 qm_df <- function(res) {
   df <- as.numeric(res$QMdf)
-  df[!is.na(df)]
+  I(df[!is.na(df)])
 }
 
 prediction_block <- function(res, d, mods, newdata) {
@@ -71,7 +71,7 @@ uni_case <- function(name, d, measure, mods, method, test, newdata = NULL, note 
     k = res$k, coefficients = coef_block(res), QM = res$QM, QM_df = qm_df(res), QM_p = res$QMp,
     QE = res$QE, QE_df = res$k - res$p, QE_p = res$QEp, tau2 = res$tau2, I2 = res$I2,
     R2 = if (is.null(res$R2)) NA else res$R2, vcov = unname(res$vb),
-    yi = as.numeric(es$yi), vi = as.numeric(es$vi),
+    df = if (test == "z") NA else res$k - res$p, yi = as.numeric(es$yi), vi = as.numeric(es$vi),
     predictions = prediction_block(res, d, mods, newdata))
   spec <- list(model = "rma.uni", measure = measure, mods = I(mods), method = method, test = test,
                call = paste0("rma(yi, vi, mods = ", deparse(mods_formula(mods)), ", method = \"",
@@ -121,6 +121,8 @@ uni_case("bcg_ablat_x_alloc_dl_z", bcg, "RR", c("ablat*alloc"), "DL", "z", newda
          note = "a*b shorthand")
 uni_case("bcg_log_ablat_x_alloc_reml_z", bcg, "RR", c("log(ablat)*alloc"), "REML", "z",
          newdata = bcg_new, note = "log() term in an interaction")
+uni_case("bcg_ablat_within_alloc_reml_z", bcg, "RR", c("alloc", "ablat:alloc"), "REML", "z",
+         newdata = bcg_new, note = "one slope per level: ablat:alloc without the ablat main effect")
 uni_case("bcg_ablat_ml_adhoc_predict", bcg, "RR", c("ablat"), "ML", "adhoc",
          newdata = data.frame(ablat = c(0, 20, 40, 60)), note = "predictions under adhoc")
 
