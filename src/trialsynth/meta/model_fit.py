@@ -75,17 +75,17 @@ class ModelFit:
         return self.tests.df
 
     @property
-    def QM(self) -> float:
+    def QM(self) -> float:  # noqa: N802 (metafor name)
         """Omnibus test of the moderators (F form under t tests)."""
         return self.tests.QM
 
     @property
-    def QM_df(self) -> list[int]:
+    def QM_df(self) -> list[int]:  # noqa: N802 (metafor name)
         """df of QM: ``[m]`` (chi^2) or ``[m, df]`` (F)."""
         return self.tests.QM_df
 
     @property
-    def QM_p(self) -> float:
+    def QM_p(self) -> float:  # noqa: N802 (metafor name)
         """p-value of QM."""
         return self.tests.QM_p
 

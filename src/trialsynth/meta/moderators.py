@@ -220,8 +220,11 @@ class Design:
         return np.column_stack(columns)
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON form: the moderators as given, the terms and the variables with factor levels."""
+        """JSON form: the moderators as given, the terms, the variables with factor levels and the
+        coefficient names in model order (the order of ``vcov``; JSON objects may be key-sorted).
+        """
         return {
+            "coefficients": self.names,
             "mods": list(self.mods),
             "terms": [":".join(t) for t in self.terms],
             "variables": [v.as_dict() for v in self.variables],

@@ -59,7 +59,7 @@ class ClusterStructure:
 
     def sums(self, values: np.ndarray) -> np.ndarray:
         """Per-cluster sums of a vector (length n) or of the rows of a matrix (n x m)."""
-        out = np.zeros((self.n,) + values.shape[1:])
+        out = np.zeros((self.n, *values.shape[1:]))
         np.add.at(out, self.codes, values)
         return out
 
@@ -93,7 +93,7 @@ class MarginalInverse:
         """``(tr(M^{-1} Z Z'), tr(M^{-1}))`` with Z the cluster indicator matrix."""
         s = self.clusters.sums(self.dinv)
         s2 = self.clusters.sums(self.dinv**2)
-        return float((s - self.g * s**2).sum()), float((self.dinv.sum() - (self.g * s2).sum()))
+        return float((s - self.g * s**2).sum()), float(self.dinv.sum() - (self.g * s2).sum())
 
 
 def _profile(
@@ -144,7 +144,12 @@ def _start(y: np.ndarray, v: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def log_likelihood(
-    y: np.ndarray, v: np.ndarray, x: np.ndarray, sigma2: np.ndarray, cl: ClusterStructure, reml: bool
+    y: np.ndarray,
+    v: np.ndarray,
+    x: np.ndarray,
+    sigma2: np.ndarray,
+    cl: ClusterStructure,
+    reml: bool,
 ) -> float:
     """The (restricted) log-likelihood with metafor's constants (``REMLf = TRUE``)."""
     k, p = x.shape

@@ -29,7 +29,6 @@ from trialsynth.meta.moderators import build_design
 from trialsynth.meta.tau2 import FISHER_FALLBACKS, MAXITER, THRESHOLD
 from trialsynth.meta.wald import wald_tests
 
-
 #: The fitted meta-regression (kept under its former name for callers of the Python API).
 RegressionResult = ModelFit
 
