@@ -75,6 +75,11 @@ OPTIONAL_KEYS = (
     "QE_p",
     "sigma2",
     "R2",
+    "vcov",
+    "df",
+    "n_clusters",
+    "robust",
+    "predictions",
 )
 
 
@@ -156,6 +161,11 @@ class MetaResult:
     QE_p: float | None = None
     sigma2: list[float] | None = None
     R2: float | None = None
+    vcov: list[list[float]] | None = None
+    df: int | None = None
+    n_clusters: int | None = None
+    robust: dict[str, Any] | None = None
+    predictions: list[dict[str, Any]] | None = None
 
     @classmethod
     def empty(cls, settings: dict[str, Any], reason: str) -> MetaResult:

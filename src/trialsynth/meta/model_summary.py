@@ -1,0 +1,83 @@
+"""Readable text summary of a model with moderators, laid out like metafor's ``print.rma``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trialsynth.meta.result import MetaResult
+
+
+def _f(value: Any, digits: int = 4) -> str:
+    return "NA" if value is None else f"{value:.{digits}f}"
+
+
+def _p(value: Any) -> str:
+    if value is None:
+        return "NA"
+    return "<.0001" if value < 1e-4 else f"{value:.4f}"
+
+
+def format_model_summary(fitted: MetaResult) -> str:
+    """Text summary of a meta-regression or three-level model (its JSON numbers; NaN as NA)."""
+    result = fitted.to_dict()
+    s = result["settings"]
+    if s.get("model") == "rma.mv":
+        lines = [
+            f"Multilevel Model (k = {result['k']}; {s['method']}; rows within "
+            f"{result['n_clusters']} clusters of {s['cluster']})",
+            "",
+            f"sigma^2 between clusters: {_f(result['sigma2'][0])}",
+            f"sigma^2 within clusters:  {_f(result['sigma2'][1])}",
+        ]
+    else:
+        lines = [
+            f"Mixed-Effects Model (k = {result['k']}; tau^2 estimator: {s['method']})",
+            "",
+            f"tau^2 (estimated amount of residual heterogeneity): {_f(result['tau2'])}",
+            f"I^2 (residual heterogeneity / unaccounted variability): {_f(result['I2'], 2)}%",
+        ]
+        if result.get("R2") is not None:
+            lines.append(f"R^2 (amount of heterogeneity accounted for): {_f(result['R2'], 2)}%")
+    qm_df = ", ".join(str(d) for d in result["QM_df"])
+    qm_name = "F" if len(result["QM_df"]) == 2 else "QM"
+    lines += [
+        "",
+        f"Test for Residual Heterogeneity: QE(df = {result['QE_df']}) = {_f(result['QE'])}, "
+        f"p-val = {_p(result['QE_p'])}",
+        f"Test of Moderators: {qm_name}(df = {qm_df}) = {_f(result['QM'])}, "
+        f"p-val = {_p(result['QM_p'])}",
+    ]
+    if result.get("robust"):
+        rb = result["robust"]
+        lines.append(
+            f"Cluster-robust tests ({rb['vcov_type']}): {rb['n_clusters']} clusters, "
+            f"t with {rb['cluster_df']} df"
+        )
+    lines += [
+        "",
+        f"Model Results (measure {s['measure']}, test {s['test']}, level {s['level']}%):",
+        "",
+        f"{'':24s}estimate      se    pval   ci.lb   ci.ub",
+    ]
+    for name, c in result["coefficients"].items():
+        lines.append(
+            f"{name:24s}"
+            + "  ".join(
+                _p(c[key]) if key == "pval" else _f(c[key])
+                for key in ("estimate", "se", "pval", "ci_lb", "ci_ub")
+            )
+        )
+    lines.append(f"(same fit in R: {s['metafor_call']})")
+    for row in result.get("predictions") or []:
+        lines.append(
+            "predicted at "
+            + ", ".join(f"{k} = {v}" for k, v in row.items() if k not in _PREDICTION_KEYS)
+            + f": {_f(row['pred'])} [{_f(row['ci_lb'])}, {_f(row['ci_ub'])}]"
+            + f" (PI {_f(row['pi_lb'])}, {_f(row['pi_ub'])})"
+        )
+    for text in result.get("warnings", []):
+        lines.append(f"Warning: {text}")
+    return "\n".join(lines) + "\n"
+
+
+_PREDICTION_KEYS = {"pred", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub"}

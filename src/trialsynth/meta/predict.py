@@ -1,0 +1,137 @@
+"""Predicted effects at given moderator values, with confidence and prediction intervals.
+
+For design rows ``x0`` (coded with the fitted model's recipe): ``pred = x0'b``,
+``se = sqrt(x0' V x0)`` with the model's coefficient covariance V (cluster-robust when the model
+was), ``CI = pred -/+ crit se`` and ``PI = pred -/+ crit sqrt(se^2 + tau^2)``, where tau^2 is the
+residual heterogeneity (two-level model) or ``sigma2_1 + sigma2_2`` (three-level model) and
+``crit`` is the N(0, 1) or t(df) quantile of the model's tests. This is metafor
+``predict(model, newmods)`` with its default ``pi.type``.
+
+References
+----------
+wviechtb/metafor ``R/predict.rma.r``.
+Raudenbush, S. W. (2009). Analyzing effect sizes: random-effects models. In *The Handbook of
+Research Synthesis and Meta-Analysis*, 2nd ed., 295-315 (predicted effects and their variance).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from trialsynth.errors import InputError
+from trialsynth.meta.moderators import Design
+from trialsynth.meta.wald import critical_value
+
+#: Back-transformations offered for predictions (``expit``: logit -> proportion).
+TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray] | None] = {
+    "none": None,
+    "exp": np.exp,
+    "expit": special.expit,
+}
+PREDICTION_COLUMNS = ("pred", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub")
+
+
+def _as_dict(result: Any) -> Mapping[str, Any]:
+    if isinstance(result, Mapping):
+        return result
+    if hasattr(result, "to_dict"):
+        return dict(result.to_dict())
+    raise InputError(f"cannot predict from a {type(result).__name__}", hint="give a MetaResult")
+
+
+def predict(
+    result: Any,
+    newmods: pd.DataFrame | Mapping[str, Any] | np.ndarray,
+    level: float | None = None,
+    transform: str = "none",
+    path: object | None = None,
+) -> pd.DataFrame:
+    """Predictions of a model with moderators at ``newmods`` (see the module docstring).
+
+    Parameters
+    ----------
+    result
+        A fitted model with moderators: a :class:`~trialsynth.meta.result.MetaResult`, its JSON
+        object, or anything with ``to_dict()`` giving one (it must carry ``coefficients``,
+        ``vcov`` and ``settings.design``).
+    newmods
+        Moderator values in the columns the model was fitted on (a DataFrame or a mapping of
+        column -> values; factors as their text levels, numbers before any ``log()``), or, as
+        metafor's ``newmods``, a matrix of design columns without the intercept.
+    level
+        Confidence level in percent (default: the model's).
+    transform
+        ``none``, ``exp`` or ``expit``: applied to pred and the interval limits (not to se).
+    path
+        File the new moderator values come from (named in errors).
+
+    Returns
+    -------
+    DataFrame
+        The ``newmods`` columns (for a DataFrame or mapping) and ``pred, se, ci_lb, ci_ub, pi_lb,
+        pi_ub``, one row per new moderator row.
+
+    Raises
+    ------
+    InputError
+        The result has no moderators, a column or level is unknown, or the matrix has the wrong
+        number of columns.
+    """
+    data = _as_dict(result)
+    if transform not in TRANSFORMS:
+        raise InputError(f"unknown transform {transform!r}", hint=f"use {', '.join(TRANSFORMS)}")
+    coefficients = data.get("coefficients")
+    vcov = data.get("vcov")
+    settings = data.get("settings") or {}
+    if not coefficients or vcov is None or "design" not in settings:
+        raise InputError(
+            "the result is not a model with moderators (no coefficients, vcov or design)",
+            hint="fit it with `trialsynth meta --mods ...` or --cluster",
+        )
+    design = Design.from_dict(settings["design"])
+    names = design.names  # model order (the order of vcov), whatever the order of the JSON keys
+    beta = np.array([coefficients[name]["estimate"] for name in names], dtype=float)
+    cov = np.array(vcov, dtype=float)
+    p = len(beta)
+    frame: pd.DataFrame | None = None
+    if isinstance(newmods, np.ndarray):
+        mods = np.atleast_2d(np.asarray(newmods, dtype=float))
+        if mods.shape[1] != p - 1:
+            raise InputError(
+                f"newmods has {mods.shape[1]} columns; the model has {p - 1} besides the "
+                f"intercept ({', '.join(names[1:])})",
+                hint="give one column per coefficient, or a DataFrame of moderator values",
+            )
+        x = np.column_stack([np.ones(len(mods)), mods])
+    else:
+        frame = pd.DataFrame(newmods).reset_index(drop=True)
+        x = design.matrix(frame, path)
+        for var in design.variables:  # numbers read as text (CSV) are reported as numbers
+            if var.levels is None:
+                frame[var.column] = pd.to_numeric(frame[var.column]).astype(float)
+    het = float(np.sum(data["sigma2"])) if data.get("sigma2") is not None else data.get("tau2")
+    het = 0.0 if het is None or np.isnan(het) else float(het)
+    crit = critical_value(data.get("df"), float(level or settings.get("level", 95.0)))
+    pred = x @ beta
+    se = np.sqrt(np.einsum("ij,jk,ik->i", x, cov, x))
+    out = {
+        "pred": pred,
+        "se": se,
+        "ci_lb": pred - crit * se,
+        "ci_ub": pred + crit * se,
+        "pi_lb": pred - crit * np.sqrt(se**2 + het),
+        "pi_ub": pred + crit * np.sqrt(se**2 + het),
+    }
+    back = TRANSFORMS[transform]
+    if back is not None:
+        for key in ("pred", "ci_lb", "ci_ub", "pi_lb", "pi_ub"):
+            out[key] = back(out[key])
+    table = pd.DataFrame(out)
+    if frame is not None:
+        table = pd.concat([frame, table], axis=1)
+    return table
