@@ -8,6 +8,9 @@ Time and memory of coding 10,000 records are measured with linking and screening
 
     python bench/bench_coding.py --labels tests/fixtures/coding/labels.csv \
         --records tests/fixtures/coding/records
+
+With ``--arm-labels tests/fixtures/coding/arm_labels.csv`` it also measures the free-text arm
+coder (``code_arm_label``) against the curated codes of each arm text.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import sys
 from pathlib import Path
 
 from trialsynth.coding import load_codebook
-from trialsynth.coding.accuracy import agreement, read_labels
+from trialsynth.coding.accuracy import agreement, arm_agreement, read_arm_labels, read_labels
 from trialsynth.coding.stage import code_inputs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,14 +41,28 @@ def report_agreement(records: Path, labels: Path, codebook_path: Path) -> None:
         print(f"{item.nct_id:<12} {item.field:<20} {item.expected:<40} {item.got}")
 
 
+def report_arm_agreement(arm_labels: Path, codebook_path: Path) -> None:
+    """Print the per-field agreement of the free-text arm coder and its disagreements."""
+    counts, wrong = arm_agreement(read_arm_labels(arm_labels), load_codebook(codebook_path))
+    print(f"\narms (free text)      {'agreement':>10} {'%':>7}")
+    for field, (ok, n) in counts.items():
+        print(f"{field:<20} {f'{ok}/{n}':>10} {100 * ok / n:>6.1f}%")
+    print(f"\narm disagreements ({len(wrong)}):")
+    for item in wrong:
+        print(f"{item.field:<20} {item.expected:<25} {item.got:<25} {item.nct_id[:60]}")
+
+
 def main() -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--labels", type=Path, required=True, help="labels.csv")
     parser.add_argument("--records", type=Path, required=True, help="folder of v2 study JSON")
     parser.add_argument("--codebook", type=Path, default=CODEBOOK)
+    parser.add_argument("--arm-labels", type=Path, default=None, help="arm_labels.csv")
     args = parser.parse_args()
     report_agreement(args.records, args.labels, args.codebook)
+    if args.arm_labels is not None:
+        report_arm_agreement(args.arm_labels, args.codebook)
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Agreement of coded values with expert labels, per field (exact match; sets for multi-valued).
+"""Agreement of coded values with expert labels, per field (exact match; sets for multi-valued):
+trials (:func:`agreement`) and free-text arms (:func:`arm_agreement`).
 
 Used by ``bench/bench_coding.py`` and the accuracy unit test.
 """
@@ -10,6 +11,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from trialsynth.coding.arms import code_arm_label
+from trialsynth.coding.codebook import Codebook
 from trialsynth.coding.fields import FieldSpec
 from trialsynth.coding.study import FIELDS, CodedStudy
 from trialsynth.errors import InputError
@@ -65,4 +68,43 @@ def agreement(
             counts[f] = (n_ok + ok, n + 1)
             if not ok:
                 wrong.append(Disagreement(nct_id, f, expected[f], got))
+    return counts, wrong
+
+
+def read_arm_labels(path: str | os.PathLike[str]) -> list[dict[str, str]]:
+    """``arm_labels.csv``: ``arm_text`` and the fields of :data:`ARM_FIELDS`, one row per arm."""
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except FileNotFoundError as exc:
+        raise InputError("file not found", path=path) from exc
+    missing = [c for c in ("arm_text", *ARM_FIELDS) if rows and c not in rows[0]]
+    if missing:
+        raise InputError(
+            f"missing column(s) {missing}", path=path, hint="use arm_labels.csv layout"
+        )
+    return rows
+
+
+#: Fields of an arm's coding compared with the labels.
+ARM_FIELDS: tuple[str, ...] = ("drug", "psychotherapy", "psychotherapy_type")
+
+
+def arm_agreement(
+    labels: list[dict[str, str]], codebook: Codebook
+) -> tuple[dict[str, tuple[int, int]], list[Disagreement]]:
+    """Per field ``(agreeing, compared)`` of :func:`code_arm_label` on each ``arm_text``, and
+    the disagreements (their ``nct_id`` holds the arm text)."""
+    counts = {f: (0, 0) for f in ARM_FIELDS}
+    wrong: list[Disagreement] = []
+    for row in labels:
+        coded = code_arm_label(row["arm_text"], codebook)
+        for f in ARM_FIELDS:
+            got = str(getattr(coded, f))
+            ok = same(codebook.fields[f], row[f], got)
+            n_ok, n = counts[f]
+            counts[f] = (n_ok + ok, n + 1)
+            if not ok:
+                wrong.append(Disagreement(row["arm_text"], f, row[f], got))
     return counts, wrong

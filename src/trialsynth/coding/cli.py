@@ -31,6 +31,12 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--out", required=True, type=Path, help="output table (coding.csv)")
     parser.add_argument(
+        "--arms-out",
+        type=Path,
+        default=None,
+        help="also code every arm (drug, psychotherapy) and write this table (arms.csv)",
+    )
+    parser.add_argument(
         "--codebook",
         type=Path,
         default=Path("analysis/codebook.yaml"),
@@ -56,5 +62,5 @@ def run_code(args: argparse.Namespace) -> int:
     codebook = load_codebook(args.codebook)
     if args.jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {args.jobs}", hint="use --jobs 1")
-    run_coding(args.ctgov, codebook, args.out, args.overrides, args.jobs)
+    run_coding(args.ctgov, codebook, args.out, args.overrides, args.jobs, args.arms_out)
     return 0

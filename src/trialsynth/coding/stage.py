@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from trialsynth.coding.arms import ARM_COLUMNS
 from trialsynth.coding.codebook import Codebook
 from trialsynth.coding.inputs import file_studies, input_files
 from trialsynth.coding.overrides import apply_overrides, load_overrides
@@ -31,13 +32,15 @@ COLUMNS: tuple[str, ...] = (
 )
 
 
-def _code_file(path: Path, codebook: Codebook) -> tuple[list[tuple[str, CodedStudy]], list[str]]:
+def _code_file(
+    path: Path, codebook: Codebook, with_arms: bool = False
+) -> tuple[list[tuple[str, CodedStudy]], list[str]]:
     """Code the studies of one file: ``([(nct_id, coded), ...] in file order, skipped)``."""
     skipped: list[str] = []
     coded: list[tuple[str, CodedStudy]] = []
     for item in file_studies(path, skipped):
         try:
-            coded.append((item.nct_id, code_study(item.study, codebook)))
+            coded.append((item.nct_id, code_study(item.study, codebook, with_arms)))
         except InputError as exc:
             raise InputError(
                 str(exc), path=item.path, record=f"{item.record} {item.nct_id}"
@@ -46,16 +49,18 @@ def _code_file(path: Path, codebook: Codebook) -> tuple[list[tuple[str, CodedStu
 
 
 _WORKER_CODEBOOK: Codebook | None = None
+_WORKER_WITH_ARMS = False
 
 
-def _init_worker(codebook: Codebook) -> None:
-    global _WORKER_CODEBOOK
+def _init_worker(codebook: Codebook, with_arms: bool) -> None:
+    global _WORKER_CODEBOOK, _WORKER_WITH_ARMS
     _WORKER_CODEBOOK = codebook
+    _WORKER_WITH_ARMS = with_arms
 
 
 def _code_file_in_worker(path: Path) -> tuple[list[tuple[str, CodedStudy]], list[str]]:
     assert _WORKER_CODEBOOK is not None, "worker not initialised"
-    return _code_file(path, _WORKER_CODEBOOK)
+    return _code_file(path, _WORKER_CODEBOOK, _WORKER_WITH_ARMS)
 
 
 def default_jobs() -> int:
@@ -68,8 +73,10 @@ def code_inputs(
     codebook: Codebook,
     skipped: list[str] | None = None,
     jobs: int = 1,
+    with_arms: bool = False,
 ) -> dict[str, CodedStudy]:
-    """Code every study found in ``paths`` (files, folders, pages).
+    """Code every study found in ``paths`` (files, folders, pages); ``with_arms`` also codes
+    every arm.
 
     Files are coded in ``jobs`` worker processes when there are several files (one task per
     file); results are merged in file order, so a repeated NCT ID keeps the copy met last, as
@@ -78,11 +85,13 @@ def code_inputs(
     files = input_files(paths)
     if jobs > 1 and len(files) > 1:
         with ProcessPoolExecutor(
-            max_workers=min(jobs, len(files)), initializer=_init_worker, initargs=(codebook,)
+            max_workers=min(jobs, len(files)),
+            initializer=_init_worker,
+            initargs=(codebook, with_arms),
         ) as pool:
             results = list(pool.map(_code_file_in_worker, files))
     else:
-        results = [_code_file(path, codebook) for path in files]
+        results = [_code_file(path, codebook, with_arms) for path in files]
     coded: dict[str, CodedStudy] = {}
     for path, (items, file_skipped) in zip(files, results, strict=True):
         if skipped is not None:
@@ -100,18 +109,31 @@ def coding_frame(coded: dict[str, CodedStudy]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(COLUMNS), dtype="object")
 
 
+def arms_frame(coded: dict[str, CodedStudy]) -> pd.DataFrame:
+    """arms.csv as a DataFrame (columns :data:`ARM_COLUMNS`, one row per study and arm)."""
+    rows = [
+        arm.row(nct_id, index)
+        for nct_id in sorted(coded)
+        for index, arm in enumerate(coded[nct_id].arms)
+    ]
+    frame = pd.DataFrame(rows, columns=list(ARM_COLUMNS), dtype="object")
+    frame["arm_index"] = frame["arm_index"].astype("Int64")
+    return frame
+
+
 def run_coding(
     paths: Sequence[str | Path],
     codebook: Codebook,
     out: str | os.PathLike[str],
     overrides: str | os.PathLike[str] | None = None,
     jobs: int = 1,
+    arms_out: str | os.PathLike[str] | None = None,
 ) -> dict[str, CodedStudy]:
     """Code (in ``jobs`` processes), apply reviewer overrides, validate against
-    ``coding.schema.json`` with the codebook's values and write ``out`` atomically. Returns the
-    coded studies."""
+    ``coding.schema.json`` with the codebook's values and write ``out`` atomically; with
+    ``arms_out``, also write arms.csv (:func:`arms_frame`). Returns the coded studies."""
     skipped: list[str] = []
-    coded = code_inputs(paths, codebook, skipped, jobs)
+    coded = code_inputs(paths, codebook, skipped, jobs, with_arms=arms_out is not None)
     if not coded:
         raise InputError(
             "no studies with a valid NCT ID found",
@@ -124,7 +146,19 @@ def run_coding(
             log.warning("%d override(s) named studies not in the input", unmatched)
     frame = coding_frame(coded)
     validate_table(frame, schema_with_values("coding", codebook), path=out)
+    if arms_out is not None:
+        arms = arms_frame(coded)
+        validate_table(arms, schema_with_values("arms", codebook), path=arms_out)
+        without = sum(1 for c in coded.values() if not c.arms)
+        log.info(
+            "arms: %d arms of %d studies (%d studies list no arm group, so no row)",
+            len(arms),
+            len(coded) - without,
+            without,
+        )
     write_table(frame, out, "coding")
+    if arms_out is not None:
+        write_table(arms, arms_out, "arms")
     flagged = sum(1 for c in coded.values() if c.flags)
     log.info(
         "wrote %s: %d studies (%d flagged, %d reviewer-decided, %d skipped)",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from trialsynth.coding.arms import ArmCoding, code_study_arms
 from trialsynth.coding.codebook import Codebook
 from trialsynth.coding.condition import code_condition
 from trialsynth.coding.design import code_design, explicit_comparator, final_comparator
@@ -33,6 +34,8 @@ class CodedStudy:
         Sorted problems and inferences (``route_conflict``, ``no_arms``, ...).
     decided_by
         Fields set by a reviewer override (empty when the coder decided everything).
+    arms
+        The coding of every arm (:mod:`trialsynth.coding.arms`), when asked for.
     """
 
     nct_id: str
@@ -40,6 +43,7 @@ class CodedStudy:
     evidence: dict[str, str | None]
     flags: list[str] = field(default_factory=list)
     decided_by: list[str] = field(default_factory=list)
+    arms: list[ArmCoding] = field(default_factory=list)
 
     def row(self) -> dict[str, str | None]:
         """One row of coding.csv."""
@@ -70,7 +74,7 @@ def _structure_flags(st: StudyText) -> list[str]:
     return flags
 
 
-def code_study(study: dict[str, Any], codebook: Codebook) -> CodedStudy:
+def code_study(study: dict[str, Any], codebook: Codebook, with_arms: bool = False) -> CodedStudy:
     """Code one study for drug, route, condition, psychotherapy, design and comparator.
 
     Parameters
@@ -79,6 +83,8 @@ def code_study(study: dict[str, Any], codebook: Codebook) -> CodedStudy:
         A CT.gov API v2 study object (``{"protocolSection": {...}, ...}``).
     codebook
         The compiled codebook (:func:`trialsynth.coding.load_codebook`).
+    with_arms
+        Also code every arm (``CodedStudy.arms``).
 
     Returns
     -------
@@ -123,4 +129,5 @@ def code_study(study: dict[str, Any], codebook: Codebook) -> CodedStudy:
         values={name: results[name].value for name in FIELDS},
         evidence={name: render_all(results[name].evidence) for name in FIELDS},
         flags=sorted(set(flags)),
+        arms=code_study_arms(st, codebook) if with_arms else [],
     )
