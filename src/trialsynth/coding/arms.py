@@ -1,8 +1,8 @@
 """Coding arms: which arm received the drug of the review, and which received psychotherapy.
 
 A trial-level code says that *some* arm got a therapy; the question "drug alone or drug with
-psychotherapy" needs it per arm (drug A + CBT versus drug A + usual care inside one trial). Every
-arm of a CT.gov record (``armGroups`` and the interventions linked to it) is coded for
+psychotherapy" needs it per arm (drug A + therapy B versus drug A + usual care inside one
+trial). Every arm of a CT.gov record (``armGroups`` and the interventions linked to it) is coded for
 
 - ``drug``: the drug of the review the arm receives (a value of the codebook's ``drug`` rules;
   the field's ``several`` value for more than one; ``not_stated`` (``none``) when neither the arm
@@ -203,7 +203,7 @@ def code_study_arms(st: StudyText, codebook: Codebook) -> list[ArmCoding]:
 
 
 def code_arm_label(text: str, codebook: Codebook, path: str = "arm") -> ArmCoding:
-    """Code a free-text arm label (e.g. "drug A + CBT", "placebo infusion, usual care").
+    """Code a free-text arm label (e.g. "drug A + therapy B", "placebo infusion, usual care").
 
     The same rules as for a registry arm whose only text is its label: the drug of the review
     the text names (``not_stated`` when it names none: the text may omit a drug the study gives,
