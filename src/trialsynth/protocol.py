@@ -19,10 +19,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import yaml
 
 from trialsynth.errors import ProtocolError
-from trialsynth.tables import validate_json
+from trialsynth.tables import load_schema, validate_json
 
 _YAML_FIX = "correct the YAML at that line (indentation, a missing colon, an unclosed quote)"
 _REGEX_FIX = "write a Python regular expression (quote it with single quotes in YAML)"
