@@ -144,4 +144,4 @@ def test_simulated_designs_match_metafor(case: dict[str, Any]) -> None:
 def test_case_counts() -> None:
     """The counts reported in docs/architecture.md and the README."""
     mv = [d for d in CASES if '"rma.mv"' in (d / "case.json").read_text()]
-    assert (len(CASES), len(mv), len(PREDICTION_CASES), len(DESIGNS["cases"])) == (34, 9, 12, 180)
+    assert (len(CASES), len(mv), len(PREDICTION_CASES), len(DESIGNS["cases"])) == (36, 11, 13, 180)

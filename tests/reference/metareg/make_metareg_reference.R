@@ -161,6 +161,15 @@ mv_case("konstantopoulos2011_reml_robust", kon, character(0), "REML", "z", "dist
 mv_case("konstantopoulos2011_year_ml_t_robust", kon, c("year"), "ML", "t", "district", robust = TRUE,
         newdata = data.frame(year = c(1980, 2000)))
 
+# Between-cluster variance on its boundary (metafor's optimiser stops near 1e-10).
+bcg_es <- escalc("RR", ai = ai, bi = bi, ci = ci, di = di, data = bcg)
+bcg_mv <- data.frame(study = bcg$study, yi = as.numeric(bcg_es$yi), vi = as.numeric(bcg_es$vi),
+                     ablat = bcg$ablat, alloc = bcg$alloc)
+mv_case("bcg_clustered_by_alloc_ablat_reml_z", bcg_mv, c("ablat"), "REML", "z", "alloc",
+        newdata = data.frame(ablat = c(20, 50)), note = "sigma2 between clusters at 0")
+mv_case("konstantopoulos2011_by_year_ml_t", kon, character(0), "ML", "t", "year",
+        note = "schools clustered by year; sigma2 between clusters at 0")
+
 as16 <- dat.assink2016
 asd <- data.frame(study = paste0("S", as16$study, "_", as16$esid), yi = as16$yi, vi = as16$vi,
                   cluster = as16$study, year = as16$year, deltype = as16$deltype)
