@@ -13,7 +13,7 @@ import pandas as pd
 
 from trialsynth.coding.arms import ARM_COLUMNS
 from trialsynth.coding.codebook import Codebook
-from trialsynth.coding.inputs import file_studies, input_files
+from trialsynth.coding.inputs import chosen_positions, file_studies, input_files
 from trialsynth.coding.overrides import apply_overrides, load_overrides
 from trialsynth.coding.schemas import schema_with_values
 from trialsynth.coding.study import FIELDS, CodedStudy, code_study
@@ -33,19 +33,18 @@ COLUMNS: tuple[str, ...] = (
 
 
 def _code_file(
-    path: Path, codebook: Codebook, with_arms: bool = False
-) -> tuple[list[tuple[str, CodedStudy]], list[str]]:
-    """Code the studies of one file: ``([(nct_id, coded), ...] in file order, skipped)``."""
-    skipped: list[str] = []
+    path: Path, positions: frozenset[int], codebook: Codebook, with_arms: bool = False
+) -> list[tuple[str, CodedStudy]]:
+    """Code the studies at ``positions`` of one file: ``[(nct_id, coded), ...]`` in file order."""
     coded: list[tuple[str, CodedStudy]] = []
-    for item in file_studies(path, skipped):
+    for item in file_studies(path, positions=positions):
         try:
             coded.append((item.nct_id, code_study(item.study, codebook, with_arms)))
         except InputError as exc:
             raise InputError(
                 str(exc), path=item.path, record=f"{item.record} {item.nct_id}"
             ) from exc
-    return coded, skipped
+    return coded
 
 
 _WORKER_CODEBOOK: Codebook | None = None
@@ -58,9 +57,9 @@ def _init_worker(codebook: Codebook, with_arms: bool) -> None:
     _WORKER_WITH_ARMS = with_arms
 
 
-def _code_file_in_worker(path: Path) -> tuple[list[tuple[str, CodedStudy]], list[str]]:
+def _code_file_in_worker(task: tuple[Path, frozenset[int]]) -> list[tuple[str, CodedStudy]]:
     assert _WORKER_CODEBOOK is not None, "worker not initialised"
-    return _code_file(path, _WORKER_CODEBOOK, _WORKER_WITH_ARMS)
+    return _code_file(*task, _WORKER_CODEBOOK, _WORKER_WITH_ARMS)
 
 
 def default_jobs() -> int:
@@ -78,28 +77,26 @@ def code_inputs(
     """Code every study found in ``paths`` (files, folders, pages); ``with_arms`` also codes
     every arm.
 
+    A first pass chooses the version of each NCT ID every stage reads (newest
+    ``lastUpdatePostDate``, :mod:`trialsynth.records.ctgov_pages`); only those are coded.
     Files are coded in ``jobs`` worker processes when there are several files (one task per
-    file); results are merged in file order, so a repeated NCT ID keeps the copy met last, as
-    in a single process, and the output does not depend on ``jobs``.
+    file), so the output does not depend on ``jobs``.
     """
     files = input_files(paths)
-    if jobs > 1 and len(files) > 1:
+    chosen = chosen_positions(files, skipped)
+    tasks = [(path, chosen[path]) for path in files if chosen[path]]
+    if jobs > 1 and len(tasks) > 1:
         with ProcessPoolExecutor(
-            max_workers=min(jobs, len(files)),
+            max_workers=min(jobs, len(tasks)),
             initializer=_init_worker,
             initargs=(codebook, with_arms),
         ) as pool:
-            results = list(pool.map(_code_file_in_worker, files))
+            results = list(pool.map(_code_file_in_worker, tasks))
     else:
-        results = [_code_file(path, codebook, with_arms) for path in files]
+        results = [_code_file(path, positions, codebook, with_arms) for path, positions in tasks]
     coded: dict[str, CodedStudy] = {}
-    for path, (items, file_skipped) in zip(files, results, strict=True):
-        if skipped is not None:
-            skipped.extend(file_skipped)
-        for nct_id, study in items:
-            if nct_id in coded:
-                log.info("%s repeated; keeping the copy in %s", nct_id, path)
-            coded[nct_id] = study
+    for items in results:
+        coded.update(items)
     return dict(sorted(coded.items()))
 
 

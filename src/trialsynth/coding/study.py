@@ -16,6 +16,7 @@ from trialsynth.coding.gates import lowered
 from trialsynth.coding.texts import StudyText, study_text
 from trialsynth.coding.therapy import code_psychotherapy
 from trialsynth.errors import InputError
+from trialsynth.records.nct_ids import study_nct_id
 
 
 @dataclass
@@ -53,14 +54,6 @@ class CodedStudy:
         out["flags"] = ";".join(sorted(set(self.flags))) or None
         out["decided_by"] = ";".join(sorted(set(self.decided_by))) or None
         return out
-
-
-def study_nct_id(study: dict[str, Any]) -> str | None:
-    """``protocolSection.identificationModule.nctId`` when present and a string."""
-    section = study.get("protocolSection")
-    ident = section.get("identificationModule") if isinstance(section, dict) else None
-    value = ident.get("nctId") if isinstance(ident, dict) else None
-    return value if isinstance(value, str) else None
 
 
 def _structure_flags(st: StudyText) -> list[str]:

@@ -33,6 +33,8 @@ from trialsynth.fetch.snapshot import (
     read_manifest,
 )
 from trialsynth.log import show_progress
+from trialsynth.records.ctgov_pages import last_update_post_date
+from trialsynth.records.nct_ids import study_nct_id
 
 log = logging.getLogger(__name__)
 
@@ -143,17 +145,6 @@ class CtgovResult:
     total_count: int = 0
 
 
-def nct_id(study: dict[str, Any]) -> str | None:
-    """The NCT ID of a v2 study record."""
-    return study.get("protocolSection", {}).get("identificationModule", {}).get("nctId")
-
-
-def last_update(study: dict[str, Any]) -> str:
-    """``lastUpdatePostDate`` of a study (ISO date string, '' when absent)."""
-    status = study.get("protocolSection", {}).get("statusModule", {})
-    return str(status.get("lastUpdatePostDateStruct", {}).get("date") or "")
-
-
 def fetch_version(client: HttpClient) -> dict[str, Any]:
     """``GET /version``: ``{"apiVersion": ..., "dataTimestamp": ...}``."""
     version, _ = client.get_json("version", {})
@@ -189,7 +180,7 @@ def fetch_studies(client: HttpClient, query: CtgovQuery) -> CtgovResult:
                 result.total_count = page["totalCount"]
                 bar.total = result.total_count
             for study in page["studies"]:
-                ident = nct_id(study)
+                ident = study_nct_id(study)
                 if ident is None:
                     raise FetchError(f"{where}: a study has no nctId")
                 if ident in seen:
@@ -220,18 +211,20 @@ def merge_studies(
     A new record replaces the old one unless the old one has a strictly later
     ``lastUpdatePostDate``. Returns (studies sorted by NCT ID, added IDs, updated IDs).
     """
-    merged = {nct_id(study): study for study in old}
+    merged = {study_nct_id(study): study for study in old}
     added: list[str] = []
     updated: list[str] = []
     for study in new:
-        ident = nct_id(study)
+        ident = study_nct_id(study)
         if ident is None:
             continue
         current = merged.get(ident)
         if current is None:
             added.append(ident)
-        elif last_update(current) > last_update(study):
-            log.info("%s: kept the snapshot's newer version (%s)", ident, last_update(current))
+        elif last_update_post_date(current) > last_update_post_date(study):
+            log.info(
+                "%s: kept the snapshot's newer version (%s)", ident, last_update_post_date(current)
+            )
             continue
         else:
             updated.append(ident)
@@ -343,9 +336,7 @@ __all__ = [
     "fetch_ctgov_snapshot",
     "fetch_studies",
     "fetch_version",
-    "last_update",
     "merge_studies",
-    "nct_id",
     "page_name",
     "read_snapshot_studies",
 ]

@@ -28,9 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from trialsynth.errors import InputError, TrialsynthError
-from trialsynth.fetch.ctgov import last_update, nct_id
 from trialsynth.fetch.snapshot import SnapshotWriter
 from trialsynth.log import configure_logging
+from trialsynth.records.ctgov_pages import last_update_post_date
+from trialsynth.records.nct_ids import study_nct_id
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def load_ctgov_records(folder: Path) -> list[dict[str, Any]]:
             study = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raise InputError(f"invalid JSON: {exc}", path=path) from exc
-        ident = nct_id(study)
+        ident = study_nct_id(study)
         if ident != path.stem:
             raise InputError(
                 f"protocolSection.identificationModule.nctId is {ident!r}",
@@ -88,7 +89,7 @@ def load_ctgov_records(folder: Path) -> list[dict[str, Any]]:
                 hint="name the file after the record's NCT ID",
             )
         records.append(study)
-    return sorted(records, key=lambda s: str(nct_id(s)))
+    return sorted(records, key=lambda s: str(study_nct_id(s)))
 
 
 def load_pubmed_articles(folder: Path) -> dict[int, bytes]:
@@ -126,7 +127,7 @@ def load_pubmed_articles(folder: Path) -> dict[int, bytes]:
 
 def ctgov_timestamp(records: list[dict[str, Any]]) -> str:
     """The newest ``lastUpdatePostDate`` of the records as a UTC timestamp."""
-    dates = sorted(d for d in (last_update(s) for s in records) if len(d) == 10)
+    dates = sorted(d for d in (last_update_post_date(s) for s in records) if len(d) == 10)
     if not dates:
         raise InputError("no record has a full lastUpdatePostDate", hint="give --timestamp")
     return f"{dates[-1]}T00:00:00Z"

@@ -24,6 +24,7 @@ from trialsynth.outcomes.rows import new_row
 from trialsynth.outcomes.rules import OutcomeDefinition, OutcomeRules
 from trialsynth.outcomes.timeframes import parse_time_frame
 from trialsynth.records.ctgov_pages import iter_ctgov_studies
+from trialsynth.records.nct_ids import study_nct_id
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +43,6 @@ def load_ctgov_studies(raw_dir: str | os.PathLike[str]) -> Iterator[tuple[str, d
     """
     for path, study in iter_ctgov_studies(Path(raw_dir)):
         yield path.name, study
-
-
-def _nct_id(study: dict[str, Any]) -> str:
-    return str(study.get("protocolSection", {}).get("identificationModule", {}).get("nctId", ""))
 
 
 def _norm(value: Any) -> str:
@@ -79,7 +76,7 @@ def extract_ctgov_outcomes(
     )
     for file_name, study in studies:
         counts["studies"] += 1
-        nct = _nct_id(study)
+        nct = study_nct_id(study) or ""
         acronym = study.get("protocolSection", {}).get("identificationModule", {}).get("acronym")
         measures = (
             study.get("resultsSection", {}).get("outcomeMeasuresModule", {}).get("outcomeMeasures")

@@ -12,7 +12,7 @@ from typing import Any
 
 from trialsynth.errors import InputError
 from trialsynth.records.cells import join_sorted, json_cell
-from trialsynth.records.ctgov_pages import study_nct_id
+from trialsynth.records.nct_ids import study_nct_id
 
 log = logging.getLogger(__name__)
 

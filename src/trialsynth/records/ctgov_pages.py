@@ -1,50 +1,131 @@
-"""Reading the raw CT.gov snapshot: ``page-*.json`` response bodies ``{"studies": [...]}``.
+"""The one reader of CT.gov API v2 records, used by every stage (parse, coding, outcomes).
 
-Decisions on bad input (issue "parse stage", item 15):
+Inputs: a raw snapshot folder (``page-*.json`` response bodies ``{"studies": [...]}``, checked
+against the folder's ``manifest.json``), a folder of single-study files
+(``{"protocolSection": ...}``), or such files named one by one.
+
+Decisions on bad input (issue "parse stage", item 15; issue 8, items 5, 6 and 9):
 
 * a page that is not valid JSON, not UTF-8, or not an object with a ``studies`` list ->
   :class:`~trialsynth.errors.InputError` naming the file and the line/column or byte offset;
+* a page that differs from its sha256 in the snapshot's manifest, or is not listed there ->
+  ``InputError`` naming the file and the fix (:mod:`trialsynth.records.raw_files`);
 * a field present with the wrong JSON type (``phases`` a string, ...) -> ``InputError`` naming
   the file, the NCT ID and the field path (:mod:`trialsynth.records.ctgov_flatten`);
 * a study missing whole optional modules -> parsed, with empty cells;
 * a study that is not a JSON object, or whose ``nctId`` is missing or not ``NCT`` + 8 digits ->
   skipped, counted, logged and listed (:class:`~trialsynth.records.skips.SkipLog`);
+* control characters in any string -> removed, counted and logged per study
+  (:mod:`trialsynth.records.control_chars`);
 * the same NCT ID more than once (e.g. across pages) -> the version with the newest
   ``lastUpdatePostDate`` is kept (a missing date counts as oldest; on a tie the one met later
   in file order wins, as a later page comes from a later request); each one dropped is
-  counted, logged and listed with the reason :data:`DUPLICATE_REASON`.
+  counted, logged and listed with the reason :data:`DUPLICATE_REASON`. Every stage keeps the
+  same version, so a trial is never coded from a superseded record.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from trialsynth.errors import InputError
-from trialsynth.records.nct_ids import is_valid_nct_id
+from trialsynth.records.control_chars import log_removed, strip_control_characters
+from trialsynth.records.nct_ids import is_valid_nct_id, study_nct_id
 from trialsynth.records.raw_files import list_raw_files, read_utf8
 from trialsynth.records.skips import SkipLog
 
 log = logging.getLogger(__name__)
 
 PAGE_GLOB = "page-*.json"
+MANIFEST = "manifest.json"
+#: What the reader accepts, for error messages.
+_SOURCES_HINT = "pass a raw CT.gov snapshot folder, /studies page files or v2 study files"
+#: One source: a folder or file, or several of them.
+Sources = str | Path | Sequence[str | Path]
+
+__all__ = [
+    "DUPLICATE_REASON",
+    "PAGE_GLOB",
+    "RawStudy",
+    "Version",
+    "ctgov_files",
+    "iter_ctgov_studies",
+    "iter_raw_studies",
+    "last_update_post_date",
+    "list_ctgov_pages",
+    "newest_versions",
+    "read_ctgov_file",
+    "read_ctgov_page",
+    "study_nct_id",
+    "supersedes",
+    "version_of",
+]
 
 
 class RawStudy(NamedTuple):
-    """One study of a raw page with a valid NCT ID."""
+    """One study of a raw page (or study file) with a valid NCT ID."""
 
     path: Path
     position: int
     nct_id: str
     study: dict[str, Any]
+    record: str = ""  # ``studies[<position>]`` in a page, ``study`` in a single-study file
 
 
 def list_ctgov_pages(raw_dir: str | Path) -> list[Path]:
-    """The ``page-*.json`` files of a raw CT.gov snapshot folder, in page order."""
+    """The ``page-*.json`` files of a raw CT.gov snapshot folder, in page order, checked
+    against the folder's ``manifest.json`` (sha256) when it has one."""
     return list_raw_files(raw_dir, PAGE_GLOB, "ctgov")
+
+
+def ctgov_files(sources: Sources) -> list[Path]:
+    """The JSON files named by ``sources``, in the order given.
+
+    A snapshot folder (one holding ``page-*.json``) gives its pages, checked against its
+    manifest; another folder gives its ``*.json`` files except ``manifest.json``, in name order.
+
+    Raises
+    ------
+    InputError
+        A path does not exist, a folder holds no JSON file, or a page does not match the
+        snapshot's manifest.
+    """
+    if isinstance(sources, str | Path) and not Path(sources).exists():
+        return list_ctgov_pages(sources)  # one folder, as a stage's --raw: names the fix
+    paths = [sources] if isinstance(sources, str | Path) else list(sources)
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            if any(path.glob(PAGE_GLOB)):
+                files.extend(list_ctgov_pages(path))
+                continue
+            found = sorted(p for p in path.glob("*.json") if p.name != MANIFEST and p.is_file())
+            # a folder with neither pages nor study files: the error names the folder and fix
+            files.extend(found or list_ctgov_pages(path))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InputError("file not found", path=path, hint=_SOURCES_HINT)
+    return files
+
+
+def _load_json(path: Path) -> Any:
+    text = read_utf8(path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"not valid JSON: {exc.msg}",
+            path=path,
+            record=f"line {exc.lineno} column {exc.colno}",
+            hint="the file is truncated or corrupt; re-run `trialsynth fetch ctgov`",
+        ) from exc
 
 
 def read_ctgov_page(path: Path) -> list[Any]:
@@ -55,16 +136,7 @@ def read_ctgov_page(path: Path) -> list[Any]:
     InputError
         Not UTF-8 (byte offset), not JSON (line and column), or not ``{"studies": [...]}``.
     """
-    text = read_utf8(path)
-    try:
-        body = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"not valid JSON: {exc.msg}",
-            path=path,
-            record=f"line {exc.lineno} column {exc.colno}",
-            hint="the page is truncated or corrupt; re-run `trialsynth fetch ctgov`",
-        ) from exc
+    body = _load_json(path)
     if not isinstance(body, dict) or not isinstance(body.get("studies"), list):
         raise InputError(
             'not a CT.gov /studies response body: expected an object with a "studies" array',
@@ -75,11 +147,28 @@ def read_ctgov_page(path: Path) -> list[Any]:
     return studies
 
 
-def study_nct_id(study: dict[str, Any]) -> object:
-    """``protocolSection.identificationModule.nctId`` or ``None`` when any level is absent."""
-    section = study.get("protocolSection")
-    module = section.get("identificationModule") if isinstance(section, dict) else None
-    return module.get("nctId") if isinstance(module, dict) else None
+def read_ctgov_file(path: Path) -> list[tuple[str, Any]]:
+    """``(record, study)`` for every study of a page (``studies[i]``) or of a single-study
+    file (``study``), elements unchecked.
+
+    Raises
+    ------
+    InputError
+        Not UTF-8, not JSON, or neither shape (a ``page-*.json`` must be a page).
+    """
+    if path.match(PAGE_GLOB):
+        return [(f"studies[{i}]", s) for i, s in enumerate(read_ctgov_page(path))]
+    body = _load_json(path)
+    if isinstance(body, dict) and isinstance(body.get("studies"), list):
+        return [(f"studies[{i}]", s) for i, s in enumerate(body["studies"])]
+    if isinstance(body, dict) and "protocolSection" in body:
+        return [("study", body)]
+    raise InputError(
+        'neither a CT.gov v2 study ({"protocolSection": ...}) nor a /studies page '
+        '({"studies": [...]})',
+        path=path,
+        hint=_SOURCES_HINT,
+    )
 
 
 def last_update_post_date(study: dict[str, Any]) -> str:
@@ -90,29 +179,37 @@ def last_update_post_date(study: dict[str, Any]) -> str:
     return date if isinstance(date, str) else ""
 
 
-def iter_raw_studies(raw_dir: str | Path, skips: SkipLog | None = None) -> Iterator[RawStudy]:
+def file_raw_studies(path: Path, skips: SkipLog) -> Iterator[RawStudy]:
+    """The studies with a valid NCT ID of one file, in file order, control characters
+    removed; the others are reported to ``skips`` (removals are logged at its level)."""
+    studies = read_ctgov_file(path)
+    log.debug("%s: %d studies", path.name, len(studies))
+    for index, (record, study) in enumerate(studies):
+        if not isinstance(study, dict):
+            skips.skip(path.name, record, "study is not a JSON object")
+            continue
+        removed: Counter[str] = Counter()
+        study = strip_control_characters(study, removed)
+        nct_id = study_nct_id(study)
+        if nct_id is None:
+            skips.skip(path.name, record, "missing NCT ID (identificationModule.nctId)")
+            continue
+        if not is_valid_nct_id(nct_id):
+            skips.skip(path.name, f"{record} {nct_id!r}", "invalid NCT ID (not NCT + 8 digits)")
+            continue
+        log_removed(removed, path.name, f"{record} {nct_id}", skips.level)
+        yield RawStudy(path, index, nct_id, study, record)
+
+
+def iter_raw_studies(sources: Sources, skips: SkipLog | None = None) -> Iterator[RawStudy]:
     """Every study with a valid NCT ID, in file order, duplicates included.
 
     Studies that are not objects or lack a valid NCT ID are reported to ``skips`` (or only
     logged when ``skips`` is ``None``).
     """
     skips = skips if skips is not None else SkipLog()
-    for path in list_ctgov_pages(raw_dir):
-        studies = read_ctgov_page(path)
-        log.debug("%s: %d studies", path.name, len(studies))
-        for index, study in enumerate(studies):
-            record = f"studies[{index}]"
-            if not isinstance(study, dict):
-                skips.skip(path.name, record, "study is not a JSON object")
-                continue
-            nct_id = study_nct_id(study)
-            if nct_id is None:
-                skips.skip(path.name, record, "missing NCT ID (identificationModule.nctId)")
-                continue
-            if not is_valid_nct_id(nct_id):
-                skips.skip(path.name, f"{record} {nct_id!r}", "invalid NCT ID (not NCT + 8 digits)")
-                continue
-            yield RawStudy(path, index, str(nct_id), study)
+    for path in ctgov_files(sources):
+        yield from file_raw_studies(path, skips)
 
 
 class Version(NamedTuple):
@@ -121,6 +218,7 @@ class Version(NamedTuple):
     source_file: str
     position: int
     last_update: str
+    path: Path | None = None
 
 
 #: Reason listed for a superseded duplicate (a fixed text, so that skips count by reason).
@@ -129,7 +227,7 @@ DUPLICATE_REASON = "duplicate NCT ID; the record with the newest lastUpdatePostD
 
 def version_of(raw: RawStudy) -> Version:
     """The :class:`Version` of a raw study."""
-    return Version(raw.path.name, raw.position, last_update_post_date(raw.study))
+    return Version(raw.path.name, raw.position, last_update_post_date(raw.study), raw.path)
 
 
 def supersedes(nct_id: str, kept: Version, candidate: Version, skips: SkipLog) -> bool:
@@ -159,8 +257,21 @@ def supersedes(nct_id: str, kept: Version, candidate: Version, skips: SkipLog) -
     return replaces
 
 
+def newest_versions(sources: Sources, skips: SkipLog | None = None) -> dict[str, Version]:
+    """The version of every NCT ID that every stage reads (see :func:`supersedes`), after one
+    pass over ``sources`` that holds one file in memory at a time."""
+    skips = skips if skips is not None else SkipLog()
+    winners: dict[str, Version] = {}
+    for raw in iter_raw_studies(sources, skips):
+        here = version_of(raw)
+        kept = winners.get(raw.nct_id)
+        if kept is None or supersedes(raw.nct_id, kept, here, skips):
+            winners[raw.nct_id] = here
+    return winners
+
+
 def iter_ctgov_studies(
-    raw_dir: str | Path, skips: SkipLog | None = None
+    raw_dir: Sources, skips: SkipLog | None = None
 ) -> Iterator[tuple[Path, dict[str, Any]]]:
     """The raw study dicts of a snapshot, one per NCT ID, as ``(page path, study)``.
 
@@ -172,23 +283,18 @@ def iter_ctgov_studies(
     Parameters
     ----------
     raw_dir
-        The raw CT.gov folder (``data/raw/ctgov``).
+        The raw CT.gov folder (``data/raw/ctgov``), or any sources :func:`ctgov_files` takes.
     skips
         Collects skipped records and superseded duplicates; ``None`` only logs them.
 
     Yields
     ------
     tuple of (pathlib.Path, dict)
-        The page file and the study object as received from the CT.gov API v2.
+        The page file and the study object as received from the CT.gov API v2 (control
+        characters removed).
     """
-    skips = skips if skips is not None else SkipLog()
-    winners: dict[str, Version] = {}
-    for raw in iter_raw_studies(raw_dir, skips):
-        here = version_of(raw)
-        kept = winners.get(raw.nct_id)
-        if kept is None or supersedes(raw.nct_id, kept, here, skips):
-            winners[raw.nct_id] = here
-    chosen = {(v.source_file, v.position) for v in winners.values()}
+    winners = newest_versions(raw_dir, skips)
+    chosen = {(v.path, v.position) for v in winners.values()}
     for raw in iter_raw_studies(raw_dir, SkipLog(level=logging.DEBUG)):
-        if (raw.path.name, raw.position) in chosen:
+        if (raw.path, raw.position) in chosen:
             yield raw.path, raw.study

@@ -9,6 +9,7 @@ form and rejects runs with the wrong number of digits instead of guessing.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 #: The canonical form of an NCT ID.
 NCT_ID_PATTERN = re.compile(r"^NCT\d{8}$")
@@ -28,6 +29,22 @@ _GROUPS = re.compile(r"\d+")
 def is_valid_nct_id(value: object) -> bool:
     """True when ``value`` is a string in the canonical form ``NCT`` + 8 digits."""
     return isinstance(value, str) and bool(NCT_ID_PATTERN.match(value))
+
+
+def study_nct_id(study: Any) -> str | None:
+    """``protocolSection.identificationModule.nctId`` of a CT.gov API v2 study record, as text
+    (a number is turned into its digits so that it is reported as an invalid ID), or ``None``
+    when the record is not an object or any level is absent.
+
+    The one accessor of a study's NCT ID used by every stage (fetch, parse, coding,
+    outcomes); validity is :func:`is_valid_nct_id`'s business.
+    """
+    section = study.get("protocolSection") if isinstance(study, dict) else None
+    module = section.get("identificationModule") if isinstance(section, dict) else None
+    value = module.get("nctId") if isinstance(module, dict) else None
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    return value if isinstance(value, str) else str(value)
 
 
 def normalise_nct_id(value: str) -> str | None:

@@ -21,6 +21,7 @@ import io
 import logging
 import os
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,10 @@ from Bio import Entrez
 from Bio.Entrez.Parser import CorruptedXMLError, NotXMLError, ValidationError
 
 from trialsynth.errors import InputError
+from trialsynth.records.control_chars import log_removed, strip_control_characters
 from trialsynth.records.frames import rows_to_frame, write_contract_csv
 from trialsynth.records.pubmed_rows import article_to_row, revised_date
-from trialsynth.records.raw_files import decode_utf8
+from trialsynth.records.raw_files import decode_utf8, verify_snapshot
 from trialsynth.records.skips import SkipLog
 
 log = logging.getLogger(__name__)
@@ -64,7 +66,9 @@ def list_efetch_files(raw_dir: str | Path) -> list[Path]:
         raise InputError(
             "raw PubMed folder not found", path=raw_dir, hint="run `trialsynth fetch pubmed` first"
         )
-    return sorted(raw_dir.glob(EFETCH_GLOB))
+    files = sorted(p for p in raw_dir.glob(EFETCH_GLOB) if p.is_file())
+    verify_snapshot(raw_dir, EFETCH_GLOB, files, "pubmed")
+    return files
 
 
 def read_efetch_file(path: Path) -> dict[str, Any]:
@@ -155,7 +159,9 @@ def parse_pubmed(raw_dir: str | Path, skips: SkipLog | None = None) -> pd.DataFr
                 n_skipped += 1
                 continue
             revised = revised_date(record)
-            row = article_to_row(record, pmid, source)
+            removed: Counter[str] = Counter()
+            row = strip_control_characters(article_to_row(record, pmid, source), removed)
+            log_removed(removed, source, f"PMID {pmid}")
             if pmid in rows:
                 n_duplicates += 1
                 old_revised, old = rows[pmid]

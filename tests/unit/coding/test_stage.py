@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -47,7 +48,9 @@ def test_folder_and_single_files_mix_and_manifest_is_ignored(
     raw = tmp_path / "raw"
     raw.mkdir()
     write_page(raw / "page-0001.json", ["NCT00749203"])
-    (raw / "manifest.json").write_text('{"source": "live"}', encoding="utf-8")
+    page_sha = hashlib.sha256((raw / "page-0001.json").read_bytes()).hexdigest()
+    manifest = {"source": "live", "files": {"page-0001.json": page_sha}}
+    (raw / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     coded = run_coding([raw, RECORDS / "NCT06795659.json"], codebook, tmp_path / "c.csv")
     assert sorted(coded) == ["NCT00749203", "NCT06795659"]
     assert coded["NCT06795659"].values["psychotherapy_type"] == "exposure"

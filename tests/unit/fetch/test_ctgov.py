@@ -15,10 +15,10 @@ from trialsynth.fetch.ctgov import (
     CtgovQuery,
     fetch_ctgov_snapshot,
     merge_studies,
-    nct_id,
     read_snapshot_studies,
 )
 from trialsynth.fetch.snapshot import read_manifest
+from trialsynth.records.nct_ids import study_nct_id as nct_id
 
 QUERY = CtgovQuery(query_intr="ketamine", fields=("protocolSection", "hasResults"), page_size=5)
 
