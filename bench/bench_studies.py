@@ -147,6 +147,7 @@ def main() -> int:
         f["coding.csv"] = str(folder / "coding.csv")
         code = [
             "code", "--ctgov", f["ctgov"], "--out", f["coding.csv"],
+            "--arms-out", str(folder / "arms.csv"),
             "--codebook", str(CODEBOOK), "--jobs", str(opts.jobs),
         ]  # fmt: skip
         link = [
