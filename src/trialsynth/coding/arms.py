@@ -171,11 +171,24 @@ def code_arm(arm: Arm, interventions: Sequence[Intervention], codebook: Codebook
     )
 
 
+def _key(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
 def _linked(arm: Arm, st: StudyText) -> list[Intervention]:
-    """Interventions whose ``armGroupLabels`` name ``arm``."""
-    if arm.label is None:
-        return []
-    return [i for i in st.interventions if arm.label.text in i.arm_labels]
+    """Interventions linked to ``arm``: their ``armGroupLabels`` name the arm, or the arm's
+    ``interventionNames`` name them (``"Type: name"``); compared without case and spacing."""
+    label = _key(arm.label.text) if arm.label else None
+    names = {_key(t.text) for t in arm.intervention_names}
+    linked = []
+    for item in st.interventions:
+        by_label = label is not None and label in {_key(x) for x in item.arm_labels}
+        by_name = item.name is not None and (
+            _key(f"{item.type}: {item.name.text}") in names or _key(item.name.text) in names
+        )
+        if by_label or by_name:
+            linked.append(item)
+    return linked
 
 
 def code_study_arms(st: StudyText, codebook: Codebook) -> list[ArmCoding]:

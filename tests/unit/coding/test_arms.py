@@ -64,6 +64,32 @@ def test_two_drugs_of_the_review_in_one_arm_are_several(codebook: Codebook) -> N
     assert [e.quote for e in arm.evidence_drug] == ["Drug: esketamine", "Drug: ketamine"]
 
 
+def test_interventions_linked_by_name_give_their_description(codebook: Codebook) -> None:
+    """An intervention without armGroupLabels is linked through the arm's interventionNames
+    (case and spacing aside); its description names the modality."""
+    study = make_study(
+        arms=[
+            {"label": "A", "interventionNames": ["Drug: Ketamine", "Behavioral: weekly  sessions"]},
+            {"label": "B", "interventionNames": ["Drug: Ketamine", "Other: usual care"]},
+        ],
+        interventions=[
+            {"type": "DRUG", "name": "ketamine"},
+            {
+                "type": "BEHAVIORAL",
+                "name": "Weekly sessions",
+                "description": "Eight sessions of cognitive behavioural therapy.",
+            },
+            {"type": "OTHER", "name": "Usual care"},
+        ],
+    )
+    a, b = code_study_arms(study_text(study, "NCT09999999"), codebook)
+    assert (a.drug, a.psychotherapy, a.psychotherapy_type) == ("ketamine", "yes", "CBT")
+    assert (
+        a.evidence_psychotherapy[0].path == "armsInterventionsModule.interventions[1].description"
+    )
+    assert (b.drug, b.psychotherapy, b.psychotherapy_type) == ("ketamine", "no", "none")
+
+
 def test_evidence_names_the_field_path(codebook: Codebook) -> None:
     st = study_text(real_record("NCT02062658"), "NCT02062658")
     (arm,) = code_study_arms(st, codebook)
