@@ -27,6 +27,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--protocol", required=True, help="analysis/protocol.yaml")
     parser.add_argument("--coding", required=True, help="coding.csv")
     parser.add_argument("--screening", help="screening.csv (studies not included are left out)")
+    parser.add_argument(
+        "--articles",
+        help="articles.csv (parsed PubMed snapshot): verify sheet numbers against the abstracts",
+    )
+    parser.add_argument(
+        "--verification", help="outcome_verification.csv to write (needs --articles)"
+    )
     parser.add_argument("--out", required=True, help="outcomes.csv to write")
     parser.add_argument("--analyses-dir", required=True, help="folder for analyses/<id>.csv")
     parser.add_argument("--exclusions", required=True, help="outcome_exclusions.csv to write")
@@ -36,10 +43,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the stage; returns the exit status."""
     outcome_run = extract_outcomes(
-        args.ctgov_raw, args.extraction_dir, args.protocol, args.coding, args.screening
+        args.ctgov_raw,
+        args.extraction_dir,
+        args.protocol,
+        args.coding,
+        args.screening,
+        args.articles,
     )
     specs = load_protocol(args.protocol).get("analyses") or []
-    write_outcomes(outcome_run, args.out, args.analyses_dir, args.exclusions, specs)
+    write_outcomes(
+        outcome_run, args.out, args.analyses_dir, args.exclusions, specs, args.verification
+    )
+    if outcome_run.counts.get("verification"):
+        log.info("sheet rows against the PubMed snapshot: %s", outcome_run.counts["verification"])
     for spec in specs:
         log.info(
             "wrote %s/%s.csv (k = %d)",

@@ -86,7 +86,9 @@ def extract_ctgov_outcomes(
         for index, measure in enumerate(measures, start=1):
             counts["measures"] += 1
             title = str(measure.get("title", ""))
-            matched = rules.classify(title)
+            # Registry results are read per arm: outcomes tabulated as medians or as
+            # precomputed effects (hazard ratios) come from curated sheets only.
+            matched = [name for name in rules.classify(title) if rules.definitions[name].arm_level]
             if not matched:
                 continue
             if len(matched) > 1:

@@ -1,6 +1,7 @@
 """Arm-level outcome rows from the curated publication sheets (``analysis/extraction/*.csv``).
 
-Each sheet is validated against ``trialsynth/schemas/extraction.schema.json``; a bad cell stops
+Each sheet is validated against ``trialsynth/schemas/extraction.schema.json``; its rows name
+their source by pointer (URL or PMID and a locator), never by a copied sentence; a bad cell stops
 the stage with an error naming the file, the row, the column and how to fix it. Rows that
 validate but cannot be pooled (an effect estimate without arm numbers, a percentage without a
 denominator, a percentage that contradicts its counts, a repeated arm, a trial-pooled row)
@@ -19,6 +20,8 @@ import pandas as pd
 
 from trialsynth.errors import InputError, SchemaError
 from trialsynth.outcomes.derive import events_from_percent
+from trialsynth.outcomes.effects import effect_measure_code
+from trialsynth.outcomes.horizons import horizon_after_course
 from trialsynth.outcomes.rows import new_row
 from trialsynth.outcomes.rules import OutcomeRules
 from trialsynth.outcomes.sheet_checks import mark_duplicates, percent_contradiction
@@ -75,19 +78,28 @@ def read_extraction_sheet(path: str | os.PathLike[str]) -> pd.DataFrame:
         # The printed digits of a percentage matter (rounding checks); the typed read turns
         # "36" into 36.0, so the text as written is kept beside it.
         sheet[PERCENT_TEXT] = text["percent"].astype(object).where(text["percent"].notna(), None)
-    if "source_url" not in sheet.columns and "quote" not in sheet.columns:
+    if not {"source_url", "url", "locator"} & set(sheet.columns):
         raise InputError(
-            "the sheet has neither a 'source_url' nor a 'quote' column",
+            "the sheet has no 'source_url', 'url' or 'locator' column",
             path=path,
-            hint="every number needs its source: add source_id + source_url, or pmid + quote",
+            hint="every number needs its source by pointer: add source_url (or url), or "
+            "pmid + locator (where in the source: abstract section and sentence, table N)",
         )
     for position, record in enumerate(sheet.to_dict("records")):
-        if _blank(record.get("source_url")) and _blank(record.get("quote")):
+        try:
+            effect_measure_code(_text(record.get("effect_measure")))
+        except ValueError as exc:
+            raise InputError(
+                str(exc), path=path, record=f"row {position + 2}", hint="correct 'effect_measure'"
+            ) from exc
+        has_url = not (_blank(record.get("source_url")) and _blank(record.get("url")))
+        has_pointer = not (_blank(record.get("pmid")) or _blank(record.get("locator")))
+        if not (has_url or has_pointer):
             raise InputError(
                 "the row names no source",
                 path=path,
                 record=f"row {position + 2}",
-                hint="fill 'source_url' (with 'source_id') or 'quote' (with 'pmid')",
+                hint="fill 'source_url' (or 'url'), or 'pmid' with a 'locator'",
             )
     return sheet
 
@@ -125,7 +137,19 @@ def extraction_rows(
         for position, record in enumerate(sheet.to_dict("records")):
             counts["rows"] += 1
             label = str(record["outcome"])
-            matched = [label] if label in rules.definitions else rules.classify(label)
+            arm_numbers = any(not _blank(record.get(c)) for c in ("events", "percent", "mean"))
+            by_measure = (
+                None
+                if arm_numbers
+                else rules.for_effect_measure(
+                    effect_measure_code(_text(record.get("effect_measure")))
+                )
+            )
+            matched = (
+                [by_measure]
+                if by_measure
+                else ([label] if label in rules.definitions else rules.classify(label))
+            )
             if len(matched) != 1:
                 counts["unmatched"] += 1
                 log.debug(
@@ -141,6 +165,19 @@ def extraction_rows(
     return rows, counts
 
 
+def _number(value: Any) -> float | None:
+    return None if _blank(value) else float(str(value))
+
+
+def _source_text(record: dict[str, Any], pmid: str | None) -> str:
+    url = _text(record.get("source_url")) or _text(record.get("url"))
+    label = _text(record.get("source_id")) or _text(record.get("study")) or "publication"
+    where = _text(record.get("locator"))
+    if url:
+        return f"{label} <{url}>" + (f" ({where})" if where else "")
+    return f"PubMed {pmid}" + (f", {where}" if where else "")
+
+
 def _sheet_row(
     file_name: str, position: int, record: dict[str, Any], outcome: str, rules: OutcomeRules
 ) -> dict[str, Any]:
@@ -149,41 +186,101 @@ def _sheet_row(
     time_text = _text(record.get("timepoint")) or _text(record.get("timepoint_text")) or ""
     stated = record.get("timepoint_days")
     days: float | None = None if _blank(stated) else float(str(stated))
-    if days is None:
+    horizon_ref = _text(record.get("horizon_ref"))
+    horizon_stated = _number(record.get("horizon_days"))
+    if not time_text and horizon_ref:
+        time_text = f"{horizon_stated:g} d from {horizon_ref}" if horizon_stated is not None else ""
+    if days is None and horizon_ref == "first_dose":
+        days = horizon_stated
+    if days is None and time_text:
         days = parse_time_frame(time_text, rules.unit_days).point(rules.range_point)
-    if record.get("source_url") is not None and not _blank(record.get("source_url")):
-        source = f"{_text(record.get('source_id')) or 'publication'} <{record['source_url']}>"
-    else:
-        source = f'PubMed {pmid or "?"}: "{record.get("quote")}"'
     label = str(record["outcome"])
     trial = _text(record.get("trial"))
+    study = _text(record.get("study"))
     study_id = nct if nct and ";" not in nct else (f"PMID:{pmid}" if pmid else None)
+    if study_id is None and study and not (nct and ";" in nct):
+        study_id = f"label:{study}"
+    arm = str(record["arm"])
+    drug = _text(record.get("drug"))
+    role = rules.arm_role(arm)
+    named = any(p.search(arm) for p in (*rules.experimental, *rules.control))
+    if role is None and drug is not None and not named:
+        # A sheet that codes the arm's drug places an arm its label does not: no drug of the
+        # review is a control arm. A label naming both roles stays unplaced (reported).
+        role = "control" if drug == "none" else "experimental"
     row = new_row(
         record_id=f"{file_name}:row {position + 2}",
         study_id=study_id,
         nct_id=nct,
         pmid=pmid,
-        study_label=f"{trial} ({nct})" if trial and nct else (trial or study_id),
+        study_label=f"{trial} ({nct})" if trial and nct else (trial or study or study_id),
         source_kind="publication",
-        source=source,
+        source=_source_text(record, pmid),
         source_file=file_name,
+        locator=_text(record.get("locator")),
+        source_quality=_text(record.get("source_quality")),
         outcome=outcome,
         data_version="unspecified",
         measure_title=label,
-        measure_key=f"{file_name}:{pmid or nct}:{label}:{time_text}",
+        measure_key=f"{file_name}:{pmid or nct or study}:{label}:{time_text}",
         timepoint_text=time_text,
         timepoint_days=days,
-        group=str(record["arm"]),
-        arm_role=rules.arm_role(str(record["arm"])),
+        group=arm,
+        arm_role=role,
+        drug=drug,
+        route=_text(record.get("route")),
+        psychotherapy=_text(record.get("psychotherapy")),
+        psychotherapy_type=_text(record.get("psychotherapy_type")),
+        condition=_text(record.get("condition")),
+        design=_text(record.get("design")),
+        median_days=_number(record.get("median_days")),
+        effect_measure=effect_measure_code(_text(record.get("effect_measure"))),
+        effect=_number(record.get("effect")),
+        ci_low=_number(record.get("ci_low")),
+        ci_high=_number(record.get("ci_high")),
     )
-    _fill_sheet_numbers(row, record, rules.definitions[outcome].kind)
+    if horizon_ref is not None or horizon_stated is not None:
+        horizon = horizon_after_course(
+            horizon_stated,
+            horizon_ref,
+            _number(record.get("course_end_day")),
+            _text(record.get("on_treatment")) == "yes",
+        )
+        row.update(
+            horizon_days=horizon.days,
+            horizon_ref=horizon_ref,
+            horizon_status=horizon.status,
+            horizon_basis=horizon.basis,
+        )
+    kind = rules.definitions[outcome].kind
+    if kind in ("binary", "continuous"):
+        _fill_sheet_numbers(row, record, kind)
+    else:
+        _fill_summary(row, record, kind)
     if row["usable"] and nct and ";" in nct:
         row["usable"] = False
         row["issue"] = "numbers pooled across several trials; not one study's arm"
     if row["usable"] and study_id is None:
         row["usable"] = False
-        row["issue"] = "no NCT ID or PMID to identify the study"
+        row["issue"] = "no NCT ID, PMID or study label to identify the study"
     return row
+
+
+def _fill_summary(row: dict[str, Any], record: dict[str, Any], kind: str) -> None:
+    """A median time (tabulated) or a precomputed effect with its CI (pooled as GEN)."""
+    row["arm_n"] = None if _blank(record.get("arm_n")) else int(record["arm_n"])
+    row["events"] = None if _blank(record.get("events")) else int(record["events"])
+    if kind == "median":
+        row["posted_value"] = None if row["median_days"] is None else f"{row['median_days']:g}"
+        row["usable"] = row["median_days"] is not None
+        if not row["usable"]:
+            row["issue"] = "no median (median_days) stated"
+        return
+    row["posted_value"] = None if row["effect"] is None else f"{row['effect']:g}"
+    if row["effect"] is None or row["ci_low"] is None or row["ci_high"] is None:
+        row["issue"] = "needs effect, ci_low and ci_high"
+        return
+    row["usable"] = True
 
 
 def _fill_sheet_numbers(row: dict[str, Any], record: dict[str, Any], kind: str) -> None:

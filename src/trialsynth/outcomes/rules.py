@@ -36,12 +36,18 @@ class OutcomeDefinition:
     """One outcome of the protocol (``outcomes.definitions.<name>``)."""
 
     name: str
-    kind: str  # "binary" | "continuous"
+    kind: str  # "binary" | "continuous" | "time_to_event" | "median"
     include: list[re.Pattern[str]]
     exclude: list[re.Pattern[str]]
     param_types: frozenset[str]
     dispersion_types: frozenset[str]
     data_version_preference: tuple[str, ...]
+    effect_measures: frozenset[str] = frozenset()
+
+    @property
+    def arm_level(self) -> bool:
+        """True for outcomes pooled from arm-level numbers (binary or continuous)."""
+        return self.kind in ("binary", "continuous")
 
     def matches(self, title: str) -> bool:
         """True when ``title`` matches an include pattern and no exclude pattern."""
@@ -72,6 +78,13 @@ class OutcomeRules:
     def classify(self, title: str) -> list[str]:
         """Names of the outcome definitions whose title rules match ``title``."""
         return [name for name, d in self.definitions.items() if d.matches(title)]
+
+    def for_effect_measure(self, measure: str | None) -> str | None:
+        """The outcome whose ``effect_measures`` list ``measure`` (e.g. a hazard ratio row
+        is a time-to-event outcome whatever its label), or ``None``."""
+        if not measure:
+            return None
+        return next((n for n, d in self.definitions.items() if measure in d.effect_measures), None)
 
     def data_version(self, title: str) -> str:
         """The data version a measure title names (first match in protocol order)."""
@@ -140,6 +153,7 @@ def load_outcome_rules(protocol: dict[str, Any], path: object = "protocol") -> O
             param_types=frozenset(spec.get("param_types") or []),
             dispersion_types=frozenset(spec.get("dispersion_types") or []),
             data_version_preference=preference,
+            effect_measures=frozenset(spec.get("effect_measures") or []),
         )
     roles = section["arm_roles"]
     frames = section.get("time_frames") or {}

@@ -16,8 +16,8 @@ from typing import Any
 from trialsynth.errors import InputError
 from trialsynth.outcomes.derive import decimals_of
 
-#: The numbers of an arm that must agree for two rows of the same arm to be one duplicate.
-ARM_NUMBERS = ("arm_n", "events", "percent", "mean", "sd")
+#: The numbers of a row that must agree for two rows of the same arm to be one duplicate.
+ARM_NUMBERS = ("arm_n", "events", "percent", "mean", "sd", "effect", "ci_low", "ci_high")
 
 
 def percent_contradiction(events: int, n: int, posted_percent: str) -> str | None:
@@ -78,8 +78,9 @@ def mark_duplicates(rows: list[dict[str, Any]], paths: dict[str, str]) -> int:
 
     Two rows are the same arm when they name the same source (PMID, else NCT ID, else source),
     outcome label, time point and arm label; or, when they come from different sheets, the same
-    source, outcome, time point (days) and arm role with identical arm numbers (the same arm
-    transcribed twice under different labels). The first row in sheet order is kept; each later
+    source, outcome and time point (days) with identical numbers (arm size and events or mean,
+    or an effect estimate with its CI): the same arm or contrast transcribed twice under
+    different labels. The first row in sheet order is kept; each later
     copy gets ``usable = False`` and ``issue`` naming the row it repeats, so it is counted in
     the exclusions and never pooled as a second arm.
 
@@ -125,15 +126,19 @@ def mark_duplicates(rows: list[dict[str, Any]], paths: dict[str, str]) -> int:
             continue
         by_label[label_key] = row
         numbers = _numbers(row)
-        if numbers[0] is None or (numbers[1] is None and numbers[3] is None):
-            continue
-        number_key = (source, row["outcome"], row["timepoint_days"], row["arm_role"], numbers)
-        twin = by_numbers.get(number_key)
-        if twin is not None and twin["source_file"] != row["source_file"] and twin["usable"]:
-            _mark(row, twin)
-            marked += 1
-            continue
-        by_numbers.setdefault(number_key, row)
+        keys: list[tuple[Any, ...]] = []
+        if numbers[0] is not None and (numbers[1] is not None or numbers[3] is not None):
+            keys.append(("arm", numbers[:5]))
+        elif None not in numbers[5:]:
+            keys.append(("estimate", row.get("effect_measure"), numbers[5:]))
+        for what in keys:
+            number_key = (source, row["outcome"], row["timepoint_days"], what)
+            twin = by_numbers.get(number_key)
+            if twin is not None and twin["source_file"] != row["source_file"] and twin["usable"]:
+                _mark(row, twin)
+                marked += 1
+                break
+            by_numbers.setdefault(number_key, row)
     return marked
 
 

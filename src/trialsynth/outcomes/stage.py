@@ -21,6 +21,7 @@ from trialsynth.outcomes.ctgov_results import extract_ctgov_outcomes, load_ctgov
 from trialsynth.outcomes.extraction import extraction_rows, load_extraction_dir
 from trialsynth.outcomes.rows import EXCLUSION_COLUMNS, OUTCOME_COLUMNS, exclusion
 from trialsynth.outcomes.rules import load_outcome_rules
+from trialsynth.outcomes.verify import verify_sheets
 from trialsynth.protocol import load_protocol
 from trialsynth.tables import load_schema, read_table, validate_table, write_table
 
@@ -35,6 +36,7 @@ class OutcomesRun:
     analyses: dict[str, pd.DataFrame]
     exclusions: pd.DataFrame
     counts: dict[str, Any]
+    verification: pd.DataFrame | None = None
 
 
 def extract_outcomes(
@@ -43,6 +45,7 @@ def extract_outcomes(
     protocol_path: str | os.PathLike[str],
     coding_path: str | os.PathLike[str],
     screening_path: str | os.PathLike[str] | None = None,
+    articles_path: str | os.PathLike[str] | None = None,
 ) -> OutcomesRun:
     """Build ``outcomes.csv``, one input table per analysis and the exclusions (in memory).
 
@@ -56,6 +59,9 @@ def extract_outcomes(
         ``analysis/protocol.yaml`` (sections ``outcomes`` and ``analyses``).
     coding_path, screening_path
         ``coding.csv`` and (optionally) ``screening.csv``.
+    articles_path
+        ``articles.csv`` (the parsed PubMed snapshot): when given, every sheet row whose
+        source is a PubMed abstract in it is verified (:mod:`trialsynth.outcomes.verify`).
     """
     protocol = load_protocol(protocol_path)
     rules = load_outcome_rules(protocol, protocol_path)
@@ -72,7 +78,11 @@ def extract_outcomes(
     for spec in specs:
         check_analysis(spec, rules, protocol_path)
     ctgov_rows, ctgov_counts = extract_ctgov_outcomes(load_ctgov_studies(ctgov_raw), rules)
-    sheet_rows, sheet_counts = extraction_rows(load_extraction_dir(extraction_dir), rules)
+    sheets = load_extraction_dir(extraction_dir)
+    verification, verified = (
+        verify_sheets(sheets, read_table(articles_path)) if articles_path else (None, {})
+    )
+    sheet_rows, sheet_counts = extraction_rows(sheets, rules)
     rows = ctgov_rows + sheet_rows
     coding = read_table(coding_path, "coding", partial=True)
     screening = read_table(screening_path, "screening", partial=True) if screening_path else None
@@ -121,6 +131,7 @@ def extract_outcomes(
         "derived_events": sum(1 for r in rows if r["derivation"] and r["events"] is not None),
         "derivations_failed": sum(1 for r in rows if r["derivation"] and not r["usable"]),
         "unreadable_time_frames": sum(1 for r in rows if r["timepoint_days"] is None),
+        "verification": verified,
     }
     log.info("outcome records: %d CT.gov, %d curated; %s", len(ctgov_rows), len(sheet_rows), counts)
     return OutcomesRun(
@@ -128,6 +139,7 @@ def extract_outcomes(
         analyses=analyses,
         exclusions=pd.DataFrame(exclusions, columns=list(EXCLUSION_COLUMNS)),
         counts=counts,
+        verification=verification,
     )
 
 
@@ -150,6 +162,7 @@ def write_outcomes(
     analyses_dir: str | os.PathLike[str],
     exclusions_path: str | os.PathLike[str],
     specs: list[dict[str, Any]],
+    verification_path: str | os.PathLike[str] | None = None,
 ) -> None:
     """Validate every table first, then write each one atomically."""
     analysis_schema = load_schema("analysis_input")
@@ -158,7 +171,13 @@ def write_outcomes(
         run.analyses[spec["id"]] = table
         validate_table(table, analysis_schema, path=Path(analyses_dir) / f"{spec['id']}.csv")
     validate_table(run.outcomes, load_schema("outcomes"), path=out)
+    if verification_path is not None and run.verification is not None:
+        validate_table(
+            run.verification, load_schema("outcome_verification"), path=verification_path
+        )
     write_table(run.outcomes, out, "outcomes")
+    if verification_path is not None and run.verification is not None:
+        write_table(run.verification, verification_path, "outcome_verification")
     write_table(run.exclusions, exclusions_path, "outcome_exclusions")
     for spec in specs:
         # Validated above; written in the protocol's column order (not the schema's).

@@ -54,9 +54,10 @@ def test_shipped_sheets_validate_and_keep_their_sources(rules: OutcomeRules) -> 
     assert sorted(sheets) == [
         "esketamine_published_arm_level_outcomes.csv",
         "ketamine_abstract_outcomes.csv",
+        "ketamine_durability_outcomes.csv",
     ]
     rows, counts = extraction_rows(sheets, rules)
-    assert counts["rows"] == 63 + 69
+    assert counts["rows"] == 63 + 69 + 101
     sustain = [
         r
         for r in rows

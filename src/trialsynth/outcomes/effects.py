@@ -1,0 +1,101 @@
+"""Precomputed effects (an estimate with its confidence interval) as ``yi``/``vi`` for ``GEN``.
+
+Ratio measures (HR, OR, RR) are pooled on the log scale: ``yi = log(effect)`` and the standard
+error from the CI, ``se = (log(upper) - log(lower)) / (2 z)``; difference measures (MD, SMD, RD)
+on their own scale, ``se = (upper - lower) / (2 z)``, with ``z`` the normal quantile of the
+stated level (1.959964 for 95 %). ``vi = se^2``.
+
+References
+----------
+Higgins JPT, Li T, Deeks JJ (eds). Chapter 6, section 6.3.1 (obtaining standard errors from
+confidence intervals and P values: absolute (difference) measures) and 6.3.2 (ratio measures).
+Cochrane Handbook for Systematic Reviews of Interventions, version 6.5, 2024.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from scipy.stats import norm
+
+#: Spellings of effect measures in curated sheets -> the code used in outcomes.csv.
+_CODES = {
+    "hr": "HR",
+    "hazard ratio": "HR",
+    "or": "OR",
+    "odds ratio": "OR",
+    "rr": "RR",
+    "risk ratio": "RR",
+    "relative risk": "RR",
+    "rd": "RD",
+    "risk difference": "RD",
+    "risk difference per 100": "RD",
+    "risk difference (percentage points)": "RD",
+    "md": "MD",
+    "mean difference": "MD",
+    "ls mean difference": "MD",
+    "smd": "SMD",
+    "cohen d": "SMD",
+    "hedges g": "SMD",
+}
+RATIO_MEASURES = frozenset({"HR", "OR", "RR"})
+
+
+def effect_measure_code(text: str | None) -> str | None:
+    """``"hazard ratio"`` -> ``"HR"``; ``None`` for a blank cell.
+
+    Raises
+    ------
+    ValueError
+        For a measure this module does not know (the caller names the row).
+    """
+    if text is None or not text.strip():
+        return None
+    code = _CODES.get(" ".join(text.lower().split()))
+    if code is None:
+        raise ValueError(
+            f"unknown effect measure {text!r}; use one of {sorted(set(_CODES.values()))}"
+        )
+    return code
+
+
+@dataclass(frozen=True)
+class GenEffect:
+    """``yi``/``vi`` of one precomputed effect and how they were obtained."""
+
+    yi: float
+    vi: float
+    derivation: str
+
+
+def gen_from_ci(
+    measure: str, effect: float, lower: float, upper: float, level: float = 95.0
+) -> GenEffect:
+    """``yi`` and ``vi`` of an effect with its confidence interval (module docstring).
+
+    Raises
+    ------
+    ValueError
+        When the interval does not contain the estimate, or a ratio is not positive.
+    """
+    if not lower <= effect <= upper:
+        raise ValueError(f"the CI {lower}..{upper} does not contain the estimate {effect}")
+    z = float(norm.ppf(0.5 + level / 200))
+    if measure in RATIO_MEASURES:
+        if min(effect, lower) <= 0:
+            raise ValueError(f"a {measure} and its CI must be positive ({effect}, {lower})")
+        yi = math.log(effect)
+        se = (math.log(upper) - math.log(lower)) / (2 * z)
+        how = (
+            f"yi = log({measure} {effect:g}) = {yi:.6f}; se = (log({upper:g}) - log({lower:g}))"
+            f" / (2 x {z:.6f}) = {se:.6f}; vi = se^2 = {se * se:.6f}"
+        )
+    else:
+        yi = effect
+        se = (upper - lower) / (2 * z)
+        how = (
+            f"yi = {measure} {effect:g}; se = ({upper:g} - {lower:g}) / (2 x {z:.6f}) = "
+            f"{se:.6f}; vi = se^2 = {se * se:.6f}"
+        )
+    return GenEffect(yi=yi, vi=se * se, derivation=how)
