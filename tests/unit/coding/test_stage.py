@@ -14,7 +14,7 @@ from trialsynth.coding.overrides import load_overrides
 from trialsynth.coding.schemas import schema_with_values
 from trialsynth.coding.stage import COLUMNS, coding_frame, run_coding
 from trialsynth.errors import InputError, SchemaError
-from trialsynth.tables import read_table, validate_table
+from trialsynth.tables import load_schema, read_table, validate_table
 
 from .conftest import CODEBOOK, RECORDS, real_record
 
@@ -129,3 +129,23 @@ def test_table_is_checked_against_the_codebook_values(tmp_path: Path, codebook: 
     frame.loc[0, "drug"] = "drug_b"
     with pytest.raises(SchemaError, match="drug"):
         validate_table(frame, schema, path=tmp_path / "c.csv")
+
+
+def _value_lists(node: object) -> list[str]:
+    """Every string of an ``enum`` or ``const`` and every ``pattern`` in a schema."""
+    if isinstance(node, dict):
+        found = [str(v) for v in node.get("enum", [])]
+        found += [str(node[k]) for k in ("const", "pattern") if k in node]
+        return found + [s for v in node.values() for s in _value_lists(v)]
+    if isinstance(node, list):
+        return [s for v in node for s in _value_lists(v)]
+    return []
+
+
+@pytest.mark.parametrize("name", ["coding", "arms", "coding_overrides", "codebook"])
+def test_schema_files_copy_no_value_list(name: str, codebook: Codebook) -> None:
+    """The allowed values live in the codebook only: no enum, const or pattern of these schema
+    files names a coded value."""
+    lists = _value_lists(load_schema(name))
+    values = {v for spec in codebook.fields.values() for v in spec.values if len(v) > 2}
+    assert [(s, v) for s in lists for v in values if v in s] == []
