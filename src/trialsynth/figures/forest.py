@@ -209,6 +209,10 @@ def _caption(rows: ForestRows) -> str:
     return "; ".join(parts)
 
 
+#: Largest height in pixels of a saved figure (matplotlib's limit is 2**16).
+MAX_PIXELS = 60_000
+
+
 def save_forest(plot: Any, path: str | Path) -> None:
     """Save atomically and deterministically (no timestamp or software version in the metadata).
 
@@ -226,5 +230,9 @@ def save_forest(plot: Any, path: str | Path) -> None:
         "svg": {"Date": None, "Creator": None},
         "pdf": {"CreationDate": None, "Creator": None, "Producer": None},
     }[fmt]
+    # A forest of hundreds of studies is taller than plotnine's 25-inch guard and, at 150 dpi,
+    # than the largest PNG matplotlib writes (2**16 pixels): lower the resolution instead.
+    height = float(plot.theme.getp("figure_size")[1])
+    dpi = min(150, int(MAX_PIXELS / height))
     with atomic_path(path) as tmp:
-        plot.save(str(tmp), format=fmt, dpi=150, verbose=False, metadata=metadata)
+        plot.save(str(tmp), format=fmt, dpi=dpi, verbose=False, metadata=metadata, limitsize=False)

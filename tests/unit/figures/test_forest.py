@@ -67,3 +67,22 @@ def test_saved_figures_are_byte_identical_across_runs(tmp_path) -> None:
 def test_unsupported_format_is_refused(tmp_path) -> None:
     with pytest.raises(InputError, match="unsupported figure format"):
         save_forest(draw_forest(forest_rows(RESULT)), tmp_path / "plot.gif")
+
+
+def test_a_forest_of_hundreds_of_studies_is_saved_at_a_lower_resolution(tmp_path) -> None:
+    k = 1500
+    many = MetaResult.from_dict(
+        {
+            **RESULT.to_dict(),
+            "k": k,
+            "yi": [BCG_YI[i % 3] for i in range(k)],
+            "vi": [BCG_VI[i % 3] for i in range(k)],
+            "study": [f"Study {i}" for i in range(k)],
+        }
+    )
+    plot = draw_forest(forest_rows(many), title="many")
+    save_forest(plot, tmp_path / "many.png")
+    header = (tmp_path / "many.png").read_bytes()[16:24]  # IHDR width, height
+    width, height = int.from_bytes(header[:4], "big"), int.from_bytes(header[4:], "big")
+    assert 50_000 < height <= 60_000  # 2**16 is matplotlib's limit; 150 dpi would exceed it
+    assert width < 1350  # 9 inches below 150 dpi

@@ -1,0 +1,210 @@
+"""Benchmark: the whole workflow on a synthetic registry-scale snapshot, per stage.
+
+For each size N in ``--trials`` (with ``--ratio`` x N articles) the script builds a snapshot with
+``bench/synth_snapshot.py`` (seed ``--seed``), copies the workflow, the review files and that
+snapshot into a scratch folder, and runs ``snakemake --cores C`` there: cold, then a no-op rerun,
+then (``--refresh``) a refresh in which 1 % of the trials changed (a new last-update date and a
+changed enrollment, as a ``fetch ctgov --since`` merge writes them).
+
+Every ``trialsynth`` process the rules start is timed by a shim put first on ``PATH`` that runs
+the real command under ``/usr/bin/time`` (wall seconds and peak resident memory of that job),
+so the figures come from the jobs themselves and the rule files are not touched. Per stage the
+script prints wall seconds, seconds per 1,000 records of the stage's input, and peak memory.
+
+    python bench/bench_scale.py --trials 1000 5000 10000 20000 [--ratio 2] [--cores 2]
+                                [--refresh] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+COPY = ("Snakefile", "environment.yml", "workflow", "analysis")
+#: Records a stage reads, for "seconds per 1,000 records" (trials, articles or both).
+STAGE_INPUT = {
+    "parse ctgov": "trials",
+    "parse pubmed": "articles",
+    "code": "trials",
+    "link": "both",
+    "screen": "both",
+    "outcomes": "trials",
+    "meta": "both",
+    "forest": "both",
+    "report": "both",
+}
+SHIM = """#!/bin/sh
+# bench_scale shim: time one trialsynth job (wall seconds, peak RSS KiB) and append a record.
+exec /usr/bin/time -a -o "$BENCH_SCALE_TIMES" -f "%e %M $*" "$BENCH_SCALE_REAL" "$@"
+"""
+log = logging.getLogger("bench_scale")
+
+
+def stage_project(target: Path, raw: Path) -> None:
+    """Copy the workflow files into ``target`` and move the snapshot to ``target/data/raw``."""
+    for name in COPY:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, target / name)
+        else:
+            shutil.copy2(source, target / name)
+    (target / "data").mkdir()
+    shutil.move(str(raw), target / "data" / "raw")
+
+
+def stage_name(argv: str) -> str:
+    """``parse ctgov`` / ``code`` / ... from the command line recorded by the shim."""
+    words = [w for w in argv.split() if w not in ("-q", "-v")]
+    if words[0] == "parse":
+        return f"parse {words[1]}"
+    return words[0]
+
+
+def snakemake(project: Path, cores: int, times: Path) -> float:
+    """Run the workflow in ``project``; return the wall time."""
+    real = shutil.which("trialsynth", path=str(Path(sys.executable).parent))
+    if real is None:
+        raise SystemExit("trialsynth is not installed beside this Python")
+    shim_dir = project / ".bench-bin"
+    shim_dir.mkdir(exist_ok=True)
+    shim = shim_dir / "trialsynth"
+    shim.write_text(SHIM, encoding="utf-8")
+    shim.chmod(0o755)
+    path = os.pathsep.join([str(shim_dir), str(Path(sys.executable).parent), os.environ["PATH"]])
+    env = dict(os.environ, PATH=path, BENCH_SCALE_TIMES=str(times), BENCH_SCALE_REAL=real)
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", str(cores), "--quiet", "all"],
+        cwd=project,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - start
+
+
+def read_times(times: Path) -> dict[str, tuple[float, float, int]]:
+    """``{stage: (summed wall s, peak MiB, jobs)}`` from the shim's records."""
+    stages: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
+    if not times.exists():
+        return {}
+    for line in times.read_text(encoding="utf-8").splitlines():
+        parts = line.split(" ", 2)
+        if len(parts) < 3 or not parts[0].replace(".", "").isdigit():
+            continue  # "Command exited with non-zero status" lines
+        wall, kib, argv = float(parts[0]), int(parts[1]), parts[2]
+        entry = stages[stage_name(argv)]
+        entry[0] += wall
+        entry[1] = max(entry[1], kib / 1024)
+        entry[2] += 1
+    return {k: (v[0], v[1], int(v[2])) for k, v in stages.items()}
+
+
+def change_one_percent(raw_ctgov: Path) -> int:
+    """Change 1 % of the studies (every 100th): newer last-update date, enrollment + 1; rewrite
+    the pages and manifest as a ``--since`` merge does. Returns the number changed."""
+    sys.path.insert(0, str(REPO / "bench"))
+    from synth_snapshot import rewrite_ctgov
+
+    return rewrite_ctgov(raw_ctgov, every=100)
+
+
+def run_size(n_trials: int, args: argparse.Namespace, tmp: Path) -> dict[str, object]:
+    """Build, run cold / no-op / refresh for one size; return the measurements."""
+    n_articles = n_trials * args.ratio
+    raw = tmp / f"raw-{n_trials}"
+    subprocess.run(
+        [sys.executable, str(REPO / "bench" / "synth_snapshot.py"), "--trials", str(n_trials),
+         "--articles", str(n_articles), "--seed", str(args.seed), "--out", str(raw)],
+        check=True, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    project = tmp / f"project-{n_trials}"
+    project.mkdir()
+    stage_project(project, raw)
+    result: dict[str, object] = {"trials": n_trials, "articles": n_articles}
+    cold_times = tmp / f"cold-{n_trials}.txt"
+    result["cold_s"] = snakemake(project, args.cores, cold_times)
+    result["stages"] = read_times(cold_times)
+    result["noop_s"] = snakemake(project, args.cores, tmp / f"noop-{n_trials}.txt")
+    if args.refresh:
+        changed = change_one_percent(project / "data" / "raw" / "ctgov")
+        refresh_times = tmp / f"refresh-{n_trials}.txt"
+        result["refresh_changed"] = changed
+        result["refresh_s"] = snakemake(project, args.cores, refresh_times)
+        result["refresh_stages"] = read_times(refresh_times)
+    if args.keep:
+        shutil.copytree(project / "reports", args.keep / f"reports-{n_trials}", dirs_exist_ok=True)
+    shutil.rmtree(project)
+    return result
+
+
+def per_thousand(stage: str, seconds: float, n_trials: int, n_articles: int) -> float:
+    kind = STAGE_INPUT.get(stage, "both")
+    n = {"trials": n_trials, "articles": n_articles}.get(kind, n_trials + n_articles)
+    return seconds / (n / 1000)
+
+
+def report(results: list[dict[str, object]]) -> None:
+    """Print one block per size and the scaling table (markdown)."""
+    stages = list(STAGE_INPUT)
+    header = "| stage | " + " | ".join(f"{r['trials']:,} tr" for r in results) + " |"
+    print("\ns per 1,000 records of the stage's input (peak MiB):\n")
+    print(header)
+    print("|---|" + "---|" * len(results))
+    for stage in stages:
+        cells = []
+        for r in results:
+            wall, mib, _ = r["stages"].get(stage, (0.0, 0.0, 0))  # type: ignore[attr-defined]
+            pk = per_thousand(stage, wall, int(r["trials"]), int(r["articles"]))  # type: ignore[call-overload]
+            cells.append(f"{wall:.2f} s = {pk:.3f}/1k ({mib:.0f})")
+        print(f"| {stage} | " + " | ".join(cells) + " |")
+    for r in results:
+        line = (
+            f"{r['trials']} trials + {r['articles']} articles: cold {r['cold_s']:.1f} s, "
+            f"no-op {r['noop_s']:.2f} s"
+        )
+        if "refresh_s" in r:
+            line += f", refresh ({r['refresh_changed']} trials changed) {r['refresh_s']:.1f} s"
+            jobs = ", ".join(
+                f"{k} {v[0]:.1f} s"
+                for k, v in r["refresh_stages"].items()  # type: ignore[attr-defined]
+            )
+            line += f" [{jobs}]"
+        peak = max(v[1] for v in r["stages"].values())  # type: ignore[attr-defined]
+        print(line + f"; largest job {peak:.0f} MiB")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, nargs="+", default=[10_000])
+    parser.add_argument("--ratio", type=int, default=2, help="articles per trial")
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--refresh", action="store_true", help="also time a 1 %% refresh")
+    parser.add_argument("--json", type=Path, help="also write the measurements here")
+    parser.add_argument("--keep", type=Path, help="copy each size's reports/ here")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench_scale_") as tmp:
+        for n in args.trials:
+            results.append(run_size(n, args, Path(tmp)))
+            log.info("%s", json.dumps(results[-1], default=str))
+    report(results)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
