@@ -7,12 +7,15 @@ Validation is column-wise (types, ``enum``, ``pattern``, ``minimum``) so that it
 tens of thousands of rows, and errors name the file, the row and the column.
 
 Writes are atomic: a table is written to a temporary file beside the target and renamed into
-place, so a failing stage never leaves a half-written table behind.
+place, so a failing stage never leaves a half-written table behind. A write whose bytes equal
+the file already there leaves that file untouched (same inode, same modification time), so a
+refresh that changes nothing in a table does not look like a change to whatever reads it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import filecmp
 import json
 import numbers
 import os
@@ -109,7 +112,9 @@ def read_json_document(path: str | os.PathLike[str], schema_name: str) -> Any:
 def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` on success.
 
-    On any exception the temporary file is removed and ``target`` is left as it was.
+    When ``target`` already holds exactly the bytes written, it is kept as it is (the
+    temporary file is dropped). On any exception the temporary file is removed and ``target``
+    is left as it was.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -122,10 +127,19 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     tmp.chmod(0o666 & ~umask)
     try:
         yield tmp
-        os.replace(tmp, target)
+        if not _same_bytes(tmp, target):
+            os.replace(tmp, target)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _same_bytes(new: Path, old: Path) -> bool:
+    """True when ``old`` is a regular file with exactly the bytes of ``new``."""
+    try:
+        return old.is_file() and filecmp.cmp(new, old, shallow=False)
+    except OSError:
+        return False
 
 
 def write_text_atomic(target: str | os.PathLike[str], text: str) -> None:

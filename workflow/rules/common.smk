@@ -3,6 +3,7 @@
 import glob
 import os
 import shlex
+import sys
 
 from snakemake.utils import min_version, validate
 
@@ -14,6 +15,15 @@ min_version("9.0")
 # The schema ships inside the installed package (trialsynth/schemas/): the same file the
 # `trialsynth` commands validate against, found without a path into the checkout.
 validate(config, schema=str(schema_source("protocol")))
+
+# Rules call the `trialsynth` command: the one installed beside the Python that runs Snakemake
+# comes first on PATH, so `snakemake` works whether or not its environment is activated (under
+# `--sdm conda` the rule's own environment is activated after this and its command wins).
+os.environ.update(
+    PATH=os.pathsep.join(
+        [os.path.dirname(sys.executable), os.environ.get("PATH", os.defpath)]
+    )
+)
 
 #: The conda environment file of every job under `--sdm conda` (the repository's
 #: environment.yml: the same pinned versions, and this package installed from the checkout).

@@ -8,7 +8,14 @@ import pandas as pd
 import pytest
 
 from trialsynth.errors import InputError, SchemaError
-from trialsynth.tables import atomic_path, load_schema, read_table, validate_table, write_table
+from trialsynth.tables import (
+    atomic_path,
+    load_schema,
+    read_table,
+    validate_table,
+    write_json_atomic,
+    write_table,
+)
 
 SPEC = {
     "type": "object",
@@ -129,3 +136,19 @@ def test_outcome_exclusions_reader_names_the_bad_row(tmp_path) -> None:
 def test_unknown_schema_name_is_a_schema_error() -> None:
     with pytest.raises(SchemaError, match="schema file not found"):
         load_schema("no_such_table")
+
+
+def test_rewriting_equal_bytes_keeps_the_file_and_its_time(tmp_path) -> None:
+    import os
+
+    target = tmp_path / "t.json"
+    write_json_atomic(target, {"k": 5, "estimate": 0.25})
+    os.utime(target, ns=(1_000_000_000, 1_000_000_000))  # a time no new write could give
+    before = target.stat()
+    write_json_atomic(target, {"estimate": 0.25, "k": 5})  # same bytes (keys are sorted)
+    after = target.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, 1_000_000_000)
+    assert [p.name for p in tmp_path.iterdir()] == ["t.json"]  # no temporary file left
+    write_json_atomic(target, {"estimate": 0.26, "k": 5})
+    assert target.stat().st_mtime_ns != 1_000_000_000
+    assert '"estimate": 0.26' in target.read_text()
