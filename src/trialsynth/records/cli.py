@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from trialsynth.records.ctgov_parse import parse_ctgov, write_trials
-from trialsynth.records.pubmed import parse_pubmed, write_articles
+from trialsynth.records.pubmed import XML_READERS, parse_pubmed, write_articles
 from trialsynth.records.skips import SkipLog
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,14 @@ def register(subparsers: Any) -> None:
             default=None,
             help="also write the records left out (source_file, record, reason) to this CSV",
         )
+        if name == "pubmed":
+            sub.add_argument(
+                "--xml-reader",
+                choices=XML_READERS,
+                default="stream",
+                help="efetch XML reader: the fast standard-library one (default) or Bio.Entrez; "
+                "both give the same table",
+            )
         sub.set_defaults(func=func)
 
 
@@ -58,6 +66,6 @@ def run_parse_ctgov(args: argparse.Namespace) -> int:
 def run_parse_pubmed(args: argparse.Namespace) -> int:
     """Parse the PubMed efetch files and write ``articles.csv`` (and the skipped records)."""
     skips = SkipLog()
-    articles = parse_pubmed(args.raw, skips)
+    articles = parse_pubmed(args.raw, skips, xml_reader=args.xml_reader)
     write_articles(articles, args.out)
     return _finish(args, skips, len(articles))

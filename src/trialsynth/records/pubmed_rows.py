@@ -20,7 +20,12 @@ from trialsynth.records.nct_ids import find_nct_ids, normalise_nct_id
 log = logging.getLogger(__name__)
 
 CTGOV_DATABANK = "ClinicalTrials.gov"
-_INLINE_MARKUP = re.compile(r"</?(?:i|b|u|sup|sub|mml:[A-Za-z]+)(?:\s[^<>]*)?/?>")
+#: Inline formatting and MathML tags. Bio.Entrez gives MathML without its ``mml:`` prefix
+#: (``<math xmlns=...><mi>k</mi></math>``), so MathML names match with or without it.
+_INLINE_MARKUP = re.compile(
+    r"</?(?:i|b|u|sup|sub|(?:mml:)?(?:math|m[a-z]+|semantics|annotation(?:-xml)?|none))"
+    r"(?:\s[^<>]*)?/?>"
+)
 _YEAR = re.compile(r"\d{4}")
 
 
@@ -78,16 +83,25 @@ def publication_year(article: dict[str, Any]) -> int | None:
 def databank_nct_ids(article: dict[str, Any], pmid: str) -> list[str]:
     """Accession numbers of the ``ClinicalTrials.gov`` data bank, normalised; malformed ones are
     logged and left out."""
+    accessions = [
+        str(accession)
+        for bank in article.get("DataBankList") or []
+        if str(bank.get("DataBankName", "")).strip() == CTGOV_DATABANK
+        for accession in bank.get("AccessionNumberList") or []
+    ]
+    return accession_nct_ids(accessions, pmid)
+
+
+def accession_nct_ids(accessions: list[str], pmid: str) -> list[str]:
+    """The NCT IDs among ClinicalTrials.gov accession numbers, normalised and sorted; malformed
+    ones are logged and left out."""
     found = set()
-    for bank in article.get("DataBankList") or []:
-        if str(bank.get("DataBankName", "")).strip() != CTGOV_DATABANK:
-            continue
-        for accession in bank.get("AccessionNumberList") or []:
-            nct_id = normalise_nct_id(str(accession))
-            if nct_id is None:
-                log.warning("PMID %s: DataBankList accession %r is not an NCT ID", pmid, accession)
-            else:
-                found.add(nct_id)
+    for accession in accessions:
+        nct_id = normalise_nct_id(accession)
+        if nct_id is None:
+            log.warning("PMID %s: DataBankList accession %r is not an NCT ID", pmid, accession)
+        else:
+            found.add(nct_id)
     return sorted(found)
 
 
