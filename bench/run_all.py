@@ -26,6 +26,7 @@ RUNS: tuple[tuple[str, ...], ...] = (
     ("bench_studies.py",),
     ("bench_outcomes.py", "--records", "1000"),
     ("bench_meta.py",),
+    ("bench_meta_scale.py",),
     ("bench_pipeline.py",),
 )
 

@@ -6,8 +6,8 @@ of one padded ``(B, K)`` array, so the same code serves one dataset or ten thous
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 from scipy import stats
@@ -80,7 +80,8 @@ def fit_batch(
 
     Notes
     -----
-    Datasets with k = 1 get tau^2 = 0 and a z-based CI of the single study, as metafor does.
+    Datasets with k = 1 get tau^2 = 0, a z-based CI of the single study and a prediction interval
+    equal to that CI, as metafor ``rma()`` + ``predict()`` do.
     """
     y = np.asarray(y, dtype=float)
     v = np.asarray(v, dtype=float)
@@ -98,6 +99,17 @@ def fit_batch(
                 np.where(single, getattr(z_pooled, f), getattr(pooled, f))
                 for f in PooledInference.__dataclass_fields__
             ]
+        )
+    if single.any():
+        # k = 1: no between-study variance is estimable; the PI is the CI (metafor predict())
+        pooled = replace(
+            pooled,
+            **{
+                f"pi{kind}_{side}": np.where(single, getattr(pooled, f"ci_{side}"), old)
+                for kind in ("", "_hts", "_normal")
+                for side in ("lb", "ub")
+                for old in [getattr(pooled, f"pi{kind}_{side}")]
+            },
         )
     zero = np.zeros(len(y))
     q = q_statistic(y, v, mask, zero)
@@ -134,3 +146,75 @@ def fit_batch(
         H2_ci_ub=h2_hi,
         ci_converged=ci_ok,
     )
+
+
+#: Most entries (rows x studies) of one block of :func:`fit_in_blocks`: about 4 MB per float array,
+#: so memory stays bounded whatever k is (issue "memory linear in k").
+BLOCK_ENTRIES = 1 << 19
+
+
+def concat_fits(parts: Sequence[BatchFit]) -> BatchFit:
+    """One :class:`BatchFit` with the rows of ``parts`` in order."""
+    if len(parts) == 1:
+        return parts[0]
+    values: dict[str, object] = {}
+    for f in fields(BatchFit):
+        items = [getattr(part, f.name) for part in parts]
+        if f.name == "pooled":
+            values[f.name] = PooledInference(
+                *[
+                    np.concatenate([getattr(item, g.name) for item in items])
+                    for g in fields(PooledInference)
+                ]
+            )
+        elif f.name == "tau2_fallback":
+            values[f.name] = (
+                None
+                if all(item is None for item in items)
+                else [
+                    pair
+                    for part, item in zip(parts, items, strict=True)
+                    for pair in (item or [(1.0, 100)] * len(part.k))
+                ]
+            )
+        else:
+            values[f.name] = np.concatenate(items)
+    return BatchFit(**values)  # type: ignore[arg-type]
+
+
+def fit_in_blocks(
+    yi: np.ndarray,
+    vi: np.ndarray,
+    n_rows: int,
+    row_mask: Callable[[int, int], np.ndarray],
+    method: str,
+    test: str,
+    pi: str = "hts",
+    level: float = 95.0,
+    q_profile: bool = False,
+    block_entries: int = BLOCK_ENTRIES,
+) -> BatchFit:
+    """Fit ``n_rows`` subsets of one dataset, a block of rows at a time.
+
+    Parameters
+    ----------
+    yi, vi
+        The ``k`` effect sizes and variances shared by every row.
+    n_rows
+        Number of subsets (e.g. k for leave-one-out).
+    row_mask
+        ``row_mask(start, stop)`` gives the ``(stop - start, k)`` boolean mask of those rows.
+    block_entries
+        Upper bound on rows x k per block (at least one row per block); memory is
+        ``O(block_entries + n_rows)`` instead of ``O(n_rows * k)``.
+    """
+    k = len(yi)
+    per_block = max(1, block_entries // max(k, 1))
+    parts = []
+    for start in range(0, n_rows, per_block):
+        stop = min(n_rows, start + per_block)
+        mask = row_mask(start, stop)
+        y = np.broadcast_to(yi, mask.shape)
+        v = np.broadcast_to(vi, mask.shape)
+        parts.append(fit_batch(y, v, mask, method, test, pi, level, q_profile=q_profile))
+    return concat_fits(parts)

@@ -11,7 +11,7 @@ from typing import Any
 
 from trialsynth.errors import InputError
 from trialsynth.meta.effect_sizes import ZERO_CELL_RULES, ZeroCellSettings
-from trialsynth.meta.fit import CLI_METHODS, fit_meta
+from trialsynth.meta.fit import CLI_METHODS, LEAVE1OUT_AUTO_MAX_K, LEAVE1OUT_CHOICES, fit_meta
 from trialsynth.meta.inference import PI_TYPES, TESTS
 from trialsynth.meta.measures import MEASURE_NAMES
 from trialsynth.meta.model_summary import format_model_summary
@@ -58,6 +58,12 @@ def register(subparsers: Any) -> None:
         help="add a cumulative meta-analysis ordered by this column (e.g. year)",
     )
     add_model_arguments(parser)
+    parser.add_argument(
+        "--leave1out",
+        default="auto",
+        choices=LEAVE1OUT_CHOICES,
+        help=f"leave-one-out refits: auto = only when k <= {LEAVE1OUT_AUTO_MAX_K} (default)",
+    )
     parser.add_argument("--json", action="store_true", help="print the JSON result to stdout")
     parser.add_argument("--out", type=Path, default=None, help="write the JSON result here")
     parser.add_argument(
@@ -89,6 +95,7 @@ def run_meta(args: argparse.Namespace) -> int:
             path=args.data,
             cumulative_by=args.cumulative_by,
             label=args.label,
+            leave1out=args.leave1out,
         )
     result = fitted.to_dict()
     validate_result_json(result, args.out)

@@ -79,7 +79,21 @@ def compute_effect_sizes(
     study: list[str],
     zero_cells: ZeroCellSettings | None = None,
 ) -> EffectSizes:
-    """Compute ``yi, vi`` for validated numeric ``data`` (see :mod:`trialsynth.meta.validate`)."""
+    """Compute ``yi, vi`` for validated numeric ``data`` (see :mod:`trialsynth.meta.validate`).
+
+    Floating-point overflow is not reported here: the caller checks the results with
+    :func:`trialsynth.meta.validate.check_effect_sizes`, which names the row.
+    """
+    with np.errstate(all="ignore"):
+        return _effect_sizes(data, measure, study, zero_cells)
+
+
+def _effect_sizes(
+    data: pd.DataFrame,
+    measure: str,
+    study: list[str],
+    zero_cells: ZeroCellSettings | None,
+) -> EffectSizes:
     settings = zero_cells or ZeroCellSettings()
     rows = np.arange(len(data))
     spec = get_measure(measure)
@@ -111,16 +125,15 @@ def compute_effect_sizes(
     fix = _zero_cell_rows([ai, bi, ci, di], settings)
     ai, bi, ci, di = (cell + settings.add * fix for cell in (ai, bi, ci, di))
     n1, n2 = ai + bi, ci + di
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if measure == "RR":
-            yi = np.log(ai / n1) - np.log(ci / n2)
-            vi = 1 / ai - 1 / n1 + 1 / ci - 1 / n2
-        elif measure == "OR":
-            yi = np.log(ai * di / (bi * ci))
-            vi = 1 / ai + 1 / bi + 1 / ci + 1 / di
-        else:
-            p1, p2 = ai / n1, ci / n2
-            yi = p1 - p2
-            vi = p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2
+    if measure == "RR":
+        yi = np.log(ai / n1) - np.log(ci / n2)
+        vi = 1 / ai - 1 / n1 + 1 / ci - 1 / n2
+    elif measure == "OR":
+        yi = np.log(ai * di / (bi * ci))
+        vi = 1 / ai + 1 / bi + 1 / ci + 1 / di
+    else:
+        p1, p2 = ai / n1, ci / n2
+        yi = p1 - p2
+        vi = p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2
     corrected = [kept_study[i] for i in np.flatnonzero(fix)]
     return EffectSizes(yi, vi, kept_study, rows, corrected, dropped)

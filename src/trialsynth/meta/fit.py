@@ -24,9 +24,18 @@ from trialsynth.meta.result import MetaResult
 from trialsynth.meta.sensitivity import EGGER_MIN_K, cumulative, egger_lm, leave_one_out
 from trialsynth.meta.subgroups import fit_subgroups
 from trialsynth.meta.tau2 import METHODS
-from trialsynth.meta.validate import study_labels, table_measure_label, validate_input
+from trialsynth.meta.validate import (
+    check_effect_sizes,
+    study_labels,
+    table_measure_label,
+    validate_input,
+)
 
 log = logging.getLogger(__name__)
+
+#: Leave-one-out runs by default up to this many studies (k refits: time grows with k^2).
+LEAVE1OUT_AUTO_MAX_K = 2000
+LEAVE1OUT_CHOICES = ("auto", "yes", "no")
 
 #: Methods offered on the command line (HE is available in the Python API).
 CLI_METHODS = ("DL", "REML", "ML", "PM", "FE")
@@ -59,6 +68,7 @@ def fit_meta(
     path: object | None = None,
     cumulative_by: str | None = None,
     label: str | None = None,
+    leave1out: str = "auto",
 ) -> MetaResult:
     """Effect sizes, random-effects model, heterogeneity, sensitivity and subgroups for one table.
 
@@ -85,6 +95,9 @@ def fit_meta(
         ``GEN`` only: what the precomputed ``yi`` are (e.g. ``"log HR"``), kept in the settings
         so figures and report back-transform them (:func:`trialsynth.meta.measures.measure_for`).
         Default: the table's ``measure_label`` column (one value for every row) when present.
+    leave1out
+        ``auto`` (refit without each study when k <= :data:`LEAVE1OUT_AUTO_MAX_K`, else skip
+        with a warning), ``yes`` or ``no``.
 
     Raises
     ------
@@ -95,6 +108,10 @@ def fit_meta(
     """
     zc = zero_cells or ZeroCellSettings()
     _check_settings(method, test, pi, level, zc)
+    if leave1out not in LEAVE1OUT_CHOICES:
+        raise InputError(
+            f"unknown leave1out {leave1out!r}", hint=f"use one of {', '.join(LEAVE1OUT_CHOICES)}"
+        )
     if by is not None:
         if by not in data.columns:
             raise InputError(f"subgroup column {by!r} not found", path=path, hint="check --by")
@@ -120,13 +137,9 @@ def fit_meta(
             f"added {zc.add} to the cells of {len(es.corrected)} stud(ies) with zero cells"
         )
     yi, vi = es.yi, es.vi
-    for i in np.flatnonzero(~np.isfinite(yi) | ~np.isfinite(vi) | (vi <= 0)):
-        raise InputError(
-            f"effect size not computable (yi = {yi[i]}, vi = {vi[i]})",
-            path=path,
-            record=f"row {es.kept_rows[i] + 1} (study {es.study[i]})",
-            hint="a zero cell needs a correction (--to only0) or the study must be removed",
-        )
+    check_effect_sizes(
+        yi, vi, [f"row {r + 1} (study {es.study[i]})" for i, r in enumerate(es.kept_rows)], path
+    )
     k = len(yi)
     if k == 0:
         raise InputError(
@@ -135,11 +148,14 @@ def fit_meta(
             hint="use --drop00 only when some studies have events",
         )
     if k == 1:
-        warnings.append("k = 1: the result is the single study; tau^2, I^2 and Q are not estimable")
-    elif k == 2:
         warnings.append(
-            "k = 2: tau^2 is very imprecise; "
-            "the HTS prediction interval uses t with 1 df (as metafor)"
+            "k = 1: the result is the single study; tau^2, I^2 and Q are not estimable and the "
+            "prediction interval equals the CI (as metafor predict())"
+        )
+    elif k == 2 and pi == "hts":
+        warnings.append(
+            "k = 2: the HTS prediction interval needs t with k - 2 = 0 df; it uses t with 1 df, "
+            "as metafor predict(pi.type = 'riley') does (tau^2 from two studies is very imprecise)"
         )
     fit = fit_batch(yi[None, :], vi[None, :], np.ones((1, k), bool), method, test, pi, level)
     if not fit.tau2_converged[0]:
@@ -211,7 +227,18 @@ def fit_meta(
         },
         warnings=warnings,
     )
-    if k > 1:
+    run_loo = k > 1 and (leave1out == "yes" or (leave1out == "auto" and k <= LEAVE1OUT_AUTO_MAX_K))
+    if k > 1 and not run_loo:
+        why = (
+            "not asked for (--leave1out no)"
+            if leave1out == "no"
+            else (
+                f"k = {k} > {LEAVE1OUT_AUTO_MAX_K}; ask for it with --leave1out yes (k refits, "
+                "time grows with k^2, memory with k)"
+            )
+        )
+        result.warnings.append(f"leave-one-out skipped: {why}")
+    if run_loo:
         loo = leave_one_out(yi, vi, method, test, pi, level)
         result.leave1out_estimate = list(loo.pooled.estimate)
         result.leave1out = {

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from trialsynth.meta.batch import BatchFit, fit_batch
+from trialsynth.meta.batch import BatchFit, fit_in_blocks
 
 #: Egger's test is reported only with at least this many studies (Cochrane Handbook 10.4.3.1).
 EGGER_MIN_K = 10
@@ -33,12 +33,19 @@ def leave_one_out(
     level: float = 95.0,
     q_profile: bool = False,
 ) -> BatchFit:
-    """Refit the model k times, each time without one study (row i omits study i)."""
+    """Refit the model k times, each time without one study (row i omits study i).
+
+    Rows are fitted in blocks (:func:`~trialsynth.meta.batch.fit_in_blocks`), so memory grows
+    linearly with k; no k x k array is built.
+    """
     k = len(yi)
-    mask = ~np.eye(k, dtype=bool)
-    y = np.broadcast_to(yi, (k, k))
-    v = np.broadcast_to(vi, (k, k))
-    return fit_batch(y, v, mask, method, test, pi, level, q_profile=q_profile)
+
+    def omit_one(start: int, stop: int) -> np.ndarray:
+        mask = np.ones((stop - start, k), dtype=bool)
+        mask[np.arange(stop - start), np.arange(start, stop)] = False
+        return mask
+
+    return fit_in_blocks(yi, vi, k, omit_one, method, test, pi, level, q_profile=q_profile)
 
 
 def cumulative(
@@ -50,13 +57,16 @@ def cumulative(
     pi: str = "hts",
     level: float = 95.0,
 ) -> BatchFit:
-    """Cumulative meta-analysis: row j pools the first j + 1 studies in ``order``."""
+    """Cumulative meta-analysis: row j pools the first j + 1 studies in ``order`` (in blocks of
+    rows, so memory grows linearly with k)."""
     k = len(yi)
     idx = np.arange(k) if order is None else np.asarray(order)
-    mask = np.tril(np.ones((k, k), dtype=bool))
-    y = np.broadcast_to(np.asarray(yi)[idx], (k, k))
-    v = np.broadcast_to(np.asarray(vi)[idx], (k, k))
-    return fit_batch(y, v, mask, method, test, pi, level, q_profile=False)
+
+    def first_rows(start: int, stop: int) -> np.ndarray:
+        return np.arange(k)[None, :] <= np.arange(start, stop)[:, None]
+
+    y, v = np.asarray(yi)[idx], np.asarray(vi)[idx]
+    return fit_in_blocks(y, v, k, first_rows, method, test, pi, level)
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,52 @@ def validate_input(data: pd.DataFrame, measure: str, path: object | None = None)
     return out.reset_index(drop=True)
 
 
+#: Largest count that a float holds exactly (2^53); a larger "count" is a typing or unit error.
+MAX_EXACT_COUNT = float(2**53)
+#: Sums of weights, weighted effects and weighted squares must stay below this (float max is
+#: 1.8e308; the margin leaves room for the estimators' own arithmetic).
+MAX_SUM = 1e300
+
+
+def check_effect_sizes(
+    yi: np.ndarray, vi: np.ndarray, records: list[str], path: object | None = None
+) -> None:
+    """Refuse effect sizes that cannot be pooled: not finite, ``vi <= 0``, or numbers whose
+    inverse-variance weights overflow double precision (a pooled value would be silently wrong).
+
+    Raises
+    ------
+    InputError
+        Names the record (``records[i]``) and the fix.
+    """
+    zero_hint = "a zero cell needs a correction (--to only0) or the study must be removed"
+    big_hint = (
+        "check the row's numbers: a count, mean or variance this large or small is a typing or "
+        "unit error"
+    )
+    with np.errstate(all="ignore"):
+        bad = ~np.isfinite(yi) | ~np.isfinite(vi) | (vi <= 0)
+        for i in np.flatnonzero(bad):
+            raise InputError(
+                f"effect size not computable (yi = {yi[i]}, vi = {vi[i]})",
+                path=path,
+                record=records[i],
+                hint=zero_hint if np.isfinite(vi[i]) and vi[i] == 0 else big_hint,
+            )
+        w = 1.0 / vi
+        terms = np.vstack([w, w * np.abs(yi), w * yi**2])
+        big = ~np.isfinite(terms) | (terms >= MAX_SUM)
+        if big.any() or not (np.abs(terms.sum(axis=1)) < MAX_SUM).all():
+            row = int(np.flatnonzero(big.any(axis=0))[0]) if big.any() else int(terms[2].argmax())
+            raise InputError(
+                f"inverse-variance weighting overflows double precision (yi = {yi[row]:.6g}, "
+                f"vi = {vi[row]:.6g}, weight 1/vi = {w[row]:.6g})",
+                path=path,
+                record=records[row],
+                hint=big_hint,
+            )
+
+
 def _fail(data: pd.DataFrame, pos: int | np.integer, msg: str, path: object, hint: str) -> None:
     raise InputError(msg, path=path, record=_row_label(data, pos), hint=hint)
 
@@ -80,6 +126,16 @@ def _check_ranges(out: pd.DataFrame, data: pd.DataFrame, measure: str, path: obj
         if col in COUNT_COLUMNS:
             for pos in np.flatnonzero(out[col].to_numpy() < 0):
                 _fail(data, pos, f"column {col} is negative", path, "counts must be >= 0")
+            for pos in np.flatnonzero(out[col].to_numpy() > MAX_EXACT_COUNT):
+                _fail(
+                    data,
+                    pos,
+                    f"column {col}: {out[col].iloc[pos]:.6g} is beyond the largest exact count "
+                    "(2^53)",
+                    path,
+                    "a count is a number of participants or events; check the cell for a typing "
+                    "or unit error",
+                )
     kind = get_measure(measure).kind
     if kind == BINARY:
         for arm, (ev, non) in {"1": ("ai", "bi"), "2": ("ci", "di")}.items():
