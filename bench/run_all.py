@@ -27,6 +27,7 @@ RUNS: tuple[tuple[str, ...], ...] = (
     ("bench_outcomes.py", "--records", "1000"),
     ("bench_meta.py",),
     ("bench_meta_scale.py",),
+    ("bench_gosh.py",),
     ("bench_pipeline.py",),
 )
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from trialsynth.errors import ConvergenceError, InputError
 from trialsynth.meta.batch import fit_batch
+from trialsynth.meta.bias import EGGER_MIN_K, egger_lm
 from trialsynth.meta.effect_sizes import (
     ZERO_CELL_RULES,
     EffectSizes,
@@ -21,7 +22,7 @@ from trialsynth.meta.mantel_haenszel import mantel_haenszel
 from trialsynth.meta.measures import PRECOMPUTED, get_measure
 from trialsynth.meta.regression import RegressionResult, design_matrix, fit_meta_regression
 from trialsynth.meta.result import MetaResult
-from trialsynth.meta.sensitivity import EGGER_MIN_K, cumulative, egger_lm, leave_one_out
+from trialsynth.meta.sensitivity import cumulative, leave_one_out
 from trialsynth.meta.subgroups import fit_subgroups
 from trialsynth.meta.tau2 import METHODS
 from trialsynth.meta.validate import (

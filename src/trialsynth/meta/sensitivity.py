@@ -1,27 +1,20 @@
-"""Sensitivity analyses: leave-one-out, cumulative meta-analysis and Egger's regression test.
+"""Sensitivity analyses: leave-one-out, cumulative meta-analysis and the estimator table.
 
 Leave-one-out and cumulative refits are rows of one batched fit (:mod:`trialsynth.meta.batch`),
 with the same estimator and test as the main model (metafor ``leave1out``, ``cumul``).
 
 References
 ----------
-Egger, M., Davey Smith, G., Schneider, M. & Minder, C. (1997). Bias in meta-analysis detected by a
-simple, graphical test. *BMJ* 315, 629-634 (metafor ``regtest(model="lm")``: weighted least squares
-of ``yi`` on ``sqrt(vi)`` with weights ``1/vi``, t test of the slope with k - 2 df).
-wviechtb/metafor ``R/leave1out.rma.uni.r``, ``R/cumul.rma.uni.r``, ``R/regtest.rma.r``.
+wviechtb/metafor ``R/leave1out.rma.uni.r``, ``R/cumul.rma.uni.r``. Egger's test lives in
+:mod:`trialsynth.meta.bias`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
-from scipy import stats
+import pandas as pd
 
-from trialsynth.meta.batch import BatchFit, fit_in_blocks
-
-#: Egger's test is reported only with at least this many studies (Cochrane Handbook 10.4.3.1).
-EGGER_MIN_K = 10
+from trialsynth.meta.batch import BatchFit, fit_batch, fit_in_blocks
 
 
 def leave_one_out(
@@ -69,34 +62,54 @@ def cumulative(
     return fit_in_blocks(y, v, k, first_rows, method, test, pi, level)
 
 
-@dataclass(frozen=True)
-class EggerTest:
-    """Egger's regression test: slope t statistic, its p-value and residual df."""
-
-    stat: float
-    pval: float
-    df: int
-
-    def as_dict(self) -> dict[str, float | int]:
-        """The JSON ``egger_lm`` object."""
-        return {"stat": self.stat, "pval": self.pval, "df": self.df}
+#: The estimators and tests of the estimator sensitivity table (Cochrane Handbook 10.10.4.1:
+#: REML is the default; DL, PM and ML show how much the conclusion rests on that choice).
+SENSITIVITY_METHODS = ("REML", "DL", "PM", "ML")
+SENSITIVITY_TESTS = ("knha", "z")
 
 
-def egger_lm(yi: np.ndarray, vi: np.ndarray) -> EggerTest:
-    """Classical Egger test as ``regtest(model="lm", predictor="sei")`` computes it."""
-    yi = np.asarray(yi, dtype=float)
-    vi = np.asarray(vi, dtype=float)
-    k = len(yi)
-    if np.ptp(np.sqrt(vi)) == 0:
-        # the predictor is constant, so the slope is not identifiable (metafor stops too)
-        return EggerTest(float("nan"), float("nan"), k - 2)
-    x = np.column_stack([np.ones(k), np.sqrt(vi)])
-    sw = np.sqrt(1 / vi)
-    xw, yw = x * sw[:, None], yi * sw
-    beta, *_ = np.linalg.lstsq(xw, yw, rcond=None)
-    resid = yw - xw @ beta
-    df = k - 2
-    sigma2 = resid @ resid / df
-    cov = sigma2 * np.linalg.inv(xw.T @ xw)
-    stat = beta[1] / np.sqrt(cov[1, 1])
-    return EggerTest(float(stat), float(2 * stats.t.sf(abs(stat), df)), df)
+def estimator_sensitivity(
+    yi: np.ndarray,
+    vi: np.ndarray,
+    methods: tuple[str, ...] = SENSITIVITY_METHODS,
+    tests: tuple[str, ...] = SENSITIVITY_TESTS,
+    level: float = 95.0,
+    pi: str = "hts",
+) -> pd.DataFrame:
+    """The pooled result under every tau^2 estimator x test (one row each, metafor ``rma``).
+
+    Columns ``method, test, estimate, se, ci_lb, ci_ub, pval, pi_lb, pi_ub, tau2, I2,
+    converged`` on the analysis scale (log for ratio measures). ``knha`` is Hartung-Knapp-Sidik-
+    Jonkman without the ad hoc guard, ``z`` the Wald test; ``adhoc`` may be asked for too.
+    A row whose tau^2 search does not converge has ``converged = False`` and NaN numbers.
+    """
+    yi = np.asarray(yi, dtype=float)[None, :]
+    vi = np.asarray(vi, dtype=float)[None, :]
+    mask = np.ones_like(yi, dtype=bool)
+    rows = []
+    for method in methods:
+        for test in tests:
+            fit = fit_batch(yi, vi, mask, method, test, pi, level, q_profile=False)
+            ok = bool(fit.tau2_converged[0])
+            p = fit.pooled
+
+            def value(x: np.ndarray, ok: bool = ok) -> float:
+                return float(x[0]) if ok else float("nan")
+
+            rows.append(
+                {
+                    "method": method,
+                    "test": test,
+                    "estimate": value(p.estimate),
+                    "se": value(p.se),
+                    "ci_lb": value(p.ci_lb),
+                    "ci_ub": value(p.ci_ub),
+                    "pval": value(p.pval),
+                    "pi_lb": value(p.pi_lb),
+                    "pi_ub": value(p.pi_ub),
+                    "tau2": value(fit.tau2),
+                    "I2": value(fit.I2),
+                    "converged": ok,
+                }
+            )
+    return pd.DataFrame(rows)

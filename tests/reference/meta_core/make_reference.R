@@ -52,5 +52,14 @@ for (m in c("FE", "DL")) {
     Q = num(g$res$QE[keep]), H2 = num(g$res$H2[keep]),
     estimate_range = range(g$res$estimate), I2_range = range(g$res$I2, na.rm = TRUE))
 }
+# Single-arm proportions: Wilson score (prop.test without continuity correction) and
+# Clopper-Pearson (binom.test) 95% intervals
+x <- c(0, 1, 7, 12, 30); n <- c(10, 25, 20, 12, 41)
+out$proportions <- list(xi = x, ni = n,
+  wilson_lb = sapply(seq_along(x), function(i) prop.test(x[i], n[i], correct=FALSE)$conf.int[1]),
+  wilson_ub = sapply(seq_along(x), function(i) prop.test(x[i], n[i], correct=FALSE)$conf.int[2]),
+  cp_lb = sapply(seq_along(x), function(i) binom.test(x[i], n[i])$conf.int[1]),
+  cp_ub = sapply(seq_along(x), function(i) binom.test(x[i], n[i])$conf.int[2]))
+
 write_json(out, "tests/reference/meta_core/reference.json", digits = NA, auto_unbox = TRUE,
            pretty = FALSE, na = "null")

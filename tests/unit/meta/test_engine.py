@@ -11,9 +11,10 @@ import pytest
 
 from trialsynth.errors import ConvergenceError, InputError
 from trialsynth.meta.batch import fit_batch
+from trialsynth.meta.bias import egger_lm
 from trialsynth.meta.effect_sizes import ZeroCellSettings, compute_effect_sizes
 from trialsynth.meta.fit import fit_meta, fit_regression
-from trialsynth.meta.sensitivity import cumulative, egger_lm, leave_one_out
+from trialsynth.meta.sensitivity import cumulative, leave_one_out
 
 from .conftest import REFERENCE
 
