@@ -148,8 +148,8 @@ def _closed_form(
 ) -> tuple[np.ndarray, ...]:
     k = len(yi)
     w = 1.0 / vi
-    centre = (w * yi).sum() / w.sum()
-    y = yi - centre  # Q is shift-invariant; centred sums lose less precision
+    fe_mean = (w * yi).sum() / w.sum()
+    y = yi - fe_mean  # Q is shift-invariant; shifted sums lose less precision
     sums = subset_sums(np.column_stack([w, w * y, w * y**2, w**2]))[subsets]
     sw, swy, swy2, sw2 = sums.T
     kk = np.bitwise_count(subsets.astype(np.uint64)).astype(float)
@@ -170,7 +170,7 @@ def _closed_form(
             w_re *= subset_masks(subsets[part], k)
             num, den = (w_re @ y_one).T
             est[part] = num / den
-    est = est + centre
+    est = est + fe_mean
     with np.errstate(divide="ignore", invalid="ignore"):
         i2 = np.where(q > 0, np.maximum(0.0, 100 * (q - (kk - 1)) / q), 0.0)
         h2 = np.where(kk > 1, q / (kk - 1), 1.0)
