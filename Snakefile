@@ -1,17 +1,11 @@
-"""trialsynth workflow: data/raw -> data/processed -> reports.
+"""trialsynth workflow: <raw snapshot> -> data/processed -> reports, for one review folder.
 
-Every rule is a thin call of a `trialsynth` subcommand; the logic lives in the package. The
-review protocol (analysis/protocol.yaml) is the configuration.
+Every rule is a thin call of a `trialsynth` subcommand; the logic lives in the package, and
+each command reads the review's protocol itself (`--protocol`). The Snakemake config only
+names the review folder (`snakemake --cores 2 --config analysis_dir=examples/<review>`;
+default `analysis`) and, optionally, where its snapshot and outputs live (see
+workflow/rules/common.smk and workflow/schemas/config.schema.json).
 """
-
-from trialsynth.protocol import check_protocol_file
-
-# A bad protocol (YAML syntax, empty file, unknown key, invalid pattern) is reported in one
-# line naming the file and the line or key, before Snakemake reads it as the config.
-check_protocol_file("analysis/protocol.yaml")
-
-
-configfile: "analysis/protocol.yaml"
 
 
 include: "workflow/rules/common.smk"
@@ -26,5 +20,6 @@ include: "workflow/rules/report.smk"
 
 
 rule all:
+    """The review's report (and, through it, every table and figure)."""
     input:
-        "reports/report.html",
+        f"{REPORTS}/report.html",

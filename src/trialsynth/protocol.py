@@ -131,8 +131,8 @@ def load_protocol(path: str | os.PathLike[str]) -> dict[str, Any]:
     return doc
 
 
-def check_protocol_file(path: str | os.PathLike[str]) -> None:
-    """Validate a protocol file for the workflow, before Snakemake reads it as its config.
+def check_protocol_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Load and validate a protocol file for the workflow; return it.
 
     Snakemake's own reading reports a YAML error as a generic "not valid JSON or YAML" and a
     schema error with the whole schema; this reports it in one line naming the file and the
@@ -144,7 +144,7 @@ def check_protocol_file(path: str | os.PathLike[str]) -> None:
         The protocol is invalid (the message is written to standard error first).
     """
     try:
-        load_protocol(path)
+        return load_protocol(path)
     except ProtocolError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(exc.exit_code) from exc

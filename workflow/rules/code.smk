@@ -1,21 +1,31 @@
 rule code_studies:
-    """Code every registered trial for drug, route, condition, psychotherapy, design and
-    comparator with the codebook; reviewer overrides win and are recorded. Every arm is also
-    coded for the drug of the review and psychotherapy (arms.csv)."""
+    """Code every registered trial for the codebook's fields (one row per NCT ID, with the
+    evidence for each value); reviewer overrides win and are recorded. Every arm is also
+    coded (arms.csv). One worker process per snapshot page, `threads` of them.
+
+    input:  <raw>/ctgov/manifest.json, <review>/codebook.yaml, <review>/coding_overrides.csv
+    output: data/processed/coding.csv, data/processed/arms.csv
+    """
     input:
         manifest=f"{RAW}/ctgov/manifest.json",
-        codebook="analysis/codebook.yaml",
-        overrides="analysis/coding_overrides.csv",
+        codebook=CODEBOOK,
+        overrides=CODING_OVERRIDES,
     output:
         coding=f"{PROCESSED}/coding.csv",
         arms=f"{PROCESSED}/arms.csv",
     log:
-        "logs/code_studies/code_studies.log",
+        log_file("code_studies"),
+    benchmark:
+        benchmark_file("code_studies")
     conda:
         CONDA_ENV
+    threads: 4
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
-        raw_dir=lambda wildcards, input: os.path.dirname(input.manifest),
+        raw_dir=input_folder("manifest"),
     shell:
-        "trialsynth code --ctgov {params.raw_dir} --codebook {input.codebook}"
-        " --overrides {input.overrides} --out {output.coding} --arms-out {output.arms}"
-        " 2> {log}"
+        "trialsynth code --ctgov {params.raw_dir:q} --codebook {input.codebook:q}"
+        " --overrides {input.overrides:q} --out {output.coding:q} --arms-out {output.arms:q}"
+        " --jobs {threads} 2> {log:q}"

@@ -1,20 +1,32 @@
-"""Config validation and small path helpers shared by the rule files; no pipeline logic."""
+"""Config validation and path helpers shared by the rule files; no pipeline logic.
 
-import glob
+The Snakemake config says which review folder to run (`analysis_dir`, default `analysis`) and
+where its snapshot and outputs live; everything else is in the review's protocol.yaml, which
+each `trialsynth` command reads itself (`--protocol`). Two reviews never share an output:
+the default review writes data/processed, reports, logs and benchmarks at the repository
+root, any other review under results/<review.id>/.
+"""
+
 import os
-import shlex
 import sys
 
 from snakemake.utils import min_version, validate
 
-from trialsynth.tables import schema_source
+from trialsynth.protocol import check_protocol_file
 
 min_version("9.0")
 
 
-# The schema ships inside the installed package (trialsynth/schemas/): the same file the
-# `trialsynth` commands validate against, found without a path into the checkout.
-validate(config, schema=str(schema_source("protocol")))
+validate(config, schema="../schemas/config.schema.json")
+
+# Rules call the `trialsynth` command: the one installed beside the Python that runs Snakemake
+# comes first on PATH, so `snakemake` works whether or not its environment is activated (under
+# `--sdm conda` the rule's own environment is activated after this and its command wins).
+os.environ.update(
+    PATH=os.pathsep.join(
+        [os.path.dirname(sys.executable), os.environ.get("PATH", os.defpath)]
+    )
+)
 
 # Rules call the `trialsynth` command: the one installed beside the Python that runs Snakemake
 # comes first on PATH, so `snakemake` works whether or not its environment is activated (under
@@ -29,85 +41,72 @@ os.environ.update(
 #: environment.yml: the same pinned versions, and this package installed from the checkout).
 CONDA_ENV = "../../environment.yml"
 
-RAW = "data/raw"
-PROCESSED = "data/processed"
-REPORTS = "reports"
-PROTOCOL = "analysis/protocol.yaml"
-EXTRACTION_DIR = "analysis/extraction"
-EXTRACTION_SHEETS = sorted(glob.glob(f"{EXTRACTION_DIR}/*.csv"))
-ANALYSIS_IDS = [analysis["id"] for analysis in config.get("analyses", [])]
+DEFAULT_REVIEW = "analysis"
+REVIEW = os.path.normpath(config["analysis_dir"])
+PROTOCOL = f"{REVIEW}/protocol.yaml"
+# A bad protocol (YAML syntax, empty file, unknown key, invalid pattern) is reported in one
+# line naming the file and the line or key, before any rule is defined.
+_protocol = check_protocol_file(PROTOCOL)
+ANALYSIS_IDS = [str(analysis["id"]) for analysis in _protocol["analyses"]]
+
+_is_default = REVIEW == DEFAULT_REVIEW
+RAW = config.get("raw_dir") or ("data/raw" if _is_default else f"{REVIEW}/data/raw")
+RESULTS = config.get("results_dir") or (
+    "." if _is_default else f"results/{_protocol['review']['id']}"
+)
 
 
-def _flags(pairs):
-    """Shell-quoted `--flag value` pairs for the values that are set."""
-    return " ".join(
-        f"{flag} {shlex.quote(str(value))}"
-        for flag, value in pairs
-        if value is not None
+def _under_results(path):
+    """`path` inside the results folder (no `./` prefix for the default review)."""
+    return path if RESULTS == "." else f"{RESULTS}/{path}"
+
+
+PROCESSED = _under_results("data/processed")
+REPORTS = _under_results("reports")
+LOGS = _under_results("logs")
+BENCHMARKS = _under_results("benchmarks")
+
+CODEBOOK = f"{REVIEW}/codebook.yaml"
+CODING_OVERRIDES = f"{REVIEW}/coding_overrides.csv"
+SCREENING_OVERRIDES = f"{REVIEW}/screening_overrides.csv"
+EXTRACTION_DIR = f"{REVIEW}/extraction"
+EXTRACTION_SHEETS = sorted(
+    f"{EXTRACTION_DIR}/{name}"
+    for name in (os.listdir(EXTRACTION_DIR) if os.path.isdir(EXTRACTION_DIR) else [])
+    if name.endswith(".csv")
+)
+if not EXTRACTION_SHEETS:
+    sys.exit(
+        f"error: {EXTRACTION_DIR}: no extraction sheet (*.csv) (fix: add one; a header-only"
+        " sheet such as examples/template/extraction/publications.csv means no curated rows)"
     )
 
 
-def ctgov_query_flags(wildcards):
-    """Flags of `trialsynth fetch ctgov` from the protocol's sources.ctgov section."""
-    ctgov = config["sources"]["ctgov"]
-    fields = ctgov.get("fields")
-    return _flags(
-        [
-            ("--query-intr", ctgov.get("query_intr")),
-            ("--query-cond", ctgov.get("query_cond")),
-            ("--query-term", ctgov.get("query_term")),
-            ("--filter-advanced", ctgov.get("filter_advanced")),
-            ("--fields", ",".join(fields) if fields else None),
-            ("--page-size", ctgov.get("page_size")),
-            ("--requests-per-second", ctgov.get("requests_per_second")),
-        ]
-    )
+def log_file(rule_name, name=None):
+    """logs/<rule>/<name or rule>.log of the current review."""
+    return f"{LOGS}/{rule_name}/{name or rule_name}.log"
 
 
-def pubmed_query_flags(wildcards):
-    """Flags of `trialsynth fetch pubmed` from the protocol's sources.pubmed section."""
-    pubmed = config["sources"]["pubmed"]
-    return _flags(
-        [
-            ("--term", pubmed["term"]),
-            ("--batch-size", pubmed.get("batch_size")),
-            ("--tool", pubmed.get("tool")),
-            ("--email", pubmed.get("email")),
-        ]
-    )
+def benchmark_file(rule_name, name=None):
+    """benchmarks/<rule>/<name or rule>.tsv of the current review."""
+    return f"{BENCHMARKS}/{rule_name}/{name or rule_name}.tsv"
 
 
-def analysis_spec(analysis_id):
-    """The protocol entry of one analysis."""
-    for analysis in config.get("analyses", []):
-        if analysis["id"] == analysis_id:
-            return analysis
-    raise ValueError(f"analysis {analysis_id!r} is not in {PROTOCOL}")
+def input_folder(key):
+    """A params function: the folder of input file `key` (the first one of a list)."""
+
+    def folder(wildcards, input):
+        paths = input[key]
+        return os.path.dirname(paths if isinstance(paths, str) else paths[0])
+
+    return folder
 
 
-def meta_flags(wildcards):
-    """Flags of `trialsynth meta` for one analysis: its measure and subgroup column, and the
-    protocol's estimator settings (never a library default)."""
-    spec = analysis_spec(wildcards.analysis)
-    settings = config["meta"]
-    zero_cells = settings.get("zero_cells", {})
-    flags = [
-        ("--measure", spec["measure"]),
-        ("--method", settings["method"]),
-        ("--test", settings["test"]),
-        ("--pi", settings["pi"]),
-        ("--level", settings.get("level")),
-        ("--by", spec.get("by")),
-        ("--add", zero_cells.get("add")),
-        ("--to", zero_cells.get("to")),
-    ]
-    text = _flags(flags)
-    if zero_cells.get("drop00"):
-        text += " --drop00"
-    return text
+def output_folder(key):
+    """A params function: the folder of output file `key` (the first one of a list)."""
 
+    def folder(wildcards, output):
+        paths = output[key]
+        return os.path.dirname(paths if isinstance(paths, str) else paths[0])
 
-def analysis_title(wildcards):
-    """Shell-quoted title of one analysis, for its figure."""
-    spec = analysis_spec(wildcards.analysis)
-    return shlex.quote(spec.get("title", spec["id"]))
+    return folder

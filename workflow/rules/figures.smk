@@ -1,17 +1,28 @@
 rule plot_forest:
-    """Forest plot of one analysis (metafor forest.rma layout), PNG and SVG."""
+    """Forest plot of one analysis (metafor forest.rma layout), PNG and SVG; the title is the
+    analysis's title in the protocol, read by the command.
+
+    input:  data/processed/analyses/<analysis>.csv, reports/tables/<analysis>.json,
+            <review>/protocol.yaml
+    output: reports/figures/forest_<analysis>.png, reports/figures/forest_<analysis>.svg
+    """
     input:
         data=f"{PROCESSED}/analyses/{{analysis}}.csv",
         result=f"{REPORTS}/tables/{{analysis}}.json",
+        protocol=PROTOCOL,
     output:
         png=f"{REPORTS}/figures/forest_{{analysis}}.png",
         svg=f"{REPORTS}/figures/forest_{{analysis}}.svg",
     log:
-        "logs/plot_forest/{analysis}.log",
+        log_file("plot_forest", "{analysis}"),
+    benchmark:
+        benchmark_file("plot_forest", "{analysis}")
     conda:
         CONDA_ENV
-    params:
-        title=analysis_title,
+    resources:
+        mem_mb=1000,
+        runtime=10,
     shell:
-        "trialsynth forest --data {input.data} --result {input.result} --title {params.title}"
-        " --out {output.png} {output.svg} 2> {log}"
+        "trialsynth forest --protocol {input.protocol:q} --analysis {wildcards.analysis:q}"
+        " --data {input.data:q} --result {input.result:q}"
+        " --out {output.png:q} {output.svg:q} 2> {log:q}"

@@ -1,6 +1,10 @@
 rule pool_analysis:
-    """Random-effects meta-analysis of one analysis table with the protocol's estimator
-    settings (metafor-identical numbers); the JSON result feeds the figure and the report.
+    """Random-effects meta-analysis of one analysis table; the command reads the analysis's
+    measure and subgroup column and the estimator settings from the protocol (metafor-identical
+    numbers). An analysis without studies gives a k = 0 result, reported, not fatal.
+
+    input:  data/processed/analyses/<analysis>.csv, <review>/protocol.yaml
+    output: reports/tables/<analysis>.json
     """
     input:
         data=f"{PROCESSED}/analyses/{{analysis}}.csv",
@@ -8,11 +12,14 @@ rule pool_analysis:
     output:
         result=f"{REPORTS}/tables/{{analysis}}.json",
     log:
-        "logs/pool_analysis/{analysis}.log",
+        log_file("pool_analysis", "{analysis}"),
+    benchmark:
+        benchmark_file("pool_analysis", "{analysis}")
     conda:
         CONDA_ENV
-    params:
-        flags=meta_flags,
+    resources:
+        mem_mb=1000,
+        runtime=10,
     shell:
-        "trialsynth meta --data {input.data} {params.flags} --allow-empty --out {output.result}"
-        " > {log} 2>&1"
+        "trialsynth meta --protocol {input.protocol:q} --analysis {wildcards.analysis:q}"
+        " --data {input.data:q} --allow-empty --out {output.result:q} > {log:q} 2>&1"

@@ -1,11 +1,13 @@
 rule extract_outcomes:
-    """Extract outcomes (CT.gov posted results, curated publication sheets) with their sources,
+    """Extract outcomes (CT.gov posted results, curated extraction sheets) with their sources,
     verify the sheet numbers against the PubMed snapshot, and write one metafor-style input
     table per analysis of the protocol.
 
-    Inputs: CT.gov pages, analysis/extraction/*.csv, the protocol, coding.csv, screening.csv,
-    articles.csv. Outputs: outcomes.csv, outcome_exclusions.csv, outcome_verification.csv,
-    analyses/<id>.csv.
+    input:  <raw>/ctgov/manifest.json, <review>/extraction/*.csv, <review>/protocol.yaml,
+            data/processed/{coding,screening,articles}.csv
+    output: data/processed/outcomes.csv, data/processed/outcome_exclusions.csv,
+            data/processed/outcome_verification.csv,
+            data/processed/analyses/<analysis>.csv (one per protocol analysis)
     """
     input:
         manifest=f"{RAW}/ctgov/manifest.json",
@@ -20,16 +22,22 @@ rule extract_outcomes:
         verification=f"{PROCESSED}/outcome_verification.csv",
         analyses=expand(f"{PROCESSED}/analyses/{{analysis}}.csv", analysis=ANALYSIS_IDS),
     log:
-        "logs/extract_outcomes/extract_outcomes.log",
+        log_file("extract_outcomes"),
+    benchmark:
+        benchmark_file("extract_outcomes")
     conda:
         CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
-        raw_dir=lambda wildcards, input: os.path.dirname(input.manifest),
-        extraction_dir=lambda wildcards, input: os.path.dirname(input.extraction[0]),
-        analyses_dir=lambda wildcards, output: os.path.dirname(output.analyses[0]),
+        raw_dir=input_folder("manifest"),
+        extraction_dir=input_folder("extraction"),
+        analyses_dir=output_folder("analyses"),
     shell:
-        "trialsynth outcomes --ctgov-raw {params.raw_dir} --extraction-dir {params.extraction_dir}"
-        " --protocol {input.protocol} --coding {input.coding} --screening {input.screening}"
-        " --articles {input.articles} --verification {output.verification}"
-        " --out {output.outcomes} --analyses-dir {params.analyses_dir}"
-        " --exclusions {output.exclusions} 2> {log}"
+        "trialsynth outcomes --ctgov-raw {params.raw_dir:q}"
+        " --extraction-dir {params.extraction_dir:q} --protocol {input.protocol:q}"
+        " --coding {input.coding:q} --screening {input.screening:q}"
+        " --articles {input.articles:q} --verification {output.verification:q}"
+        " --out {output.outcomes:q} --analyses-dir {params.analyses_dir:q}"
+        " --exclusions {output.exclusions:q} 2> {log:q}"

@@ -1,34 +1,52 @@
 rule parse_ctgov:
-    """Flatten CT.gov study records into data/processed/trials.csv (one row per NCT ID)."""
+    """Flatten CT.gov study records into one row per NCT ID.
+
+    input:  <raw>/ctgov/manifest.json (and its pages)
+    output: data/processed/trials.csv, data/processed/trials_skipped.csv
+    """
     input:
         manifest=f"{RAW}/ctgov/manifest.json",
     output:
         trials=f"{PROCESSED}/trials.csv",
         skipped=f"{PROCESSED}/trials_skipped.csv",
     log:
-        "logs/parse_ctgov/parse_ctgov.log",
+        log_file("parse_ctgov"),
+    benchmark:
+        benchmark_file("parse_ctgov")
     conda:
         CONDA_ENV
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
-        raw_dir=lambda wildcards, input: os.path.dirname(input.manifest),
+        raw_dir=input_folder("manifest"),
     shell:
-        "trialsynth parse ctgov --raw {params.raw_dir} --out {output.trials}"
-        " --skipped {output.skipped} 2> {log}"
+        "trialsynth parse ctgov --raw {params.raw_dir:q} --out {output.trials:q}"
+        " --skipped {output.skipped:q} 2> {log:q}"
 
 
 rule parse_pubmed:
-    """Flatten PubMed efetch XML into data/processed/articles.csv (one row per PMID)."""
+    """Flatten PubMed efetch XML into one row per PMID.
+
+    input:  <raw>/pubmed/manifest.json (and its efetch files)
+    output: data/processed/articles.csv, data/processed/articles_skipped.csv
+    """
     input:
         manifest=f"{RAW}/pubmed/manifest.json",
     output:
         articles=f"{PROCESSED}/articles.csv",
         skipped=f"{PROCESSED}/articles_skipped.csv",
     log:
-        "logs/parse_pubmed/parse_pubmed.log",
+        log_file("parse_pubmed"),
+    benchmark:
+        benchmark_file("parse_pubmed")
     conda:
         CONDA_ENV
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
-        raw_dir=lambda wildcards, input: os.path.dirname(input.manifest),
+        raw_dir=input_folder("manifest"),
     shell:
-        "trialsynth parse pubmed --raw {params.raw_dir} --out {output.articles}"
-        " --skipped {output.skipped} 2> {log}"
+        "trialsynth parse pubmed --raw {params.raw_dir:q} --out {output.articles:q}"
+        " --skipped {output.skipped:q} 2> {log:q}"

@@ -1,6 +1,13 @@
 rule render_report:
     """Self-contained HTML report: PRISMA counts, coding with evidence, every analysis with its
-    forest plot and the source of every number, exclusions, and provenance."""
+    forest plot and the source of every number, exclusions, and provenance.
+
+    input:  <review>/protocol.yaml, <raw>/{ctgov,pubmed}/manifest.json,
+            data/processed/{prisma.json,screening.csv,coding.csv,trials.csv,
+            outcome_exclusions.csv}, data/processed/analyses/<analysis>.csv,
+            reports/tables/<analysis>.json, reports/figures/forest_<analysis>.png
+    output: reports/report.html, reports/run_config.yaml
+    """
     input:
         protocol=PROTOCOL,
         ctgov_manifest=f"{RAW}/ctgov/manifest.json",
@@ -10,6 +17,7 @@ rule render_report:
         coding=f"{PROCESSED}/coding.csv",
         trials=f"{PROCESSED}/trials.csv",
         exclusions=f"{PROCESSED}/outcome_exclusions.csv",
+        analyses=expand(f"{PROCESSED}/analyses/{{analysis}}.csv", analysis=ANALYSIS_IDS),
         results=expand(f"{REPORTS}/tables/{{analysis}}.json", analysis=ANALYSIS_IDS),
         figures=expand(
             f"{REPORTS}/figures/forest_{{analysis}}.png", analysis=ANALYSIS_IDS
@@ -18,18 +26,23 @@ rule render_report:
         report=f"{REPORTS}/report.html",
         run_config=f"{REPORTS}/run_config.yaml",
     log:
-        "logs/render_report/render_report.log",
+        log_file("render_report"),
+    benchmark:
+        benchmark_file("render_report")
     conda:
         CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
-        analyses_dir=f"{PROCESSED}/analyses",
-        results_dir=lambda wildcards, input: os.path.dirname(input.results[0]),
-        figures_dir=lambda wildcards, input: os.path.dirname(input.figures[0]),
+        analyses_dir=input_folder("analyses"),
+        results_dir=input_folder("results"),
+        figures_dir=input_folder("figures"),
     shell:
-        "trialsynth report --protocol {input.protocol}"
-        " --manifest ctgov={input.ctgov_manifest} --manifest pubmed={input.pubmed_manifest}"
-        " --prisma {input.prisma} --screening {input.screening} --coding {input.coding}"
-        " --trials {input.trials}"
-        " --exclusions {input.exclusions} --analyses-dir {params.analyses_dir}"
-        " --results-dir {params.results_dir} --figures-dir {params.figures_dir}"
-        " --out {output.report} --run-config {output.run_config} 2> {log}"
+        "trialsynth report --protocol {input.protocol:q}"
+        " --manifest ctgov={input.ctgov_manifest:q} --manifest pubmed={input.pubmed_manifest:q}"
+        " --prisma {input.prisma:q} --screening {input.screening:q} --coding {input.coding:q}"
+        " --trials {input.trials:q} --exclusions {input.exclusions:q}"
+        " --analyses-dir {params.analyses_dir:q} --results-dir {params.results_dir:q}"
+        " --figures-dir {params.figures_dir:q}"
+        " --out {output.report:q} --run-config {output.run_config:q} 2> {log:q}"

@@ -1,5 +1,9 @@
 rule link_records:
-    """Link NCT IDs and PMIDs (registry references, DataBankList, text mentions) into studies."""
+    """Link NCT IDs and PMIDs (registry references, DataBankList, text mentions) into studies.
+
+    input:  data/processed/trials.csv, data/processed/articles.csv
+    output: data/processed/links.csv, data/processed/studies.csv
+    """
     input:
         trials=f"{PROCESSED}/trials.csv",
         articles=f"{PROCESSED}/articles.csv",
@@ -7,16 +11,26 @@ rule link_records:
         links=f"{PROCESSED}/links.csv",
         studies=f"{PROCESSED}/studies.csv",
     log:
-        "logs/link_records/link_records.log",
+        log_file("link_records"),
+    benchmark:
+        benchmark_file("link_records")
     conda:
         CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
     shell:
-        "trialsynth link --trials {input.trials} --articles {input.articles}"
-        " --out-links {output.links} --out-studies {output.studies} 2> {log}"
+        "trialsynth link --trials {input.trials:q} --articles {input.articles:q}"
+        " --out-links {output.links:q} --out-studies {output.studies:q} 2> {log:q}"
 
 
 rule screen_studies:
-    """Apply the protocol's eligibility rules and reviewer decisions; count PRISMA 2020 steps."""
+    """Apply the protocol's eligibility rules and reviewer decisions; count PRISMA 2020 steps.
+
+    input:  data/processed/{studies,trials,articles,trials_skipped,articles_skipped,coding}.csv,
+            <review>/protocol.yaml, <review>/screening_overrides.csv
+    output: data/processed/screening.csv, data/processed/prisma.json
+    """
     input:
         studies=f"{PROCESSED}/studies.csv",
         trials=f"{PROCESSED}/trials.csv",
@@ -25,17 +39,22 @@ rule screen_studies:
         articles_skipped=f"{PROCESSED}/articles_skipped.csv",
         coding=f"{PROCESSED}/coding.csv",
         protocol=PROTOCOL,
-        overrides="analysis/screening_overrides.csv",
+        overrides=SCREENING_OVERRIDES,
     output:
         screening=f"{PROCESSED}/screening.csv",
         prisma=f"{PROCESSED}/prisma.json",
     log:
-        "logs/screen_studies/screen_studies.log",
+        log_file("screen_studies"),
+    benchmark:
+        benchmark_file("screen_studies")
     conda:
         CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
     shell:
-        "trialsynth screen --studies {input.studies} --trials {input.trials}"
-        " --articles {input.articles} --coding {input.coding} --protocol {input.protocol}"
-        " --trials-skipped {input.trials_skipped} --articles-skipped {input.articles_skipped}"
-        " --overrides {input.overrides} --out {output.screening} --prisma {output.prisma}"
-        " 2> {log}"
+        "trialsynth screen --studies {input.studies:q} --trials {input.trials:q}"
+        " --articles {input.articles:q} --coding {input.coding:q}"
+        " --protocol {input.protocol:q} --trials-skipped {input.trials_skipped:q}"
+        " --articles-skipped {input.articles_skipped:q} --overrides {input.overrides:q}"
+        " --out {output.screening:q} --prisma {output.prisma:q} 2> {log:q}"

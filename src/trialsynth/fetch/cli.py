@@ -1,4 +1,5 @@
-"""``trialsynth fetch ctgov`` and ``trialsynth fetch pubmed``: build the query from the flags,
+"""``trialsynth fetch ctgov`` and ``trialsynth fetch pubmed``: build the query from the flags
+(else the protocol's ``sources`` section, ``--protocol``),
 open one rate-limited session per source and write an atomic snapshot."""
 
 from __future__ import annotations
@@ -11,8 +12,33 @@ from trialsynth.errors import InputError
 from trialsynth.fetch import ctgov, pubmed
 from trialsynth.fetch.http import HttpClient
 from trialsynth.fetch.snapshot import DEFAULT_MAX_DROP_SHARE, ShrinkGuard
+from trialsynth.protocol_options import (
+    add_protocol_arguments,
+    ctgov_query_options,
+    fill_options,
+    pubmed_query_options,
+    require_options,
+    stage_protocol,
+)
 
 log = logging.getLogger(__name__)
+
+#: Query settings used when neither the command line nor ``--protocol`` gives one.
+CTGOV_DEFAULTS: dict[str, Any] = {
+    "query_intr": None,
+    "query_cond": None,
+    "query_term": None,
+    "filter_advanced": None,
+    "fields": None,
+    "page_size": ctgov.MAX_PAGE_SIZE,
+    "requests_per_second": 1.0,
+}
+PUBMED_DEFAULTS: dict[str, Any] = {
+    "term": None,
+    "batch_size": 500,
+    "tool": "trialsynth",
+    "email": None,
+}
 
 
 def register(subparsers: Any) -> None:
@@ -39,8 +65,9 @@ def register(subparsers: Any) -> None:
         metavar="YYYY-MM-DD",
         help="only studies updated since DATE, merged into the existing snapshot by NCT ID",
     )
-    ct.add_argument("--page-size", type=int, default=ctgov.MAX_PAGE_SIZE, metavar="N")
-    ct.add_argument("--requests-per-second", type=float, default=1.0, metavar="X")
+    ct.add_argument("--page-size", type=int, metavar="N", help=f"default {ctgov.MAX_PAGE_SIZE}")
+    ct.add_argument("--requests-per-second", type=float, metavar="X", help="default 1")
+    add_protocol_arguments(ct, analysis=False)
     ct.add_argument("--base-url", metavar="URL")
     _add_shrink_flags(ct, "studies")
     ct.set_defaults(func=run_ctgov)
@@ -53,11 +80,14 @@ def register(subparsers: Any) -> None:
         f"The API key is read from ${pubmed.API_KEY_ENV} only and never written anywhere.",
     )
     pm.add_argument("--out", required=True, metavar="DIR", help="snapshot folder")
-    pm.add_argument("--term", required=True, metavar="S", help="PubMed search term")
-    pm.add_argument("--batch-size", type=int, default=500, metavar="N")
-    pm.add_argument("--tool", default="trialsynth", metavar="S")
+    pm.add_argument(
+        "--term", metavar="S", help="PubMed search term (required unless --protocol gives it)"
+    )
+    pm.add_argument("--batch-size", type=int, metavar="N", help="default 500")
+    pm.add_argument("--tool", metavar="S", help="default trialsynth")
     pm.add_argument("--email", metavar="S", help="contact address NCBI asks for")
     pm.add_argument("--base-url", metavar="URL")
+    add_protocol_arguments(pm, analysis=False)
     _add_shrink_flags(pm, "records")
     pm.set_defaults(func=run_pubmed)
 
@@ -84,7 +114,13 @@ def _guard(args: argparse.Namespace) -> ShrinkGuard:
 
 
 def run_ctgov(args: argparse.Namespace) -> int:
-    """Fetch a CT.gov snapshot from the parsed flags."""
+    """Fetch a CT.gov snapshot from the parsed flags (else the protocol's sources.ctgov)."""
+    protocol = stage_protocol(args)
+    fill_options(
+        args,
+        ctgov_query_options(protocol) if protocol is not None else {},
+        CTGOV_DEFAULTS,
+    )
     if not args.requests_per_second > 0:
         raise InputError(
             f"--requests-per-second {args.requests_per_second} is not positive",
@@ -116,7 +152,15 @@ def run_ctgov(args: argparse.Namespace) -> int:
 
 
 def run_pubmed(args: argparse.Namespace) -> int:
-    """Fetch a PubMed snapshot from the parsed flags (``NCBI_API_KEY`` from the environment)."""
+    """Fetch a PubMed snapshot from the parsed flags, else the protocol's sources.pubmed
+    (``NCBI_API_KEY`` from the environment)."""
+    protocol = stage_protocol(args)
+    fill_options(
+        args,
+        pubmed_query_options(protocol) if protocol is not None else {},
+        PUBMED_DEFAULTS,
+    )
+    require_options(args, {"term": "--term"}, "sources.pubmed.term")
     guard = _guard(args)
     query = pubmed.PubmedQuery(
         term=args.term, batch_size=args.batch_size, tool=args.tool, email=args.email

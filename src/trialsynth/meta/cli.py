@@ -19,6 +19,14 @@ from trialsynth.meta.moderated import fit_moderated
 from trialsynth.meta.predict import TRANSFORMS, predict
 from trialsynth.meta.result import MetaResult, json_number, validate_result_json
 from trialsynth.meta.summary import format_summary
+from trialsynth.protocol_options import (
+    add_protocol_arguments,
+    analysis_entry,
+    fill_options,
+    meta_options,
+    require_options,
+    stage_protocol,
+)
 from trialsynth.tables import read_table, write_json_atomic
 
 log = logging.getLogger(__name__)
@@ -36,21 +44,30 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument("--data", required=True, type=Path, help="input CSV")
-    parser.add_argument("--measure", required=True, choices=MEASURE_NAMES)
+    add_protocol_arguments(parser, analysis=True)
+    parser.add_argument(
+        "--measure",
+        default=None,
+        choices=MEASURE_NAMES,
+        help="effect measure (required unless --protocol/--analysis give it)",
+    )
     parser.add_argument(
         "--label",
         default=None,
         help="GEN only: what yi is, e.g. 'log HR' (shown exponentiated as HR); default: the "
         "table's measure_label column when present",
     )
-    parser.add_argument("--method", default="REML", choices=CLI_METHODS, help="tau^2 estimator")
-    parser.add_argument("--test", default="adhoc", choices=TESTS)
-    parser.add_argument("--pi", default="hts", choices=PI_TYPES, help="prediction interval")
+    # Defaults are applied after the protocol (see SETTING_DEFAULTS): None means "not given".
+    parser.add_argument("--method", choices=CLI_METHODS, help="tau^2 estimator (default REML)")
+    parser.add_argument("--test", choices=TESTS, help="default adhoc")
+    parser.add_argument("--pi", choices=PI_TYPES, help="prediction interval (default hts)")
     parser.add_argument("--by", default=None, metavar="COLUMN", help="subgroup column")
-    parser.add_argument("--level", type=float, default=95.0, help="confidence level (percent)")
-    parser.add_argument("--add", type=float, default=0.5, help="zero-cell addition")
-    parser.add_argument("--to", default="only0", choices=ZERO_CELL_RULES, help="zero-cell rule")
-    parser.add_argument("--drop00", action="store_true", help="drop double-zero studies")
+    parser.add_argument("--level", type=float, help="confidence level, percent (default 95)")
+    parser.add_argument("--add", type=float, help="zero-cell addition (default 0.5)")
+    parser.add_argument("--to", choices=ZERO_CELL_RULES, help="zero-cell rule (default only0)")
+    parser.add_argument(
+        "--drop00", action="store_true", default=None, help="drop double-zero studies"
+    )
     parser.add_argument(
         "--cumulative-by",
         default=None,
@@ -75,8 +92,35 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run_meta)
 
 
+#: Built-in settings, used when neither the command line nor the protocol gives one.
+SETTING_DEFAULTS: dict[str, Any] = {
+    "measure": None,
+    "by": None,
+    "method": "REML",
+    "test": "adhoc",
+    "pi": "hts",
+    "level": 95.0,
+    "add": 0.5,
+    "to": "only0",
+    "drop00": False,
+}
+
+
+def resolve_settings(args: argparse.Namespace) -> None:
+    """Fill the estimator settings: command line, else ``--protocol``/``--analysis``, else
+    :data:`SETTING_DEFAULTS`."""
+    protocol = stage_protocol(args)
+    values: dict[str, Any] = {}
+    if protocol is not None:
+        spec = analysis_entry(protocol, args.analysis, args.protocol)
+        values = meta_options(protocol, spec)
+    fill_options(args, values, SETTING_DEFAULTS)
+    require_options(args, {"measure": "--measure"}, "--analysis")
+
+
 def run_meta(args: argparse.Namespace) -> int:
     """Fit the model, print the result and optionally write it."""
+    resolve_settings(args)
     data = read_table(args.data, "meta_input")
     if data.empty and args.allow_empty:
         fitted = empty_result(args)
