@@ -152,6 +152,32 @@ MEASURE_NAMES: tuple[str, ...] = tuple(MEASURES)
 COUNT_COLUMNS = frozenset({"ai", "bi", "ci", "di", "xi", "ni", "n1i", "n2i"})
 
 
+#: Effects reported by publications (with a CI) that enter a ``GEN`` analysis: the registry's
+#: measures plus those no arm-level table gives. Ratios are pooled on the log scale.
+REPORTED_EFFECTS: dict[str, bool] = {
+    **{name: m.log_scale for name, m in MEASURES.items() if m.kind in (BINARY, CONTINUOUS)},
+    "HR": True,
+}
+#: Reported effects analysed on the log scale (``yi = log(effect)``).
+RATIO_EFFECTS = frozenset(name for name, ratio in REPORTED_EFFECTS.items() if ratio)
+
+
+def gen_label(effect: str) -> str:
+    """The ``GEN`` ``measure_label`` of a reported effect: ``"log HR"`` for ratios, else the code.
+
+    Raises
+    ------
+    InputError
+        For an effect code this registry does not know.
+    """
+    if effect not in REPORTED_EFFECTS:
+        raise InputError(
+            f"unknown reported effect {effect!r}",
+            hint=f"use one of {', '.join(REPORTED_EFFECTS)}",
+        )
+    return f"log {effect}" if REPORTED_EFFECTS[effect] else effect
+
+
 def measure_names(*kinds: str) -> tuple[str, ...]:
     """Names of the measures of the given data kinds, in registry order."""
     return tuple(name for name, m in MEASURES.items() if m.kind in kinds)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from scipy.stats import norm
 
+from trialsynth.meta.measures import RATIO_EFFECTS
+
 #: Spellings of effect measures in curated sheets -> the code used in outcomes.csv.
 _CODES = {
     "hr": "HR",
@@ -39,7 +41,8 @@ _CODES = {
     "cohen d": "SMD",
     "hedges g": "SMD",
 }
-RATIO_MEASURES = frozenset({"HR", "OR", "RR"})
+#: Reported effects pooled on the log scale (the measure registry's ratios, and HR).
+RATIO_MEASURES = RATIO_EFFECTS
 
 
 def effect_measure_code(text: str | None) -> str | None:

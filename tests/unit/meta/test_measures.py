@@ -85,3 +85,26 @@ def _walk(node: object):  # type: ignore[no-untyped-def]
     elif isinstance(node, list):
         for value in node:
             yield from _walk(value)
+
+
+def test_reported_effects_give_the_gen_label_that_back_transforms() -> None:
+    from trialsynth.meta.measures import RATIO_EFFECTS, gen_label
+
+    assert {"RR", "OR", "HR"} == RATIO_EFFECTS
+    assert gen_label("HR") == "log HR" and gen_label("SMD") == "SMD"
+    assert measure_for("GEN", gen_label("HR")).back_transform(0.0) == 1.0
+    with pytest.raises(InputError, match="unknown reported effect"):
+        gen_label("NNT")
+
+
+def test_the_registry_loads_without_the_engine() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, trialsynth.meta.measures, trialsynth.meta as m; "
+        "assert 'trialsynth.meta.fit' not in sys.modules; "
+        "assert sorted(m.__all__) == sorted(m._EXPORTS); "
+        "assert m.fit_meta.__module__ == 'trialsynth.meta.fit'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
