@@ -17,6 +17,7 @@ include: "workflow/rules/outcomes.smk"
 include: "workflow/rules/meta.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/history.smk"
 
 
 rule all:

@@ -34,6 +34,7 @@ STAGE_MODULES: tuple[str, ...] = (
     "trialsynth.meta.cli",  # meta
     "trialsynth.figures.cli",  # forest
     "trialsynth.report.cli",  # report
+    "trialsynth.history.cli",  # history | diff
 )
 
 
@@ -48,6 +49,8 @@ COMMANDS: dict[str, str] = {
     "meta": "trialsynth.meta.cli",
     "forest": "trialsynth.figures.cli",
     "report": "trialsynth.report.cli",
+    "history": "trialsynth.history.cli",
+    "diff": "trialsynth.history.cli",
 }
 
 

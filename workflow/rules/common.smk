@@ -8,6 +8,7 @@ root, any other review under results/<review.id>/.
 """
 
 import os
+import shutil
 import sys
 
 from snakemake.utils import min_version, validate
@@ -19,23 +20,15 @@ min_version("9.0")
 
 validate(config, schema="../schemas/config.schema.json")
 
-# Rules call the `trialsynth` command: the one installed beside the Python that runs Snakemake
-# comes first on PATH, so `snakemake` works whether or not its environment is activated (under
-# `--sdm conda` the rule's own environment is activated after this and its command wins).
-os.environ.update(
-    PATH=os.pathsep.join(
-        [os.path.dirname(sys.executable), os.environ.get("PATH", os.defpath)]
+# Rules call the `trialsynth` command. When it is not on PATH (Snakemake started as
+# .venv/bin/snakemake without activating the environment), the one installed beside the Python
+# that runs Snakemake is used; under `--sdm conda` the rule's own environment comes first.
+if shutil.which("trialsynth") is None:
+    os.environ.update(
+        PATH=os.pathsep.join(
+            [os.path.dirname(sys.executable), os.environ.get("PATH", os.defpath)]
+        )
     )
-)
-
-# Rules call the `trialsynth` command: the one installed beside the Python that runs Snakemake
-# comes first on PATH, so `snakemake` works whether or not its environment is activated (under
-# `--sdm conda` the rule's own environment is activated after this and its command wins).
-os.environ.update(
-    PATH=os.pathsep.join(
-        [os.path.dirname(sys.executable), os.environ.get("PATH", os.defpath)]
-    )
-)
 
 #: The conda environment file of every job under `--sdm conda` (the repository's
 #: environment.yml: the same pinned versions, and this package installed from the checkout).

@@ -5,7 +5,8 @@ rule render_report:
     input:  <review>/protocol.yaml, <raw>/{ctgov,pubmed}/manifest.json,
             data/processed/{prisma.json,screening.csv,coding.csv,trials.csv,
             outcome_exclusions.csv}, data/processed/analyses/<analysis>.csv,
-            reports/tables/<analysis>.json, reports/figures/forest_<analysis>.png
+            reports/tables/<analysis>.json, reports/figures/forest_<analysis>.png,
+            reports/history/changes.json
     output: reports/report.html, reports/run_config.yaml
     """
     input:
@@ -22,6 +23,7 @@ rule render_report:
         figures=expand(
             f"{REPORTS}/figures/forest_{{analysis}}.png", analysis=ANALYSIS_IDS
         ),
+        changes=f"{REPORTS}/history/changes.json",
     output:
         report=f"{REPORTS}/report.html",
         run_config=f"{REPORTS}/run_config.yaml",
@@ -44,5 +46,5 @@ rule render_report:
         " --prisma {input.prisma:q} --screening {input.screening:q} --coding {input.coding:q}"
         " --trials {input.trials:q} --exclusions {input.exclusions:q}"
         " --analyses-dir {params.analyses_dir:q} --results-dir {params.results_dir:q}"
-        " --figures-dir {params.figures_dir:q}"
+        " --figures-dir {params.figures_dir:q} --changes {input.changes:q}"
         " --out {output.report:q} --run-config {output.run_config:q} 2> {log:q}"

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from trialsynth.errors import InputError
+from trialsynth.history.compare import changes_for_report
 from trialsynth.protocol import load_protocol
 from trialsynth.report.context import (
     load_analysis,
@@ -51,6 +52,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--analyses-dir", required=True, type=Path)
     parser.add_argument("--results-dir", required=True, type=Path)
     parser.add_argument("--figures-dir", required=True, type=Path)
+    parser.add_argument(
+        "--changes",
+        type=Path,
+        help="changes.json of `trialsynth history` (the 'What changed' section)",
+    )
     parser.add_argument("--out", required=True, type=Path, help="report.html")
     parser.add_argument("--run-config", type=Path, help="also write run_config.yaml here")
     parser.set_defaults(func=run_report)
@@ -112,6 +118,7 @@ def run_report(args: argparse.Namespace) -> int:
         input_files=input_files,
         versions=versions,
         titles={row["nct_id"]: row.get("brief_title", "") for row in trials},
+        changes=changes_for_report(read_json(args.changes)) if args.changes else None,
     )
     write_report(inputs, args.out)
     log.info("wrote %s (%d analyses)", args.out, len(analyses))

@@ -30,6 +30,8 @@ class ReportInputs:
     input_files: list[tuple[str, str]]
     versions: dict[str, str]
     titles: dict[str, str] = field(default_factory=dict)
+    #: The "What changed since the previous run" section (trialsynth.history.compare).
+    changes: dict[str, Any] | None = None
 
 
 def template_environment() -> jinja2.Environment:

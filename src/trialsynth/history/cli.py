@@ -1,0 +1,127 @@
+"""``trialsynth history`` (keep this run's record) and ``trialsynth diff OLD NEW`` (compare two).
+
+``trialsynth history`` is the workflow's ``record_history`` rule: it writes the run's record
+into the history folder and ``changes.json`` (the comparison with the previous run) for the
+report. ``trialsynth diff`` prints the comparison of two records for a person or a CI job;
+``--fail-on`` makes it exit with status 1 when a change needs a reviewer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from trialsynth.history.archive import keep_record, resolve
+from trialsynth.history.compare import (
+    FAIL_ON,
+    compare_records,
+    failed_conditions,
+    format_changes,
+)
+from trialsynth.history.record import build_record, load_record
+from trialsynth.tables import write_json_atomic
+
+log = logging.getLogger(__name__)
+DEFAULT_HISTORY = Path("reports/history")
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``history`` and ``diff`` subcommands."""
+    record = subparsers.add_parser(
+        "history",
+        help="keep this run's record in the history folder and compare it with the previous run",
+        description="Write a compact record of this run (studies, screening decisions, pooled "
+        "estimates, snapshot hashes) as HISTORY/<snapshot key>.json, and the changes since "
+        "the previous run as --out (JSON).",
+    )
+    record.add_argument(
+        "--manifest",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        required=True,
+        help="a raw snapshot manifest, e.g. ctgov=data/raw/ctgov/manifest.json (repeatable)",
+    )
+    for name in ("studies", "trials", "articles", "screening"):
+        record.add_argument(f"--{name}", required=True, type=Path, help=f"{name}.csv")
+    record.add_argument(
+        "--result", nargs="*", default=[], type=Path, help="the pooled results (JSON)"
+    )
+    record.add_argument("--history", type=Path, default=DEFAULT_HISTORY, help="history folder")
+    record.add_argument("--out", required=True, type=Path, help="changes.json")
+    record.set_defaults(func=run_history)
+
+    diff = subparsers.add_parser(
+        "diff",
+        help="compare two run records (new/removed/updated studies, decisions, estimates)",
+        description="Compare two records of reports/history/ (paths, snapshot keys, or "
+        "'previous' and 'latest').",
+    )
+    diff.add_argument("old", help="older record: a path, a snapshot key or 'previous'")
+    diff.add_argument("new", help="newer record: a path, a snapshot key or 'latest'")
+    diff.add_argument("--history", type=Path, default=DEFAULT_HISTORY, help="history folder")
+    diff.add_argument(
+        "--fail-on",
+        action="append",
+        default=[],
+        choices=FAIL_ON,
+        help="exit with status 1 when this change happened (repeatable)",
+    )
+    diff.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    diff.set_defaults(func=run_diff)
+
+
+def _manifests(items: list[str]) -> dict[str, Path]:
+    from trialsynth.errors import InputError
+
+    manifests = {}
+    for item in items:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise InputError(f"--manifest {item!r}", hint="use NAME=PATH")
+        manifests[name] = Path(path)
+    return manifests
+
+
+def run_history(args: argparse.Namespace) -> int:
+    """Keep the record of this run and write the changes since the previous run."""
+    record = build_record(
+        _manifests(args.manifest),
+        args.studies,
+        args.trials,
+        args.articles,
+        args.screening,
+        args.result,
+    )
+    previous = keep_record(args.history, record)
+    if previous is None:
+        changes: dict[str, Any] = {"previous": None, "current": record["snapshot_key"]}
+        log.info("first run on record: nothing to compare with")
+    else:
+        changes = {
+            "previous": previous["snapshot_key"],
+            "current": record["snapshot_key"],
+            **compare_records(previous, record),
+        }
+        log.info("changes since %s:\n%s", previous["snapshot_key"], format_changes(changes))
+    write_json_atomic(args.out, changes)
+    return 0
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    """Print the comparison of two records; status 1 when a ``--fail-on`` condition is met."""
+    old = load_record(resolve(args.history, args.old))
+    new = load_record(resolve(args.history, args.new))
+    changes = compare_records(old, new)
+    if args.json:
+        sys.stdout.write(json.dumps(changes, indent=2, sort_keys=True) + "\n")
+    else:
+        sys.stdout.write(format_changes(changes))
+    failed = failed_conditions(changes, args.fail_on)
+    for condition in failed:
+        log.error("--fail-on %s: this change needs a reviewer", condition)
+    return 1 if failed else 0
