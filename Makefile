@@ -10,6 +10,9 @@ STAMP := $(VENV)/.installed-stamp
 RUN := PATH="$(abspath $(BIN)):$$PATH"
 # Snakemake finds the workflow profile (profiles/default -> workflow/profiles/default) itself.
 SNAKEMAKE := $(RUN) $(BIN)/snakemake
+# A run that was killed leaves Snakemake's lock behind: release it when no Snakemake process
+# works in this folder, or stop and name the process that does (trialsynth/workflow_lock.py).
+UNLOCK_IF_STALE := $(RUN) $(BIN)/python -m trialsynth.workflow_lock
 
 .PHONY: install report update test lint refresh bench clean
 
@@ -23,6 +26,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 ## report: run the whole workflow on the shipped snapshot -> reports/report.html
 report: $(STAMP)
+	$(UNLOCK_IF_STALE)
 	$(SNAKEMAKE)
 
 ## test: unit, metafor-reference and workflow tests
@@ -41,12 +45,14 @@ lint: $(STAMP)
 ## the second pass a table whose content did not change (its checksum equals the recorded one)
 ## no longer reruns the analyses, figures and report that read it.
 update: $(STAMP)
+	$(UNLOCK_IF_STALE)
 	$(SNAKEMAKE) --until extract_outcomes
 	$(SNAKEMAKE)
 
 ## refresh: fetch new snapshots from the live APIs (atomic; the old snapshot stays on failure),
 ## then update what they changed
 refresh: $(STAMP)
+	$(UNLOCK_IF_STALE)
 	$(SNAKEMAKE) --forcerun fetch_ctgov fetch_pubmed --until fetch_ctgov fetch_pubmed
 	$(MAKE) update
 

@@ -3,11 +3,13 @@ rule code_studies:
     evidence for each value); reviewer overrides win and are recorded. Every arm is also
     coded (arms.csv). One worker process per snapshot page, `threads` of them.
 
-    input:  <raw>/ctgov/manifest.json, <review>/codebook.yaml, <review>/coding_overrides.csv
+    input:  <raw>/ctgov/manifest.json and its pages, <review>/codebook.yaml,
+            <review>/coding_overrides.csv
     output: data/processed/coding.csv, data/processed/arms.csv
     """
     input:
         manifest=f"{RAW}/ctgov/manifest.json",
+        pages=raw_pages("ctgov", "page-*.json"),
         codebook=CODEBOOK,
         overrides=CODING_OVERRIDES,
     output:

@@ -7,6 +7,7 @@ the default review writes data/processed, reports, logs and benchmarks at the re
 root, any other review under results/<review.id>/.
 """
 
+import glob
 import os
 import shutil
 import sys
@@ -103,3 +104,16 @@ def output_folder(key):
         return os.path.dirname(paths if isinstance(paths, str) else paths[0])
 
     return folder
+
+
+def raw_pages(source, pattern):
+    """Input function: the data files (`pattern`) of the raw snapshot <raw>/<source> that a
+    stage reads, so that an edited page reruns every stage that reads it (the stage then
+    checks the page against the snapshot's manifest). The fetch rules are checkpoints, so the
+    list is taken again after a fetch."""
+
+    def pages(wildcards):
+        getattr(checkpoints, f"fetch_{source}").get()
+        return sorted(glob.glob(f"{RAW}/{source}/{pattern}"))
+
+    return pages

@@ -1,9 +1,10 @@
-rule fetch_ctgov:
+checkpoint fetch_ctgov:
     """Fetch trial records from ClinicalTrials.gov API v2; the query is the protocol's
     sources.ctgov section, read by the command.
 
     Runs only when the snapshot's manifest is absent: the shipped snapshot is the default.
-    To refresh, `make refresh` (snakemake --forcerun fetch_ctgov fetch_pubmed).
+    To refresh, `make refresh` (snakemake --forcerun fetch_ctgov fetch_pubmed). A checkpoint:
+    the rules that read the pages list them again after a fetch (raw_pages in common.smk).
 
     input:  <review>/protocol.yaml
     output: <raw>/ctgov/manifest.json and the pages beside it
@@ -32,7 +33,7 @@ rule fetch_ctgov:
         " 2> {log:q}"
 
 
-rule fetch_pubmed:
+checkpoint fetch_pubmed:
     """Fetch PubMed records through E-utilities (esearch with history, efetch in batches); the
     search is the protocol's sources.pubmed section, read by the command.
 

@@ -11,6 +11,7 @@ rule extract_outcomes:
     """
     input:
         manifest=f"{RAW}/ctgov/manifest.json",
+        pages=raw_pages("ctgov", "page-*.json"),
         extraction=EXTRACTION_SHEETS,
         protocol=PROTOCOL,
         coding=f"{PROCESSED}/coding.csv",

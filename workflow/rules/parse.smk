@@ -6,6 +6,7 @@ rule parse_ctgov:
     """
     input:
         manifest=f"{RAW}/ctgov/manifest.json",
+        pages=raw_pages("ctgov", "page-*.json"),
     output:
         trials=f"{PROCESSED}/trials.csv",
         skipped=f"{PROCESSED}/trials_skipped.csv",
@@ -33,6 +34,7 @@ rule parse_pubmed:
     """
     input:
         manifest=f"{RAW}/pubmed/manifest.json",
+        pages=raw_pages("pubmed", "efetch-*.xml"),
     output:
         articles=f"{PROCESSED}/articles.csv",
         skipped=f"{PROCESSED}/articles_skipped.csv",
