@@ -54,6 +54,13 @@ class EffectSizes:
     corrected: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
 
+    def records(self) -> list[str]:
+        """``row N (study LABEL)`` per kept study (1-based input rows), for error messages."""
+        return [
+            f"row {r + 1} (study {label})"
+            for r, label in zip(self.kept_rows, self.study, strict=True)
+        ]
+
 
 def hedges_correction(m: np.ndarray) -> np.ndarray:
     """Exact small-sample correction ``c(m) = Gamma(m/2) / (sqrt(m/2) Gamma((m-1)/2))``."""

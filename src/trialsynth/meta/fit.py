@@ -138,9 +138,7 @@ def fit_meta(
             f"added {zc.add} to the cells of {len(es.corrected)} stud(ies) with zero cells"
         )
     yi, vi = es.yi, es.vi
-    check_effect_sizes(
-        yi, vi, [f"row {r + 1} (study {es.study[i]})" for i, r in enumerate(es.kept_rows)], path
-    )
+    check_effect_sizes(yi, vi, es.records(), path)
     k = len(yi)
     if k == 0:
         raise InputError(
@@ -320,6 +318,7 @@ def fit_regression(
     _check_settings(method, test, "hts", level, zc)
     clean = validate_input(data, measure, path)
     es = compute_effect_sizes(clean, measure, study_labels(data), zc)
+    check_effect_sizes(es.yi, es.vi, es.records(), path)
     x, names = design_matrix(data.iloc[es.kept_rows].reset_index(drop=True), moderators)
     return fit_meta_regression(es.yi, es.vi, x, names, method, test, level)
 

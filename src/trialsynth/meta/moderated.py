@@ -26,7 +26,7 @@ from trialsynth.meta.regression import fit_meta_regression
 from trialsynth.meta.result import MetaResult
 from trialsynth.meta.robust import cluster_robust
 from trialsynth.meta.tau2 import METHODS
-from trialsynth.meta.validate import study_labels, validate_input
+from trialsynth.meta.validate import check_effect_sizes, study_labels, validate_input
 
 log = logging.getLogger(__name__)
 
@@ -108,13 +108,7 @@ def fit_moderated(
     zc = zero_cells or ZeroCellSettings()
     clean = validate_input(data, measure, path)
     es = compute_effect_sizes(clean, measure, study_labels(data), zc)
-    for i in np.flatnonzero(~np.isfinite(es.yi) | ~np.isfinite(es.vi) | (es.vi <= 0)):
-        raise InputError(
-            f"effect size not computable (yi = {es.yi[i]}, vi = {es.vi[i]})",
-            path=path,
-            record=f"row {es.kept_rows[i] + 1} (study {es.study[i]})",
-            hint="a zero cell needs a correction (--to only0) or the row must be removed",
-        )
+    check_effect_sizes(es.yi, es.vi, es.records(), path)
     kept = data.iloc[es.kept_rows].reset_index(drop=True)
     design, x = build_design(kept, mods, path)
     warnings: list[str] = []

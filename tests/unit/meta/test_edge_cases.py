@@ -108,3 +108,15 @@ def test_leave_one_out_is_skipped_with_a_note_above_the_auto_limit() -> None:
     small = fit_meta(data.iloc[:5], "GEN", method="DL", leave1out="no")
     assert small.leave1out is None
     assert fit_meta(data.iloc[:5], "GEN", method="DL").leave1out is not None
+
+
+def test_models_with_moderators_refuse_overflow_too() -> None:
+    from trialsynth.meta import fit_moderated, fit_regression
+
+    data = pd.DataFrame(
+        {"yi": [0.1, 0.2, 0.3, 0.4], "vi": [1e-308, 1e-308, 0.01, 0.02], "x": [1, 2, 3, 4]}
+    )
+    with pytest.raises(InputError, match=r"row 1 .*overflow"):
+        fit_moderated(data, "GEN", mods=["x"])
+    with pytest.raises(InputError, match=r"row 1 .*overflow"):
+        fit_regression(data, "GEN", ["x"])
