@@ -20,7 +20,7 @@ import pytest
 
 from trialsynth.meta.moderated import fit_moderated
 from trialsynth.meta.moderators import build_design
-from trialsynth.meta.predict import predict
+from trialsynth.meta.predict import linear_combination, predict
 from trialsynth.meta.regression import fit_meta_regression
 from trialsynth.meta.result import MetaResult
 
@@ -124,6 +124,21 @@ def test_predictions_match_metafor(case_dir: Path) -> None:
         pd.testing.assert_frame_equal(table[list(newdata.columns)], newdata, check_dtype=False)
 
 
+CONTRAST_CASES = [
+    d for d in CASES if json.loads((d / "case.json").read_text())["expected"].get("contrasts")
+]
+
+
+@pytest.mark.parametrize("case_dir", CONTRAST_CASES, ids=lambda d: d.name)
+def test_linear_combinations_match_metafor(case_dir: Path) -> None:
+    result, spec, expected = _fit_case(case_dir)
+    want = expected["contrasts"]
+    table = linear_combination(result, want["weights"])
+    assert list(table.index) == list(want["weights"])
+    for key in ("estimate", "se", "stat", "pval", "ci_lb", "ci_ub"):
+        np.testing.assert_allclose(table[key], want[key], rtol=_rtol(spec), atol=1e-8, err_msg=key)
+
+
 @pytest.mark.parametrize(
     "case",
     DESIGNS["cases"],
@@ -144,4 +159,11 @@ def test_simulated_designs_match_metafor(case: dict[str, Any]) -> None:
 def test_case_counts() -> None:
     """The counts reported in docs/architecture.md and the README."""
     mv = [d for d in CASES if '"rma.mv"' in (d / "case.json").read_text()]
-    assert (len(CASES), len(mv), len(PREDICTION_CASES), len(DESIGNS["cases"])) == (36, 11, 13, 180)
+    counts = (
+        len(CASES),
+        len(mv),
+        len(PREDICTION_CASES),
+        len(CONTRAST_CASES),
+        len(DESIGNS["cases"]),
+    )
+    assert counts == (36, 11, 13, 3, 180)

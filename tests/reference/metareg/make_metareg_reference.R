@@ -49,6 +49,20 @@ prediction_block <- function(res, d, mods, newdata) {
        pi_lb = as.numeric(pr$pi.lb), pi_ub = as.numeric(pr$pi.ub))
 }
 
+# Linear combinations of the coefficients: anova(model, X = L) for the test,
+# predict(model, newmods = L[-1], intercept = FALSE) for the CI. `weights` is a list of named
+# vectors (coefficient name -> weight; others 0).
+contrast_block <- function(res, weights) {
+  if (is.null(weights)) return(NULL)
+  nm <- rownames(res$beta)
+  L <- t(sapply(weights, function(w) { row <- setNames(rep(0, length(nm)), nm); row[names(w)] <- w; row }))
+  a <- anova(res, X = L)
+  pr <- predict(res, newmods = L[, -1, drop = FALSE], intercept = FALSE)
+  list(weights = lapply(weights, as.list), estimate = as.numeric(a$Xb), se = as.numeric(a$se),
+       stat = as.numeric(a$zval), pval = as.numeric(a$pval), ci_lb = as.numeric(pr$ci.lb),
+       ci_ub = as.numeric(pr$ci.ub))
+}
+
 write_case <- function(name, d, spec, expected) {
   message(name)
   dir.create(file.path(out, name), recursive = TRUE, showWarnings = FALSE)
@@ -64,7 +78,7 @@ effect_sizes <- function(d, measure) {
   escalc(measure, ai = ai, bi = bi, ci = ci, di = di, data = d)
 }
 
-uni_case <- function(name, d, measure, mods, method, test, newdata = NULL, note = "") {
+uni_case <- function(name, d, measure, mods, method, test, newdata = NULL, note = "", contrasts = NULL) {
   es <- effect_sizes(d, measure)
   res <- rma(yi, vi, mods = mods_formula(mods), data = es, method = method, test = test)
   expected <- list(
@@ -72,14 +86,15 @@ uni_case <- function(name, d, measure, mods, method, test, newdata = NULL, note 
     QE = res$QE, QE_df = res$k - res$p, QE_p = res$QEp, tau2 = res$tau2, I2 = res$I2,
     R2 = if (is.null(res$R2)) NA else res$R2, vcov = unname(res$vb),
     df = if (test == "z") NA else res$k - res$p, yi = as.numeric(es$yi), vi = as.numeric(es$vi),
-    predictions = prediction_block(res, d, mods, newdata))
+    predictions = prediction_block(res, d, mods, newdata), contrasts = contrast_block(res, contrasts))
   spec <- list(model = "rma.uni", measure = measure, mods = I(mods), method = method, test = test,
                call = paste0("rma(yi, vi, mods = ", deparse(mods_formula(mods)), ", method = \"",
                              method, "\", test = \"", test, "\")"), note = note)
   write_case(name, d, spec, expected)
 }
 
-mv_case <- function(name, d, mods, method, test, cluster, robust = FALSE, newdata = NULL, note = "") {
+mv_case <- function(name, d, mods, method, test, cluster, robust = FALSE, newdata = NULL, note = "",
+                    contrasts = NULL) {
   d$row <- seq_len(nrow(d))
   random <- as.formula(paste("~ 1 |", cluster, "/ row"))
   res <- rma.mv(yi, vi, mods = mods_formula(mods), random = random, data = d, method = method,
@@ -98,7 +113,7 @@ mv_case <- function(name, d, mods, method, test, cluster, robust = FALSE, newdat
     vcov = unname(fit$vb), n_clusters = length(unique(d[[cluster]])),
     df = if (robust) fit$dfs else if (test == "t") res$k - res$p else NA,
     logLik = as.numeric(logLik(res)),
-    predictions = prediction_block(fit, d, mods, newdata))
+    predictions = prediction_block(fit, d, mods, newdata), contrasts = contrast_block(fit, contrasts))
   d$row <- NULL
   spec <- list(model = "rma.mv", measure = "GEN", mods = I(mods), method = method, test = test,
                cluster = cluster, robust = robust, call = call, note = note)
@@ -116,7 +131,10 @@ for (m in c("FE", "DL", "REML", "ML", "PM")) for (t in c("z", "knha", "adhoc")) 
 bcg_new <- data.frame(ablat = c(10, 30, 50, 10, 30, 50, 30),
                       alloc = c("alternate", "alternate", "alternate", "random", "random", "random", "systematic"))
 uni_case("bcg_ablat_x_alloc_reml_knha", bcg, "RR", c("ablat", "alloc", "ablat:alloc"), "REML", "knha",
-         newdata = bcg_new, note = "numeric x factor interaction, predictions")
+         newdata = bcg_new, note = "numeric x factor interaction, predictions, slope per level",
+         contrasts = list(random = c(ablat = 1, "ablat:allocrandom" = 1),
+                          systematic = c(ablat = 1, "ablat:allocsystematic" = 1),
+                          difference = c("ablat:allocrandom" = 1, "ablat:allocsystematic" = -1)))
 uni_case("bcg_ablat_x_alloc_dl_z", bcg, "RR", c("ablat*alloc"), "DL", "z", newdata = bcg_new,
          note = "a*b shorthand")
 uni_case("bcg_log_ablat_x_alloc_reml_z", bcg, "RR", c("log(ablat)*alloc"), "REML", "z",
@@ -185,11 +203,12 @@ crd <- data.frame(study = paste0("S", cr$studyid, "_", cr$sampleid, "_", cr$crit
                   yi = as.numeric(cr$yi), vi = as.numeric(cr$vi), studyid = cr$studyid,
                   ni = cr$ni, criterion = cr$criterion)
 crede_new <- data.frame(ni = c(18, 180, 18, 180), criterion = c("gpa", "gpa", "grade", "grade"))
+crede_slopes <- list(gpa = c("log(ni)" = 1), grade = c("log(ni)" = 1, "log(ni):criteriongrade" = 1))
 mv_case("crede2010_log_ni_x_criterion_reml_t_robust", crd, c("log(ni)*criterion"), "REML", "t",
-        "studyid", robust = TRUE, newdata = crede_new,
+        "studyid", robust = TRUE, newdata = crede_new, contrasts = crede_slopes,
         note = "log(numeric) x factor, three-level, cluster-robust: the durability decay model's shape")
 mv_case("crede2010_log_ni_x_criterion_ml_z", crd, c("log(ni)", "criterion", "log(ni):criterion"), "ML", "z",
-        "studyid", newdata = crede_new)
+        "studyid", newdata = crede_new, contrasts = crede_slopes)
 
 # --- simulated designs (PyMARE validation data) with QM, QE, I2, R2 ----------------------------
 sample <- read.csv("tests/fixtures/meta/metafor_small_sample.csv")
