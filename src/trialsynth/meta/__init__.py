@@ -3,9 +3,10 @@ meta-regression and sensitivity analyses (numbers checked against R metafor).
 
 Public API: :func:`fit_meta` (one table -> :class:`MetaResult`, ``.to_dict()`` is the JSON of
 ``trialsynth meta``), :func:`fit_moderated` (moderators, three-level model, cluster-robust tests;
-``trialsynth meta --mods/--cluster/--robust``), :func:`predict` (metafor ``predict()``),
-:func:`fit_regression` / :func:`fit_meta_regression` / :func:`fit_three_level` (array-level
-models) and :func:`fit_batch` (many datasets at once, the engine behind every fit).
+``trialsynth meta --mods/--cluster/--robust``), :func:`predict` and :func:`linear_combination`
+(metafor ``predict()`` and ``anova(model, X = L)``), :func:`fit_regression`,
+:func:`fit_meta_regression` and :func:`fit_three_level` (array-level models) and
+:func:`fit_batch` (many datasets at once, the engine behind every fit).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from trialsynth.meta.fit import fit_meta, fit_regression
     from trialsynth.meta.moderated import fit_moderated
     from trialsynth.meta.multilevel import fit_three_level
-    from trialsynth.meta.predict import predict
+    from trialsynth.meta.predict import linear_combination, predict
     from trialsynth.meta.regression import fit_meta_regression
     from trialsynth.meta.result import MetaResult
 
@@ -34,6 +35,7 @@ _EXPORTS = {
     "fit_moderated": "trialsynth.meta.moderated",
     "fit_regression": "trialsynth.meta.fit",
     "fit_three_level": "trialsynth.meta.multilevel",
+    "linear_combination": "trialsynth.meta.predict",
     "predict": "trialsynth.meta.predict",
 }
 
@@ -46,6 +48,7 @@ __all__ = [
     "fit_moderated",
     "fit_regression",
     "fit_three_level",
+    "linear_combination",
     "predict",
 ]
 

@@ -16,7 +16,7 @@ from trialsynth.meta.inference import PI_TYPES, TESTS
 from trialsynth.meta.measures import MEASURE_NAMES
 from trialsynth.meta.model_summary import format_model_summary
 from trialsynth.meta.moderated import fit_moderated
-from trialsynth.meta.predict import TRANSFORMS, predict
+from trialsynth.meta.predict import TRANSFORMS, linear_combination, parse_contrast, predict
 from trialsynth.meta.result import MetaResult, json_number, validate_result_json
 from trialsynth.meta.summary import format_summary
 from trialsynth.protocol_options import (
@@ -190,6 +190,15 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         "column; metafor predict() with CI and PI)",
     )
     parser.add_argument(
+        "--contrast",
+        action="append",
+        default=[],
+        metavar="LABEL=COEF[,COEF...]",
+        help="add `contrasts`: the sum of the named coefficients (a leading '-' subtracts one) "
+        "with se, test and CI, e.g. slope_B='log(dose),log(dose):armB' (metafor anova(X =)); "
+        "repeatable",
+    )
+    parser.add_argument(
         "--predict-transform",
         default="none",
         choices=tuple(TRANSFORMS),
@@ -228,6 +237,13 @@ def fit_model(data: Any, args: argparse.Namespace) -> MetaResult:
         fitted.settings["predict"] = {
             "newmods": str(args.predict),
             "transform": args.predict_transform,
+        }
+    if args.contrast:
+        weights = dict(parse_contrast(text) for text in args.contrast)
+        table = linear_combination(fitted, weights)
+        fitted.contrasts = {
+            label: {"weights": weights[label], **json_number(row.to_dict())}
+            for label, row in table.iterrows()
         }
     return fitted
 

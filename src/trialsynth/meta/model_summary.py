@@ -75,6 +75,11 @@ def format_model_summary(fitted: MetaResult) -> str:
             + f": {_f(row['pred'])} [{_f(row['ci_lb'])}, {_f(row['ci_ub'])}]"
             + f" (PI {_f(row['pi_lb'])}, {_f(row['pi_ub'])})"
         )
+    for label, c in (result.get("contrasts") or {}).items():
+        lines.append(
+            f"contrast {label}: {_f(c['estimate'])} (se {_f(c['se'])}, p-val {_p(c['pval'])}) "
+            f"[{_f(c['ci_lb'])}, {_f(c['ci_ub'])}]"
+        )
     for text in result.get("warnings", []):
         lines.append(f"Warning: {text}")
     return "\n".join(lines) + "\n"

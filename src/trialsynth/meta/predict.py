@@ -7,6 +7,10 @@ residual heterogeneity (two-level model) or ``sigma2_1 + sigma2_2`` (three-level
 ``crit`` is the N(0, 1) or t(df) quantile of the model's tests. This is metafor
 ``predict(model, newmods)`` with its default ``pi.type``.
 
+:func:`linear_combination` tests and bounds ``L'b`` for weights L over the coefficients (e.g. the
+slope of a numeric moderator within a factor level: its main effect plus the interaction), as
+metafor ``anova(model, X = L)`` with ``predict(model, newmods = L[-1], intercept = FALSE)``.
+
 References
 ----------
 wviechtb/metafor ``R/predict.rma.r``.
@@ -21,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
+from scipy import special, stats
 
 from trialsynth.errors import InputError
 from trialsynth.meta.moderators import Design
@@ -42,6 +46,103 @@ def _as_dict(result: Any) -> Mapping[str, Any]:
     if hasattr(result, "to_dict"):
         return dict(result.to_dict())
     raise InputError(f"cannot predict from a {type(result).__name__}", hint="give a MetaResult")
+
+
+def _model_parts(data: Mapping[str, Any]) -> tuple[Design, list[str], np.ndarray, np.ndarray]:
+    """The design recipe, coefficient names, estimates and covariance of a result."""
+    coefficients = data.get("coefficients")
+    vcov = data.get("vcov")
+    settings = data.get("settings") or {}
+    if not coefficients or vcov is None or "design" not in settings:
+        raise InputError(
+            "the result is not a model with moderators (no coefficients, vcov or design)",
+            hint="fit it with `trialsynth meta --mods ...` or --cluster",
+        )
+    design = Design.from_dict(settings["design"])
+    names = design.names  # model order (the order of vcov), whatever the order of the JSON keys
+    beta = np.array([coefficients[name]["estimate"] for name in names], dtype=float)
+    return design, names, beta, np.array(vcov, dtype=float)
+
+
+def parse_contrast(text: str) -> tuple[str, dict[str, float]]:
+    """``LABEL=COEF[,COEF...]`` -> ``(LABEL, {COEF: 1 or -1})`` (a leading ``-`` gives -1).
+
+    Raises
+    ------
+    InputError
+        No ``=``, an empty label or no coefficient.
+    """
+    label, sep, rest = text.partition("=")
+    names = [part.strip() for part in rest.split(",") if part.strip()]
+    if not sep or not label.strip() or not names:
+        raise InputError(
+            f"contrast {text!r} is not LABEL=COEF[,COEF...]",
+            hint="e.g. --contrast 'slope_B=log(dose),log(dose):armB'",
+        )
+    weights: dict[str, float] = {}
+    for name in names:
+        sign = -1.0 if name.startswith("-") else 1.0
+        key = name[1:].strip() if sign < 0 else name
+        weights[key] = weights.get(key, 0.0) + sign
+    return label.strip(), weights
+
+
+def linear_combination(
+    result: Any, weights: Mapping[str, Mapping[str, float]], level: float | None = None
+) -> pd.DataFrame:
+    """Estimate, se, test and CI of linear combinations of the coefficients.
+
+    Parameters
+    ----------
+    result
+        As for :func:`predict`.
+    weights
+        ``{label: {coefficient name: weight}}``; coefficients not named have weight 0. Example:
+        the slope of ``log(dose)`` in arm B is ``{"B": {"log(dose)": 1, "log(dose):armB": 1}}``.
+    level
+        Confidence level in percent (default: the model's).
+
+    Returns
+    -------
+    DataFrame
+        Index: the labels; columns ``estimate, se, stat, pval, ci_lb, ci_ub`` (t(df) when the
+        model's tests are t tests, else N(0, 1)).
+
+    Raises
+    ------
+    InputError
+        A coefficient name is not in the model.
+    """
+    data = _as_dict(result)
+    _, names, beta, cov = _model_parts(data)
+    rows = []
+    for label, combo in weights.items():
+        unknown = sorted(set(combo) - set(names))
+        if unknown:
+            raise InputError(
+                f"contrast {label}: no coefficient {', '.join(unknown)}",
+                hint=f"the model's coefficients are {', '.join(names)}",
+            )
+        rows.append([float(combo.get(name, 0.0)) for name in names])
+    lmat = np.array(rows, dtype=float).reshape(len(rows), len(names))
+    estimate = lmat @ beta
+    se = np.sqrt(np.einsum("ij,jk,ik->i", lmat, cov, lmat))
+    df = data.get("df")
+    settings = data.get("settings") or {}
+    crit = critical_value(df, float(level or settings.get("level", 95.0)))
+    stat = estimate / se
+    dist = stats.norm if df is None else stats.t(df)
+    return pd.DataFrame(
+        {
+            "estimate": estimate,
+            "se": se,
+            "stat": stat,
+            "pval": 2 * dist.sf(np.abs(stat)),
+            "ci_lb": estimate - crit * se,
+            "ci_ub": estimate + crit * se,
+        },
+        index=list(weights),
+    )
 
 
 def predict(
@@ -85,18 +186,8 @@ def predict(
     data = _as_dict(result)
     if transform not in TRANSFORMS:
         raise InputError(f"unknown transform {transform!r}", hint=f"use {', '.join(TRANSFORMS)}")
-    coefficients = data.get("coefficients")
-    vcov = data.get("vcov")
     settings = data.get("settings") or {}
-    if not coefficients or vcov is None or "design" not in settings:
-        raise InputError(
-            "the result is not a model with moderators (no coefficients, vcov or design)",
-            hint="fit it with `trialsynth meta --mods ...` or --cluster",
-        )
-    design = Design.from_dict(settings["design"])
-    names = design.names  # model order (the order of vcov), whatever the order of the JSON keys
-    beta = np.array([coefficients[name]["estimate"] for name in names], dtype=float)
-    cov = np.array(vcov, dtype=float)
+    design, names, beta, cov = _model_parts(data)
     p = len(beta)
     frame: pd.DataFrame | None = None
     if isinstance(newmods, np.ndarray):

@@ -80,6 +80,7 @@ OPTIONAL_KEYS = (
     "n_clusters",
     "robust",
     "predictions",
+    "contrasts",
 )
 
 
@@ -166,6 +167,7 @@ class MetaResult:
     n_clusters: int | None = None
     robust: dict[str, Any] | None = None
     predictions: list[dict[str, Any]] | None = None
+    contrasts: dict[str, dict[str, Any]] | None = None
 
     @classmethod
     def empty(cls, settings: dict[str, Any], reason: str) -> MetaResult:

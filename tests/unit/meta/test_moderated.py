@@ -13,7 +13,7 @@ from trialsynth.cli import main
 from trialsynth.errors import InputError
 from trialsynth.meta.moderated import fit_moderated
 from trialsynth.meta.moderators import build_design, parse_terms
-from trialsynth.meta.predict import predict
+from trialsynth.meta.predict import parse_contrast, predict
 from trialsynth.meta.result import load_result
 
 METAREG = Path(__file__).parents[2] / "reference" / "metareg"
@@ -34,6 +34,7 @@ def test_three_level_robust_predictions_from_the_command_line(
     args = ["meta", "--data", str(CREDE / "data.csv"), "--measure", "GEN"]
     args += ["--mods", "log(ni)*criterion", "--cluster", "studyid", "--robust", "--test", "knha"]
     args += ["--predict", str(newmods), "--predict-transform", "expit", "--out", str(out)]
+    args += ["--contrast", "slope_grade=log(ni),log(ni):criteriongrade"]
     assert main(args) == 0
     text = capsys.readouterr().out
     assert "Multilevel Model (k = 97; REML; rows within 68 clusters of studyid)" in text
@@ -56,6 +57,11 @@ def test_three_level_robust_predictions_from_the_command_line(
         "robust(rma.mv(yi, vi, mods = ~ log(ni)*criterion, random = ~ 1 | studyid/row, "
         'method = "REML", test = "t"), cluster = studyid)'
     )
+    slope = written["contrasts"]["slope_grade"]
+    assert slope["weights"] == {"log(ni)": 1.0, "log(ni):criteriongrade": 1.0}
+    for key in ("estimate", "se", "pval", "ci_lb", "ci_ub"):
+        assert slope[key] == pytest.approx(expected["contrasts"][key][1], rel=1e-4), key
+    assert "contrast slope_grade: 0.0148" in text
     # the written file reads back and predicts the same numbers (coefficient order restored)
     again = predict(load_result(out), pd.read_csv(newmods), transform="expit")
     np.testing.assert_allclose(again["pred"], got["pred"], rtol=1e-12)
@@ -83,6 +89,8 @@ def test_meta_regression_json_has_metafor_keys(capsys: pytest.CaptureFixture[str
         (["--mods", "latitude"], "moderator column 'latitude' not found"),
         (["--mods", "log(alloc)"], "log() needs numbers"),
         (["--mods", "ablat+"], "is not a column name"),
+        (["--mods", "ablat", "--contrast", "slope=latitude"], "no coefficient latitude"),
+        (["--mods", "ablat", "--contrast", "ablat"], "is not LABEL=COEF"),
     ],
 )
 def test_bad_model_requests_are_refused(
@@ -122,6 +130,10 @@ def test_terms_follow_r_order() -> None:
     assert parse_terms(["b:a", "a", "b"]) == [("a",), ("b",), ("b", "a")]
     assert parse_terms(["a*b", "a"]) == [("a",), ("b",), ("a", "b")]
     assert parse_terms(["x + log(d)"]) == [("x",), ("log(d)",)]
+
+
+def test_contrast_signs_add_up() -> None:
+    assert parse_contrast("d = a:b, -c ,a:b") == ("d", {"a:b": 2.0, "c": -1.0})
 
 
 def test_matrix_newmods_equal_dataframe_newmods() -> None:
