@@ -9,7 +9,9 @@ STAMP := $(VENV)/.installed-stamp
 # Rules call the `trialsynth` command: put the environment's bin folder first on PATH.
 RUN := PATH="$(abspath $(BIN)):$$PATH"
 # Snakemake finds the workflow profile (profiles/default -> workflow/profiles/default) itself.
-SNAKEMAKE := $(RUN) $(BIN)/snakemake
+# ANALYSIS_DIR=<review folder> runs another review (e.g. examples/psilocybin-depression).
+ANALYSIS_DIR ?=
+SNAKEMAKE := $(RUN) $(BIN)/snakemake $(if $(ANALYSIS_DIR),--config analysis_dir=$(ANALYSIS_DIR))
 # A run that was killed leaves Snakemake's lock behind: release it when no Snakemake process
 # works in this folder, or stop and name the process that does (trialsynth/workflow_lock.py).
 UNLOCK_IF_STALE := $(RUN) $(BIN)/python -m trialsynth.workflow_lock
@@ -35,8 +37,8 @@ test: $(STAMP)
 
 ## lint: ruff, snakefmt and snakemake --lint
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check src tests bench examples
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 	$(RUN) $(BIN)/snakemake --lint
 

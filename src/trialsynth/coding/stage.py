@@ -131,12 +131,15 @@ def run_coding(
     ``arms_out``, also write arms.csv (:func:`arms_frame`). Returns the coded studies."""
     skipped: list[str] = []
     coded = code_inputs(paths, codebook, skipped, jobs, with_arms=arms_out is not None)
-    if not coded:
+    if not coded and skipped:
         raise InputError(
             "no studies with a valid NCT ID found",
             path=", ".join(str(p) for p in paths),
             hint="pass CT.gov v2 study files, /studies page files or a snapshot folder",
         )
+    if not coded:
+        # A snapshot whose search found nothing (as parse ctgov reads it): empty tables.
+        log.warning("%s: no study records; writing header-only tables", ", ".join(map(str, paths)))
     if overrides is not None:
         unmatched = apply_overrides(coded, load_overrides(overrides, codebook))
         if unmatched:

@@ -98,13 +98,19 @@ def _gate(
     nct: str | None,
     coding: dict[str, dict],
     screening: dict[str, dict] | None,
+    include_sheet_only: bool = False,
 ) -> tuple[str, str] | None:
-    """The first study-level reason to leave ``study_id`` out, or ``None``."""
+    """The first study-level reason to leave ``study_id`` out, or ``None``.
+
+    A study without a screening row is known only from the extraction sheets; it is left out
+    unless the protocol includes such studies (``outcomes.sheet_only_studies: include``).
+    """
     if screening is not None:
         decision = screening.get(study_id)
         if decision is None:
-            return "not_screened", "the study has no row in the screening table"
-        if decision.get("decision") != "include":
+            if not include_sheet_only:
+                return "not_screened", "the study has no row in the screening table"
+        elif decision.get("decision") != "include":
             return "screening", f"screening decision {decision.get('decision')}: " + str(
                 decision.get("reason") or ""
             )
@@ -175,7 +181,7 @@ def build_analysis(
             for r in rows_:
                 result.not_used[r["record_id"]] = f"{aid}: {reason}"
 
-        gate = _gate(spec, study_id, nct, coding_map, screen_map)
+        gate = _gate(spec, study_id, nct, coding_map, screen_map, rules.include_sheet_only)
         if gate:
             leave_out(*gate)
             continue

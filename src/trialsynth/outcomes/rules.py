@@ -74,6 +74,9 @@ class OutcomeRules:
     percent_units: re.Pattern[str]
     range_point: str = "end"
     unit_days: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_UNIT_DAYS))
+    #: ``True`` when the protocol includes studies known only from its extraction sheets
+    #: (``outcomes.sheet_only_studies: include``, e.g. a pre-screened meta-analytic dataset).
+    include_sheet_only: bool = False
 
     def classify(self, title: str) -> list[str]:
         """Names of the outcome definitions whose title rules match ``title``."""
@@ -167,4 +170,5 @@ def load_outcome_rules(protocol: dict[str, Any], path: object = "protocol") -> O
         )[0],
         range_point=frames.get("range_point", "end"),
         unit_days={**DEFAULT_UNIT_DAYS, **(frames.get("unit_days") or {})},
+        include_sheet_only=section.get("sheet_only_studies", "exclude") == "include",
     )

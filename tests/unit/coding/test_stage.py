@@ -149,3 +149,18 @@ def test_schema_files_copy_no_value_list(name: str, codebook: Codebook) -> None:
     lists = _value_lists(load_schema(name))
     values = {v for spec in codebook.fields.values() for v in spec.values if len(v) > 2}
     assert [(s, v) for s in lists for v in values if v in s] == []
+
+
+def test_an_empty_snapshot_gives_header_only_tables(tmp_path: Path, codebook: Codebook) -> None:
+    """A search that found nothing (a page with no studies, as parse ctgov reads it) is coded
+    as no rows, not as an error; a page whose every study is invalid still is an error."""
+    page = tmp_path / "page-0001.json"
+    page.write_text('{"studies": []}\n', encoding="utf-8")
+    out, arms = tmp_path / "coding.csv", tmp_path / "arms.csv"
+    assert run_coding([tmp_path], codebook, out, arms_out=arms) == {}
+    assert read_table(out, "coding").empty
+    assert out.read_text(encoding="utf-8").startswith("nct_id,")
+    assert read_table(arms, "arms").empty
+    page.write_text(json.dumps({"studies": [{"protocolSection": {}}]}), encoding="utf-8")
+    with pytest.raises(InputError, match="no studies with a valid NCT ID"):
+        run_coding([tmp_path], codebook, out)

@@ -221,3 +221,35 @@ def test_cli_bad_sheet_fails_without_writing(tmp_path: Path) -> None:
     assert info.value.exit_code == 2
     assert "ketamine_abstract_outcomes.csv: row 12: column 'percent'" in str(info.value)
     assert not out.exists()
+
+
+def test_a_study_missing_from_screening_is_pooled_only_when_the_protocol_says_so(
+    tmp_path: Path,
+) -> None:
+    """A study with no screening row is known only from the sheets and posted results: left out
+    as not_screened by default, pooled with ``outcomes.sheet_only_studies: include`` (a review
+    built on a dataset screened elsewhere). A screened-out study stays out either way."""
+    lines = SCREENING.read_text(encoding="utf-8").splitlines(keepends=True)
+    screening = tmp_path / "screening.csv"
+    screening.write_text(
+        "".join(line for line in lines if not line.startswith("NCT02417064,")), encoding="utf-8"
+    )
+    default = extract_outcomes(CTGOV, EXTRACTION, PROTOCOL, CODING, screening)
+    left_out = default.exclusions[
+        (default.exclusions["study_id"] == "NCT02417064")
+        & (default.exclusions["analysis_id"] == "response_day28")
+    ]
+    assert list(left_out["reason"]) == ["not_screened"]
+    assert "NCT02417064" not in set(default.analyses["response_day28"]["study_id"])
+
+    text = PROTOCOL.read_text(encoding="utf-8")
+    assert "\noutcomes:\n" in text
+    protocol = tmp_path / "protocol.yaml"
+    protocol.write_text(
+        text.replace("\noutcomes:\n", "\noutcomes:\n  sheet_only_studies: include\n"),
+        encoding="utf-8",
+    )
+    included = extract_outcomes(CTGOV, EXTRACTION, protocol, CODING, screening)
+    assert "NCT02417064" in set(included.analyses["response_day28"]["study_id"])
+    assert "not_screened" not in set(included.exclusions["reason"])
+    assert len(included.analyses["response_day28"]) == len(default.analyses["response_day28"]) + 1
