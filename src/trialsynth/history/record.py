@@ -58,6 +58,8 @@ def snapshot_key(snapshots: dict[str, dict[str, Any]]) -> str:
 
 def _row_digests(df: pd.DataFrame, key: str) -> dict[str, str]:
     """``{key value: sha256 of the row's cells}`` (cells joined with a unit separator)."""
+    if df.empty:  # an empty snapshot (a search that found nothing): no rows to fingerprint
+        return {}
     columns = [c for c in df.columns if c != "source_file"]  # page layout is not content
     text = df[columns].astype("string").fillna("\x00").agg("\x1f".join, axis=1)
     return {
