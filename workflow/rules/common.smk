@@ -31,6 +31,10 @@ if shutil.which("trialsynth") is None:
         )
     )
 
+# environment.yml names the checkout as ${TRIALSYNTH_ROOT} (Snakemake copies the file into
+# .snakemake/conda/ before creating the environment, so a relative path would break there).
+os.environ.setdefault("TRIALSYNTH_ROOT", workflow.basedir)
+
 #: The conda environment file of every job under `--sdm conda` (the repository's
 #: environment.yml: the same pinned versions, and this package installed from the checkout).
 CONDA_ENV = "../../environment.yml"
