@@ -4,12 +4,15 @@ For each size N in ``--trials`` (with ``--ratio`` x N articles) the script build
 ``bench/synth_snapshot.py`` (seed ``--seed``), copies the workflow, the review files and that
 snapshot into a scratch folder, and runs ``snakemake --cores C`` there: cold, then a no-op rerun,
 then (``--refresh``) a refresh in which 1 % of the trials changed (a new last-update date and a
-changed enrollment, as a ``fetch ctgov --since`` merge writes them).
+changed enrollment, as a ``fetch ctgov --since`` merge writes them), run as ``make update`` runs
+it (``--until extract_outcomes``, then the rest).
 
 Every ``trialsynth`` process the rules start is timed by a shim put first on ``PATH`` that runs
-the real command under ``/usr/bin/time`` (wall seconds and peak resident memory of that job),
-so the figures come from the jobs themselves and the rule files are not touched. Per stage the
-script prints wall seconds, seconds per 1,000 records of the stage's input, and peak memory.
+the real command under ``/usr/bin/time`` (wall, user and system seconds and peak resident
+memory of that job), so the figures come from the jobs themselves and the rule files are not
+touched. Per stage the script prints wall seconds, CPU seconds per 1,000 records of the stage's
+input (CPU time does not grow when other work shares the machine; wall time does), and the
+peak memory of its largest job.
 
     python bench/bench_scale.py --trials 1000 5000 10000 20000 [--ratio 2] [--cores 2]
                                 [--refresh] [--keep DIR]
@@ -42,10 +45,11 @@ STAGE_INPUT = {
     "meta": "both",
     "forest": "both",
     "report": "both",
+    "history": "both",
 }
 SHIM = """#!/bin/sh
-# bench_scale shim: time one trialsynth job (wall seconds, peak RSS KiB) and append a record.
-exec /usr/bin/time -a -o "$BENCH_SCALE_TIMES" -f "%e %M $*" "$BENCH_SCALE_REAL" "$@"
+# bench_scale shim: time one trialsynth job (wall, user and system seconds, peak RSS KiB).
+exec /usr/bin/time -a -o "$BENCH_SCALE_TIMES" -f "%e %U %S %M $*" "$BENCH_SCALE_REAL" "$@"
 """
 log = logging.getLogger("bench_scale")
 
@@ -70,8 +74,9 @@ def stage_name(argv: str) -> str:
     return words[0]
 
 
-def snakemake(project: Path, cores: int, times: Path) -> float:
-    """Run the workflow in ``project``; return the wall time."""
+def snakemake(project: Path, cores: int, times: Path, *targets: str) -> float:
+    """Run the workflow in ``project`` (``targets``: extra arguments, default the whole
+    workflow); return the wall time."""
     real = shutil.which("trialsynth", path=str(Path(sys.executable).parent))
     if real is None:
         raise SystemExit("trialsynth is not installed beside this Python")
@@ -84,7 +89,15 @@ def snakemake(project: Path, cores: int, times: Path) -> float:
     env = dict(os.environ, PATH=path, BENCH_SCALE_TIMES=str(times), BENCH_SCALE_REAL=real)
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", str(cores), "--quiet", "all"],
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--cores",
+            str(cores),
+            "--quiet",
+            *(targets or ["all"]),
+        ],
         cwd=project,
         env=env,
         check=True,
@@ -93,21 +106,22 @@ def snakemake(project: Path, cores: int, times: Path) -> float:
     return time.perf_counter() - start
 
 
-def read_times(times: Path) -> dict[str, tuple[float, float, int]]:
-    """``{stage: (summed wall s, peak MiB, jobs)}`` from the shim's records."""
-    stages: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
+def read_times(times: Path) -> dict[str, tuple[float, float, float, int]]:
+    """``{stage: (summed wall s, summed CPU s, peak MiB, jobs)}`` from the shim's records."""
+    stages: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0])
     if not times.exists():
         return {}
     for line in times.read_text(encoding="utf-8").splitlines():
-        parts = line.split(" ", 2)
-        if len(parts) < 3 or not parts[0].replace(".", "").isdigit():
+        parts = line.split(" ", 4)
+        if len(parts) < 5 or not parts[0].replace(".", "").isdigit():
             continue  # "Command exited with non-zero status" lines
-        wall, kib, argv = float(parts[0]), int(parts[1]), parts[2]
+        wall, user, system, kib, argv = parts
         entry = stages[stage_name(argv)]
-        entry[0] += wall
-        entry[1] = max(entry[1], kib / 1024)
-        entry[2] += 1
-    return {k: (v[0], v[1], int(v[2])) for k, v in stages.items()}
+        entry[0] += float(wall)
+        entry[1] += float(user) + float(system)
+        entry[2] = max(entry[2], int(kib) / 1024)
+        entry[3] += 1
+    return {k: (v[0], v[1], v[2], int(v[3])) for k, v in stages.items()}
 
 
 def change_one_percent(raw_ctgov: Path) -> int:
@@ -140,7 +154,9 @@ def run_size(n_trials: int, args: argparse.Namespace, tmp: Path) -> dict[str, ob
         changed = change_one_percent(project / "data" / "raw" / "ctgov")
         refresh_times = tmp / f"refresh-{n_trials}.txt"
         result["refresh_changed"] = changed
-        result["refresh_s"] = snakemake(project, args.cores, refresh_times)
+        # the two passes of `make update`: the second skips jobs whose inputs kept their content
+        first = snakemake(project, args.cores, refresh_times, "--until", "extract_outcomes")
+        result["refresh_s"] = first + snakemake(project, args.cores, refresh_times)
         result["refresh_stages"] = read_times(refresh_times)
     if args.keep:
         shutil.copytree(project / "reports", args.keep / f"reports-{n_trials}", dirs_exist_ok=True)
@@ -155,32 +171,33 @@ def per_thousand(stage: str, seconds: float, n_trials: int, n_articles: int) -> 
 
 
 def report(results: list[dict[str, object]]) -> None:
-    """Print one block per size and the scaling table (markdown)."""
-    stages = list(STAGE_INPUT)
-    header = "| stage | " + " | ".join(f"{r['trials']:,} tr" for r in results) + " |"
-    print("\ns per 1,000 records of the stage's input (peak MiB):\n")
-    print(header)
+    """Print the scaling table (markdown) and one line per size."""
+    seen = {stage for r in results for stage in r["stages"]}  # type: ignore[attr-defined]
+    stages = [s for s in STAGE_INPUT if s in seen] + sorted(seen - set(STAGE_INPUT))
+    print("\nper stage: wall s, CPU s per 1,000 records of its input, peak MiB of a job\n")
+    print("| stage | " + " | ".join(f"{r['trials']:,} tr" for r in results) + " |")
     print("|---|" + "---|" * len(results))
     for stage in stages:
         cells = []
         for r in results:
-            wall, mib, _ = r["stages"].get(stage, (0.0, 0.0, 0))  # type: ignore[attr-defined]
-            pk = per_thousand(stage, wall, int(r["trials"]), int(r["articles"]))  # type: ignore[call-overload]
-            cells.append(f"{wall:.2f} s = {pk:.3f}/1k ({mib:.0f})")
+            wall, cpu, mib, _ = r["stages"].get(stage, (0.0, 0.0, 0.0, 0))  # type: ignore[attr-defined]
+            pk = per_thousand(stage, cpu, int(r["trials"]), int(r["articles"]))  # type: ignore[call-overload]
+            cells.append(f"{wall:.1f} s; {pk:.2f} CPU s/1k; {mib:.0f}")
         print(f"| {stage} | " + " | ".join(cells) + " |")
     for r in results:
+        cpu = sum(v[1] for v in r["stages"].values())  # type: ignore[attr-defined]
+        peak = max(v[2] for v in r["stages"].values())  # type: ignore[attr-defined]
         line = (
-            f"{r['trials']} trials + {r['articles']} articles: cold {r['cold_s']:.1f} s, "
-            f"no-op {r['noop_s']:.2f} s"
+            f"{r['trials']} trials + {r['articles']} articles: cold {r['cold_s']:.1f} s "
+            f"(jobs' CPU {cpu:.1f} s), no-op {r['noop_s']:.2f} s"
         )
         if "refresh_s" in r:
-            line += f", refresh ({r['refresh_changed']} trials changed) {r['refresh_s']:.1f} s"
             jobs = ", ".join(
                 f"{k} {v[0]:.1f} s"
                 for k, v in r["refresh_stages"].items()  # type: ignore[attr-defined]
             )
+            line += f", refresh ({r['refresh_changed']} trials changed) {r['refresh_s']:.1f} s"
             line += f" [{jobs}]"
-        peak = max(v[1] for v in r["stages"].values())  # type: ignore[attr-defined]
         print(line + f"; largest job {peak:.0f} MiB")
 
 

@@ -29,6 +29,7 @@ RUNS: tuple[tuple[str, ...], ...] = (
     ("bench_meta_scale.py",),
     ("bench_gosh.py",),
     ("bench_pipeline.py",),
+    ("bench_scale.py", "--trials", "1000", "5000", "10000", "20000", "--refresh"),
 )
 
 
