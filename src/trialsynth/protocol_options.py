@@ -109,16 +109,32 @@ def meta_options(protocol: Mapping[str, Any], spec: Mapping[str, Any]) -> dict[s
     its measure and subgroup column, and the protocol's estimator settings."""
     settings = protocol.get("meta") or {}
     zero_cells = settings.get("zero_cells") or {}
+    model = spec.get("model") or {}
     return {
         "measure": spec.get("measure"),
-        "by": spec.get("by"),
+        # A meta-regression (``model``) replaces the subgroup analysis and may set its test.
+        "by": None if model else spec.get("by"),
         "method": settings.get("method"),
-        "test": settings.get("test"),
+        "test": model.get("test", settings.get("test")),
         "pi": settings.get("pi"),
         "level": settings.get("level"),
         "add": zero_cells.get("add"),
         "to": zero_cells.get("to"),
         "drop00": zero_cells.get("drop00"),
+    }
+
+
+def model_options(spec: Mapping[str, Any], protocol_path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The meta-regression of one analysis (``analyses[ID].model``): moderator terms, cluster
+    column, robust flag and the prediction CSV (a path from the protocol's folder)."""
+    model = spec.get("model") or {}
+    predict = model.get("predict")
+    return {
+        "mods": list(model.get("mods") or []),
+        "cluster": model.get("cluster"),
+        "robust": bool(model.get("robust", False)),
+        "predict": Path(protocol_path).parent / predict if predict else None,
+        "predict_transform": model.get("predict_transform"),
     }
 
 

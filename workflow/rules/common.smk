@@ -121,3 +121,13 @@ def raw_pages(source, pattern):
         return sorted(glob.glob(f"{RAW}/{source}/{pattern}"))
 
     return pages
+
+
+def meta_predict_input(wildcards):
+    """The moderator values an analysis predicts at (its `model.predict` CSV), if any: an
+    input of the pooling rule, so a change of the values reruns it."""
+    for analysis in config.get("analyses", []):
+        if analysis["id"] == wildcards.analysis:
+            predict = (analysis.get("model") or {}).get("predict")
+            return [f"{REVIEW}/{predict}"] if predict else []
+    return []

@@ -9,6 +9,7 @@ rule pool_analysis:
     input:
         data=f"{PROCESSED}/analyses/{{analysis}}.csv",
         protocol=PROTOCOL,
+        predict=meta_predict_input,
     output:
         result=f"{REPORTS}/tables/{{analysis}}.json",
     log:

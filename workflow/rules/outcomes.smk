@@ -6,7 +6,8 @@ rule extract_outcomes:
     input:  <raw>/ctgov/manifest.json, <review>/extraction/*.csv, <review>/protocol.yaml,
             data/processed/{coding,screening,articles}.csv
     output: data/processed/outcomes.csv, data/processed/outcome_exclusions.csv,
-            data/processed/outcome_verification.csv,
+            data/processed/outcome_verification.csv, data/processed/median_times.csv
+            (median times per arm, tabulated and never pooled),
             data/processed/analyses/<analysis>.csv (one per protocol analysis)
     """
     input:
@@ -21,6 +22,7 @@ rule extract_outcomes:
         outcomes=f"{PROCESSED}/outcomes.csv",
         exclusions=f"{PROCESSED}/outcome_exclusions.csv",
         verification=f"{PROCESSED}/outcome_verification.csv",
+        medians=f"{PROCESSED}/median_times.csv",
         analyses=expand(f"{PROCESSED}/analyses/{{analysis}}.csv", analysis=ANALYSIS_IDS),
     log:
         log_file("extract_outcomes"),
@@ -40,5 +42,6 @@ rule extract_outcomes:
         " --extraction-dir {params.extraction_dir:q} --protocol {input.protocol:q}"
         " --coding {input.coding:q} --screening {input.screening:q}"
         " --articles {input.articles:q} --verification {output.verification:q}"
+        " --medians {output.medians:q}"
         " --out {output.outcomes:q} --analyses-dir {params.analyses_dir:q}"
         " --exclusions {output.exclusions:q} 2> {log:q}"

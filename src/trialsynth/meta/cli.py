@@ -24,6 +24,7 @@ from trialsynth.protocol_options import (
     analysis_entry,
     fill_options,
     meta_options,
+    model_options,
     require_options,
     stage_protocol,
 )
@@ -114,6 +115,14 @@ def resolve_settings(args: argparse.Namespace) -> None:
     if protocol is not None:
         spec = analysis_entry(protocol, args.analysis, args.protocol)
         values = meta_options(protocol, spec)
+        model = model_options(spec, args.protocol)
+        # A model flag on the command line wins over the protocol's model.
+        args.mods = args.mods or model["mods"]
+        args.cluster = args.cluster or model["cluster"]
+        args.robust = args.robust or model["robust"]
+        args.predict = args.predict or model["predict"]
+        if args.predict_transform == "none" and model["predict_transform"]:
+            args.predict_transform = model["predict_transform"]
     fill_options(args, values, SETTING_DEFAULTS)
     require_options(args, {"measure": "--measure"}, "--analysis")
 

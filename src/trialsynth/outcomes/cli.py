@@ -34,6 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--verification", help="outcome_verification.csv to write (needs --articles)"
     )
+    parser.add_argument(
+        "--medians", help="median_times.csv to write (median times per arm, never pooled)"
+    )
     parser.add_argument("--out", required=True, help="outcomes.csv to write")
     parser.add_argument("--analyses-dir", required=True, help="folder for analyses/<id>.csv")
     parser.add_argument("--exclusions", required=True, help="outcome_exclusions.csv to write")
@@ -52,7 +55,13 @@ def run(args: argparse.Namespace) -> int:
     )
     specs = load_protocol(args.protocol).get("analyses") or []
     write_outcomes(
-        outcome_run, args.out, args.analyses_dir, args.exclusions, specs, args.verification
+        outcome_run,
+        args.out,
+        args.analyses_dir,
+        args.exclusions,
+        specs,
+        args.verification,
+        args.medians,
     )
     if outcome_run.counts.get("verification"):
         log.info("sheet rows against the PubMed snapshot: %s", outcome_run.counts["verification"])

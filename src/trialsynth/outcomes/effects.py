@@ -1,7 +1,10 @@
 """Precomputed effects (an estimate with its confidence interval) as ``yi``/``vi`` for ``GEN``.
 
-Ratio measures (HR, OR, RR) are pooled on the log scale: ``yi = log(effect)`` and the standard
-error from the CI, ``se = (log(upper) - log(lower)) / (2 z)``; difference measures (MD, SMD, RD)
+Ratio measures (HR, OR, RR) are pooled on the log scale, with the standard error from the CI,
+``se = (log(upper) - log(lower)) / (2 z)``, and ``yi`` the midpoint of the CI on the log scale,
+``(log(lower) + log(upper)) / 2``, when that midpoint printed to the estimate's digits is the
+printed estimate (the estimate was rounded for print; the midpoint reproduces estimate and CI
+alike), else ``yi = log(effect)``; difference measures (MD, SMD, RD)
 on their own scale, ``se = (upper - lower) / (2 z)``, with ``z`` the normal quantile of the
 stated level (1.959964 for 95 %). ``vi = se^2``.
 
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 
 from scipy.stats import norm
 
+from trialsynth.outcomes.derive import decimals_of
 from trialsynth.meta.measures import RATIO_EFFECTS
 
 #: Spellings of effect measures in curated sheets -> the code used in outcomes.csv.
@@ -73,9 +77,17 @@ class GenEffect:
 
 
 def gen_from_ci(
-    measure: str, effect: float, lower: float, upper: float, level: float = 95.0
+    measure: str,
+    effect: float,
+    lower: float,
+    upper: float,
+    level: float = 95.0,
+    printed: str | None = None,
 ) -> GenEffect:
     """``yi`` and ``vi`` of an effect with its confidence interval (module docstring).
+
+    ``printed`` is the estimate as printed (its digits decide whether the CI's midpoint
+    reproduces it); without it ``yi = log(effect)``.
 
     Raises
     ------
@@ -88,11 +100,20 @@ def gen_from_ci(
     if measure in RATIO_MEASURES:
         if min(effect, lower) <= 0:
             raise ValueError(f"a {measure} and its CI must be positive ({effect}, {lower})")
-        yi = math.log(effect)
+        midpoint = (math.log(lower) + math.log(upper)) / 2
+        if printed is not None and round(math.exp(midpoint), decimals_of(printed)) == effect:
+            yi = midpoint
+            what = (
+                f"yi = (log({lower:g}) + log({upper:g})) / 2 = {yi:.6f} (midpoint of the CI; "
+                f"exp = {math.exp(yi):.4f} prints as the published {printed})"
+            )
+        else:
+            yi = math.log(effect)
+            what = f"yi = log({measure} {effect:g}) = {yi:.6f}"
         se = (math.log(upper) - math.log(lower)) / (2 * z)
         how = (
-            f"yi = log({measure} {effect:g}) = {yi:.6f}; se = (log({upper:g}) - log({lower:g}))"
-            f" / (2 x {z:.6f}) = {se:.6f}; vi = se^2 = {se * se:.6f}"
+            f"{what}; se = (log({upper:g}) - log({lower:g})) / (2 x {z:.6f}) = {se:.6f}; "
+            f"vi = se^2 = {se * se:.6f}"
         )
     else:
         yi = effect

@@ -35,6 +35,8 @@ _NOT_UTF8_FIX = "save the sheet as UTF-8 (in a spreadsheet: 'CSV UTF-8')"
 
 #: Column holding each percentage as printed in the sheet (added when a sheet is read).
 PERCENT_TEXT = "percent_as_printed"
+#: Column holding each effect estimate as printed in the sheet.
+EFFECT_TEXT = "effect_as_printed"
 
 _FIX = (
     "correct the cell so it matches trialsynth/schemas/extraction.schema.json "
@@ -74,10 +76,11 @@ def read_extraction_sheet(path: str | os.PathLike[str]) -> pd.DataFrame:
         raise SchemaError(message, path=exc.path, record=exc.record, hint=_FIX) from exc
     sheet = read_table(path, "extraction")
     sheet.attrs["path"] = str(path)
-    if "percent" in text.columns:
-        # The printed digits of a percentage matter (rounding checks); the typed read turns
-        # "36" into 36.0, so the text as written is kept beside it.
-        sheet[PERCENT_TEXT] = text["percent"].astype(object).where(text["percent"].notna(), None)
+    for column, kept in (("percent", PERCENT_TEXT), ("effect", EFFECT_TEXT)):
+        if column in text.columns:
+            # The printed digits matter (rounding checks); the typed read turns "36" into
+            # 36.0 and "0.30" into 0.3, so the text as written is kept beside it.
+            sheet[kept] = text[column].astype(object).where(text[column].notna(), None)
     if not {"source_url", "url", "locator"} & set(sheet.columns):
         raise InputError(
             "the sheet has no 'source_url', 'url' or 'locator' column",
@@ -159,6 +162,7 @@ def extraction_rows(
             counts["matched"] += 1
             row = _sheet_row(file_name, position, record, matched[0], rules)
             rows.append(row)
+    _one_study_id(rows)
     paths = {name: str(sheet.attrs.get("path", name)) for name, sheet in sheets.items()}
     counts["duplicates"] = mark_duplicates(rows, paths)
     counts["usable"] = sum(1 for row in rows if row["usable"])
@@ -176,6 +180,20 @@ def _source_text(record: dict[str, Any], pmid: str | None) -> str:
     if url:
         return f"{label} <{url}>" + (f" ({where})" if where else "")
     return f"PubMed {pmid}" + (f", {where}" if where else "")
+
+
+def _one_study_id(rows: list[dict[str, Any]]) -> None:
+    """A publication that another sheet row ties to one registered trial (same PMID, one NCT
+    ID) is that trial: its rows take the NCT ID as study, so one study is not counted twice."""
+    trials: dict[str, set[str]] = {}
+    for row in rows:
+        nct = row["nct_id"]
+        if row["pmid"] and nct and ";" not in nct:
+            trials.setdefault(row["pmid"], set()).add(nct)
+    for row in rows:
+        linked = trials.get(row["pmid"] or "")
+        if row["nct_id"] is None and linked and len(linked) == 1:
+            row["study_id"] = next(iter(linked))
 
 
 def _sheet_row(
@@ -276,7 +294,10 @@ def _fill_summary(row: dict[str, Any], record: dict[str, Any], kind: str) -> Non
         if not row["usable"]:
             row["issue"] = "no median (median_days) stated"
         return
-    row["posted_value"] = None if row["effect"] is None else f"{row['effect']:g}"
+    printed = record.get(EFFECT_TEXT)
+    row["posted_value"] = (
+        None if row["effect"] is None else (str(printed) if printed else f"{row['effect']:g}")
+    )
     if row["effect"] is None or row["ci_low"] is None or row["ci_high"] is None:
         row["issue"] = "needs effect, ci_low and ci_high"
         return

@@ -16,9 +16,17 @@ from typing import Any
 import pandas as pd
 
 from trialsynth.errors import ProtocolError
+from trialsynth.meta.effect_sizes import ZeroCellSettings
 from trialsynth.outcomes.analyses import analysis_columns, build_analysis, check_analysis
+from trialsynth.outcomes.arm_analyses import (
+    ARM_KINDS,
+    arm_analysis_columns,
+    build_arm_analysis,
+    check_arm_analysis,
+)
 from trialsynth.outcomes.ctgov_results import extract_ctgov_outcomes, load_ctgov_studies
 from trialsynth.outcomes.extraction import extraction_rows, load_extraction_dir
+from trialsynth.outcomes.medians import median_table
 from trialsynth.outcomes.rows import EXCLUSION_COLUMNS, OUTCOME_COLUMNS, exclusion
 from trialsynth.outcomes.rules import load_outcome_rules
 from trialsynth.outcomes.verify import verify_sheets
@@ -37,6 +45,7 @@ class OutcomesRun:
     exclusions: pd.DataFrame
     counts: dict[str, Any]
     verification: pd.DataFrame | None = None
+    medians: pd.DataFrame | None = None
 
 
 def extract_outcomes(
@@ -76,7 +85,16 @@ def extract_outcomes(
             hint="give every analysis its own id",
         )
     for spec in specs:
-        check_analysis(spec, rules, protocol_path)
+        if spec.get("kind", "contrast") in ARM_KINDS:
+            check_arm_analysis(spec, rules, protocol_path)
+        else:
+            check_analysis(spec, rules, protocol_path)
+    zero = (protocol.get("meta") or {}).get("zero_cells") or {}
+    zero_cells = ZeroCellSettings(
+        add=float(zero.get("add", 0.5)),
+        to=str(zero.get("to", "only0")),
+        drop00=bool(zero.get("drop00", False)),
+    )
     ctgov_rows, ctgov_counts = extract_ctgov_outcomes(load_ctgov_studies(ctgov_raw), rules)
     sheets = load_extraction_dir(extraction_dir)
     verification, verified = (
@@ -104,7 +122,10 @@ def extract_outcomes(
     not_used: dict[str, list[str]] = {}
     analyses = {}
     for spec in specs:
-        result = build_analysis(spec, rows, rules, coding, screening)
+        if spec.get("kind", "contrast") in ARM_KINDS:
+            result = build_arm_analysis(spec, rows, screening, zero_cells)
+        else:
+            result = build_analysis(spec, rows, rules, coding, screening)
         analyses[spec["id"]] = _integers(result.table)
         exclusions.extend(result.exclusions)
         for record_id in result.used:
@@ -140,6 +161,7 @@ def extract_outcomes(
         exclusions=pd.DataFrame(exclusions, columns=list(EXCLUSION_COLUMNS)),
         counts=counts,
         verification=verification,
+        medians=median_table(rows, rules),
     )
 
 
@@ -163,11 +185,17 @@ def write_outcomes(
     exclusions_path: str | os.PathLike[str],
     specs: list[dict[str, Any]],
     verification_path: str | os.PathLike[str] | None = None,
+    medians_path: str | os.PathLike[str] | None = None,
 ) -> None:
     """Validate every table first, then write each one atomically."""
     analysis_schema = load_schema("analysis_input")
     for spec in specs:
-        table = run.analyses[spec["id"]].reindex(columns=analysis_columns(spec))
+        columns = (
+            arm_analysis_columns(spec)
+            if spec.get("kind", "contrast") in ARM_KINDS
+            else analysis_columns(spec)
+        )
+        table = run.analyses[spec["id"]].reindex(columns=columns)
         run.analyses[spec["id"]] = table
         validate_table(table, analysis_schema, path=Path(analyses_dir) / f"{spec['id']}.csv")
     validate_table(run.outcomes, load_schema("outcomes"), path=out)
@@ -175,7 +203,11 @@ def write_outcomes(
         validate_table(
             run.verification, load_schema("outcome_verification"), path=verification_path
         )
+    if medians_path is not None and run.medians is not None:
+        validate_table(run.medians, load_schema("median_times"), path=medians_path)
     write_table(run.outcomes, out, "outcomes")
+    if medians_path is not None and run.medians is not None:
+        write_table(run.medians, medians_path, "median_times")
     if verification_path is not None and run.verification is not None:
         write_table(run.verification, verification_path, "outcome_verification")
     write_table(run.exclusions, exclusions_path, "outcome_exclusions")
