@@ -69,6 +69,38 @@ def test_decay_model_and_predictions_equal_metafor(tmp_path: Path) -> None:
             assert row[key] == pytest.approx(want[key], rel=1e-4), (want, key)
 
 
+def test_the_protocol_names_the_same_model(tmp_path: Path) -> None:
+    # The workflow runs `trialsynth meta --protocol --analysis durability_decay`: the protocol's
+    # `model` gives the moderators, cluster, robust test and prediction grid.
+    out = tmp_path / "decay.json"
+    protocol = Path(__file__).resolve().parents[2] / "analysis" / "protocol.yaml"
+    status = main(
+        [
+            "meta",
+            "--protocol",
+            str(protocol),
+            "--analysis",
+            "durability_decay",
+            "--data",
+            str(HERE / "durability_decay.csv"),
+            "--out",
+            str(out),
+        ]
+    )
+    assert status == 0
+    result = json.loads(out.read_text())
+    assert result["settings"]["robust"] is True and result["settings"]["cluster"] == "study_id"
+    preds = sorted(
+        (p["horizon_days"], p["psychotherapy"], p["pred"]) for p in result["predictions"]
+    )
+    want = sorted(
+        (float(p["horizon_days"]), p["psychotherapy"], p["pred"])
+        for p in EXPECTED["durability_decay"]["predictions"]
+    )
+    assert [p[:2] for p in preds] == [w[:2] for w in want]
+    assert [p[2] for p in preds] == pytest.approx([w[2] for w in want], rel=1e-4)
+
+
 @pytest.mark.parametrize("analysis_id", ["durability_4_35d", "durability_6m_plus"])
 def test_window_proportions_equal_metafor(analysis_id: str) -> None:
     data = read_table(HERE / f"{analysis_id}.csv")
