@@ -4,7 +4,7 @@ rule extract_outcomes:
     table per analysis of the protocol.
 
     input:  <raw>/ctgov/manifest.json, <review>/extraction/*.csv, <review>/protocol.yaml,
-            data/processed/{coding,screening,articles}.csv
+            <review>/codebook.yaml, data/processed/{coding,screening,articles}.csv
     output: data/processed/outcomes.csv, data/processed/outcome_exclusions.csv,
             data/processed/outcome_verification.csv, data/processed/median_times.csv
             (median times per arm, tabulated and never pooled),
@@ -18,6 +18,7 @@ rule extract_outcomes:
         coding=f"{PROCESSED}/coding.csv",
         screening=f"{PROCESSED}/screening.csv",
         articles=f"{PROCESSED}/articles.csv",
+        codebook=CODEBOOK,
     output:
         outcomes=f"{PROCESSED}/outcomes.csv",
         exclusions=f"{PROCESSED}/outcome_exclusions.csv",
@@ -42,6 +43,6 @@ rule extract_outcomes:
         " --extraction-dir {params.extraction_dir:q} --protocol {input.protocol:q}"
         " --coding {input.coding:q} --screening {input.screening:q}"
         " --articles {input.articles:q} --verification {output.verification:q}"
-        " --medians {output.medians:q}"
+        " --medians {output.medians:q} --codebook {input.codebook:q}"
         " --out {output.outcomes:q} --analyses-dir {params.analyses_dir:q}"
         " --exclusions {output.exclusions:q} 2> {log:q}"

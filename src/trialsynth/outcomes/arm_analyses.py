@@ -252,6 +252,8 @@ def _first_reason(
     if not usable:
         issues = sorted({str(r["issue"]) for r in kept})
         return "no_usable_numbers", "; ".join(issues)
+    if spec.get("timepoint_days"):
+        return _in_time_window(spec["timepoint_days"], usable)
     on_treatment = bool(spec.get("on_treatment", False))
     status = "on_treatment" if on_treatment else "after_course"
     timed = [r for r in usable if r["horizon_status"] == status]
@@ -272,6 +274,27 @@ def _first_reason(
         days = sorted({r["horizon_days"] for r in timed if r["horizon_days"] is not None})
         return "horizon_outside_window", f"horizons (days) {days or '-'}; window {lo}..{hi}"
     return inside
+
+
+def _dose_day(row: dict[str, Any]) -> float | None:
+    """Days since the dose for outcomes measured soon after it: the row's time point, or its
+    horizon after the course when the sheet counts from the end of the course."""
+    if row["timepoint_days"] is not None:
+        return float(row["timepoint_days"])
+    if row["horizon_status"] == "after_course" and row["horizon_days"] is not None:
+        return float(row["horizon_days"])
+    return None
+
+
+def _in_time_window(
+    window: dict[str, float], rows: list[dict[str, Any]]
+) -> list[dict[str, Any]] | tuple[str, str]:
+    lo, hi = window.get("min", 0), window.get("max", math.inf)
+    inside = [r for r in rows if (d := _dose_day(r)) is not None and lo <= d <= hi]
+    if inside:
+        return inside
+    days = sorted({d for r in rows if (d := _dose_day(r)) is not None})
+    return "timepoint_outside_window", f"time points (days) {days or '-'}; window {lo}..{hi}"
 
 
 def _modality(spec: dict[str, Any], row: dict[str, Any]) -> str:
@@ -445,26 +468,37 @@ def _arm_contrast(
 ) -> list[dict[str, Any]] | tuple[str, str]:
     filters = dict(spec.get("arm_filters") or {})
     controls = dict(spec.get("control_filters") or {})
+    label = re.compile(spec["control_label"], re.IGNORECASE) if spec.get("control_label") else None
     by_point: dict[tuple[str, float], list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
-        by_point[(r["outcome"], float(r["horizon_days"]))].append(r)
+        day = _dose_day(r) if spec.get("timepoint_days") else r["horizon_days"]
+        by_point[(r["outcome"], float(day if day is not None else -1))].append(r)
     order = _outcomes(spec)
     for (_, _days), arms in sorted(by_point.items(), key=lambda kv: order.index(kv[0][0])):
         exp = [r for r in arms if _passes(r, filters)]
-        ctl = [r for r in arms if _passes(r, controls) and r not in exp]
+        ctl = [
+            r
+            for r in arms
+            if _passes(r, controls)
+            and r not in exp
+            and (label is None or label.search(str(r["group"])))
+        ]
         if not exp or not ctl:
             continue
         invert = set(spec.get("invert") or [])
         ex, en, enotes = _combined(exp, invert)
         cx, cn, cnotes = _combined(ctl, invert)
         row = _base_row(spec, exp + ctl, enotes + cnotes)
+        # The codes a subgroup reads are the experimental arms' (the comparator has no drug).
+        row.update({fld: _base_row(spec, exp, [])[fld] for fld in ARM_FIELDS})
         row.update(study=_label(exp[0]), ai=ex, bi=en - ex, ci=cx, di=cn - cx)
         row["source"] += f" | experimental {[r['group'] for r in exp]} vs control " + str(
             [r["group"] for r in ctl]
         )
         result.used.update(r["record_id"] for r in exp + ctl)
         return [row]
-    return "no_arm_pair", f"no arms matching {filters} and {controls} at the same horizon"
+    wanted = f"{controls}" + (f" named {spec['control_label']!r}" if label else "")
+    return "no_arm_pair", f"no arms matching {filters} and {wanted} at the same time point"
 
 
 _BUILDERS = {

@@ -35,6 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--verification", help="outcome_verification.csv to write (needs --articles)"
     )
     parser.add_argument(
+        "--codebook", help="codebook.yaml: code the arms of sheets that carry no arm codes"
+    )
+    parser.add_argument(
         "--medians", help="median_times.csv to write (median times per arm, never pooled)"
     )
     parser.add_argument("--out", required=True, help="outcomes.csv to write")
@@ -52,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
         args.coding,
         args.screening,
         args.articles,
+        args.codebook,
     )
     specs = load_protocol(args.protocol).get("analyses") or []
     write_outcomes(

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 from scipy.stats import norm
 
-from trialsynth.outcomes.derive import decimals_of
 from trialsynth.meta.measures import RATIO_EFFECTS
+from trialsynth.outcomes.derive import decimals_of
 
 #: Spellings of effect measures in curated sheets -> the code used in outcomes.csv.
 _CODES = {

@@ -34,6 +34,7 @@ OUTCOME_COLUMNS: tuple[str, ...] = (
     "psychotherapy_type",
     "condition",
     "design",
+    "arm_codes_from",
     "param_type",
     "unit",
     "posted_value",

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from trialsynth.coding.codebook import load_codebook
 from trialsynth.errors import ProtocolError
 from trialsynth.meta.effect_sizes import ZeroCellSettings
 from trialsynth.outcomes.analyses import analysis_columns, build_analysis, check_analysis
@@ -24,6 +25,7 @@ from trialsynth.outcomes.arm_analyses import (
     build_arm_analysis,
     check_arm_analysis,
 )
+from trialsynth.outcomes.arm_codes import code_sheet_arms
 from trialsynth.outcomes.ctgov_results import extract_ctgov_outcomes, load_ctgov_studies
 from trialsynth.outcomes.extraction import extraction_rows, load_extraction_dir
 from trialsynth.outcomes.medians import median_table
@@ -55,6 +57,7 @@ def extract_outcomes(
     coding_path: str | os.PathLike[str],
     screening_path: str | os.PathLike[str] | None = None,
     articles_path: str | os.PathLike[str] | None = None,
+    codebook_path: str | os.PathLike[str] | None = None,
 ) -> OutcomesRun:
     """Build ``outcomes.csv``, one input table per analysis and the exclusions (in memory).
 
@@ -71,6 +74,9 @@ def extract_outcomes(
     articles_path
         ``articles.csv`` (the parsed PubMed snapshot): when given, every sheet row whose
         source is a PubMed abstract in it is verified (:mod:`trialsynth.outcomes.verify`).
+    codebook_path
+        ``codebook.yaml``: when given, sheet arms without codes are coded from their labels
+        (:mod:`trialsynth.outcomes.arm_codes`).
     """
     protocol = load_protocol(protocol_path)
     rules = load_outcome_rules(protocol, protocol_path)
@@ -101,8 +107,11 @@ def extract_outcomes(
         verify_sheets(sheets, read_table(articles_path)) if articles_path else (None, {})
     )
     sheet_rows, sheet_counts = extraction_rows(sheets, rules)
-    rows = ctgov_rows + sheet_rows
     coding = read_table(coding_path, "coding", partial=True)
+    arm_codes = code_sheet_arms(
+        sheet_rows, load_codebook(codebook_path) if codebook_path else None, coding
+    )
+    rows = ctgov_rows + sheet_rows
     screening = read_table(screening_path, "screening", partial=True) if screening_path else None
     exclusions = [
         exclusion(
@@ -153,6 +162,7 @@ def extract_outcomes(
         "derivations_failed": sum(1 for r in rows if r["derivation"] and not r["usable"]),
         "unreadable_time_frames": sum(1 for r in rows if r["timepoint_days"] is None),
         "verification": verified,
+        "arm_codes": arm_codes,
     }
     log.info("outcome records: %d CT.gov, %d curated; %s", len(ctgov_rows), len(sheet_rows), counts)
     return OutcomesRun(

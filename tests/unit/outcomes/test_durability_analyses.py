@@ -15,11 +15,12 @@ from .conftest import CODING, CTGOV, EXTRACTION, REPO, SCREENING
 
 PROTOCOL = REPO / "analysis" / "protocol.yaml"
 REFERENCE = REPO / "tests" / "reference" / "durability"
+CODEBOOK = REPO / "analysis" / "codebook.yaml"
 
 
 @pytest.fixture(scope="module")
 def review() -> OutcomesRun:
-    return extract_outcomes(CTGOV, EXTRACTION, PROTOCOL, CODING, SCREENING)
+    return extract_outcomes(CTGOV, EXTRACTION, PROTOCOL, CODING, SCREENING, None, CODEBOOK)
 
 
 def _cells(table: pd.DataFrame, *columns: str) -> list[tuple]:
@@ -127,3 +128,32 @@ def test_median_times_are_tabulated_by_modality(review: OutcomesRun) -> None:
         ("no", 70.0, 8),  # Diamond 2014
         ("yes", 84.0, 8),  # Wilkinson 2017, ketamine + CBT
     ]
+
+
+def test_sheet_arms_without_codes_are_coded_from_their_labels(review: OutcomesRun) -> None:
+    rows = review.outcomes.set_index("record_id")
+    synapse = rows.loc["esketamine_published_arm_level_outcomes.csv:row 24"]
+    assert (synapse["drug"], synapse["psychotherapy"]) == ("esketamine", "no")
+    assert synapse["arm_codes_from"].startswith("arm coder on 'esketamine 28 mg'")
+    transform = rows.loc["esketamine_published_arm_level_outcomes.csv:row 2"]
+    assert transform["design"] == "RCT"  # TRANSFORM-1: from the trial's coding.csv row
+    assert "study codes from coding.csv NCT02417064" in transform["arm_codes_from"]
+    placebo = rows.loc["esketamine_published_arm_level_outcomes.csv:row 23"]
+    assert placebo["drug"] == "none"
+    curated = rows.loc["ketamine_durability_outcomes.csv:row 16"]
+    assert (curated["drug"], curated["arm_codes_from"]) == ("none", "sheet")
+
+
+def test_acute_response_compares_the_drug_with_placebo_by_drug(review: OutcomesRun) -> None:
+    day1 = review.analyses["acute_response_24h"]
+    assert _cells(day1, "ai", "bi", "ci", "di", "drug") == [
+        (12, 22, 1, 32, "esketamine"),  # SYNAPSE 24 h: 28/56/84 mg combined vs placebo
+        (10, 5, 3, 12, "ketamine"),  # Feder 2021: 24 h after six infusions, vs midazolam
+    ]
+    assert "combined 3 arms" in day1.iloc[0]["corrections"]
+    week = review.analyses["acute_response_1w"]
+    assert _cells(week, "ai", "bi", "ci", "di") == [(8, 26, 2, 31), (4, 4, 0, 7)]
+    left = review.exclusions[review.exclusions["analysis_id"] == "acute_response_24h"]
+    reasons = dict(zip(left["study_id"], left["reason"], strict=True))
+    # ELEKT-D compares ketamine with ECT, an active treatment, not a placebo.
+    assert reasons["NCT03113968"] in {"no_arm_pair", "timepoint_outside_window"}
