@@ -15,14 +15,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from workflow_support import run_snakemake, stage_project
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -65,22 +63,9 @@ def _inject_hostile_title(raw_ctgov: Path) -> None:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("browser-project")
-    for name in ("workflow", "analysis", "data/raw"):
-        shutil.copytree(REPO / name, root / name)
-    for name in ("Snakefile", "environment.yml"):
-        shutil.copy2(REPO / name, root / name)
+    root = stage_project(tmp_path_factory.mktemp("browser-project"))
     _inject_hostile_title(root / "data/raw/ctgov")
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    env["TRIALSYNTH_LOG_LEVEL"] = "WARNING"
-    run = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    run = run_snakemake(root)
     assert run.returncode == 0, run.stderr[-4000:]
     return root
 

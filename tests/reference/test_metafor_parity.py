@@ -18,7 +18,14 @@ import pytest
 from trialsynth.meta.fit import fit_meta
 
 HERE = Path(__file__).parent / "metafor"
-EXTERNAL = Path(os.environ.get("TRIALSYNTH_METAFOR_CASES", "/work/shared/reference/metafor"))
+#: Extra metafor cases: $TRIALSYNTH_METAFOR_CASES, else the shared reference folder beside the
+#: checkout (../shared/reference/metafor); skipped when absent.
+EXTERNAL = Path(
+    os.environ.get(
+        "TRIALSYNTH_METAFOR_CASES",
+        Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "metafor",
+    )
+)
 
 
 def _case_dirs() -> list[Any]:

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from workflow_support import run_snakemake, snakemake_env, stage_project
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.workflow
@@ -21,26 +22,11 @@ pytestmark = pytest.mark.workflow
 
 def stage(root: Path) -> Path:
     """A scratch copy of the project (rule files, review, shipped snapshot) in ``root``."""
-    for name in ("workflow", "analysis", "data/raw"):
-        shutil.copytree(REPO / name, root / name)
-    for name in ("Snakefile", "environment.yml"):
-        shutil.copy2(REPO / name, root / name)
-    if (REPO / "profiles").is_symlink():  # where Snakemake finds the workflow profile
-        (root / "profiles").symlink_to(os.readlink(REPO / "profiles"))
-    return root
+    return stage_project(root)
 
 
 def snakemake(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    env["TRIALSYNTH_LOG_LEVEL"] = "WARNING"
-    return subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "1", *args],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_snakemake(project, *args, cores=1)
 
 
 # item 12 ----------------------------------------------------------------------------------
@@ -90,8 +76,7 @@ def recovered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subproces
     project = stage(tmp_path_factory.mktemp("killed"))
     for name in ("Makefile", "pyproject.toml", "constraints.txt"):
         shutil.copy2(REPO / name, project / name)
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    env["TRIALSYNTH_LOG_LEVEL"] = "WARNING"
+    env = snakemake_env()
     first = subprocess.Popen(
         [sys.executable, "-m", "snakemake", "--cores", "1"],
         cwd=project,

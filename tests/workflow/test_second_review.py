@@ -6,13 +6,10 @@ same rows of the Metapsy dataset (tests/reference/psilocybin/, computed by make_
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from workflow_support import run_snakemake, stage_project
 
 REPO = Path(__file__).resolve().parents[2]
 REVIEW = "examples/psilocybin-depression"
@@ -23,21 +20,8 @@ pytestmark = pytest.mark.workflow
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("second-review")
-    for name in ("workflow", REVIEW):
-        shutil.copytree(REPO / name, root / name)
-    for name in ("Snakefile", "environment.yml"):
-        shutil.copy2(REPO / name, root / name)
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    env["TRIALSYNTH_LOG_LEVEL"] = "WARNING"
-    run = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", "--config", f"analysis_dir={REVIEW}"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    root = stage_project(tmp_path_factory.mktemp("second-review"), review=(REVIEW,))
+    run = run_snakemake(root, "--config", f"analysis_dir={REVIEW}")
     assert run.returncode == 0, run.stderr[-4000:]
     return root
 
@@ -68,23 +52,6 @@ def test_the_report_is_the_second_reviews_own(project: Path) -> None:
 
 
 def test_second_run_has_nothing_to_do(project: Path) -> None:
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    dry = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--cores",
-            "2",
-            "-n",
-            "--config",
-            f"analysis_dir={REVIEW}",
-        ],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    dry = run_snakemake(project, "-n", "--config", f"analysis_dir={REVIEW}")
     assert dry.returncode == 0, dry.stderr
     assert "Nothing to be done" in dry.stdout + dry.stderr

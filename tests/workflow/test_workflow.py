@@ -8,30 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from workflow_support import run_snakemake, stage_project
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.workflow
 
 
 def _snakemake(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    env["TRIALSYNTH_LOG_LEVEL"] = "WARNING"
-    return subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", *args],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_snakemake(project, *args)
 
 
 def _digests(project: Path) -> dict[str, str]:
@@ -43,11 +32,7 @@ def _digests(project: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("project")
-    for name in ("workflow", "analysis", "data/raw"):
-        shutil.copytree(REPO / name, root / name)
-    for name in ("Snakefile", "environment.yml"):
-        shutil.copy2(REPO / name, root / name)
+    root = stage_project(tmp_path_factory.mktemp("project"))
     run = _snakemake(root)
     assert run.returncode == 0, run.stderr[-4000:]
     return root

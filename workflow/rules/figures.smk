@@ -1,4 +1,4 @@
-rule plot_forest:
+rule forest_plot:
     """Forest plot of one analysis (metafor forest.rma layout), PNG and SVG; the title is the
     analysis's title in the protocol, read by the command.
 
@@ -14,9 +14,9 @@ rule plot_forest:
         png=f"{REPORTS}/figures/forest_{{analysis}}.png",
         svg=f"{REPORTS}/figures/forest_{{analysis}}.svg",
     log:
-        log_file("plot_forest", "{analysis}"),
+        log_file("forest_plot", "{analysis}"),
     benchmark:
-        benchmark_file("plot_forest", "{analysis}")
+        benchmark_file("forest_plot", "{analysis}")
     conda:
         CONDA_ENV
     resources:

@@ -23,7 +23,7 @@ from trialsynth.studies.eligibility import (
     screen_registered,
 )
 from trialsynth.studies.links import split_cell
-from trialsynth.studies.studies import FLAG_AMBIGUOUS
+from trialsynth.studies.grouping import FLAG_AMBIGUOUS
 
 SCREENING_COLUMNS = ["study_id", "decision", "reason", "detail", "decided_by"]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -27,6 +28,17 @@ SCHEMAS = sorted(p.name for p in (REPO / "src" / "trialsynth" / "schemas").glob(
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Folder holding the package installed from its wheel."""
     root = tmp_path_factory.mktemp("wheel")
+    # Build from a copy of what the wheel is made of, so setuptools leaves no build/ or
+    # egg-info folder in the checkout.
+    source = root / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, source / name)
+    shutil.copytree(
+        REPO / "src",
+        source / "src",
+        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
+    )
     wheels = root / "dist"
     subprocess.run(
         [
@@ -39,7 +51,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--no-build-isolation",
             "--wheel-dir",
             str(wheels),
-            str(REPO),
+            str(source),
         ],
         check=True,
         cwd=root,

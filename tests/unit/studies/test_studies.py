@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from studies_builders import FIXTURES, article, frame, trial
 
+from trialsynth.studies.grouping import build_studies
 from trialsynth.studies.links import build_links
-from trialsynth.studies.studies import build_studies
 from trialsynth.tables import load_schema, read_table, validate_table
 
 
