@@ -33,6 +33,7 @@ STAGE_MODULES: tuple[str, ...] = (
     "trialsynth.outcomes.cli",  # outcomes
     "trialsynth.meta.cli",  # meta
     "trialsynth.figures.cli",  # forest
+    "trialsynth.figures.durability_cli",  # durability-figure
     "trialsynth.report.cli",  # report
     "trialsynth.history.cli",  # history | diff
 )
@@ -48,6 +49,7 @@ COMMANDS: dict[str, str] = {
     "outcomes": "trialsynth.outcomes.cli",
     "meta": "trialsynth.meta.cli",
     "forest": "trialsynth.figures.cli",
+    "durability-figure": "trialsynth.figures.durability_cli",
     "report": "trialsynth.report.cli",
     "history": "trialsynth.history.cli",
     "diff": "trialsynth.history.cli",
