@@ -21,6 +21,8 @@ include: "workflow/rules/history.smk"
 
 
 rule all:
-    """The review's report (and, through it, every table and figure)."""
+    """The review's report (and, through it, every table and figure) and the durability
+    figure when the protocol has a decay model."""
     input:
         f"{REPORTS}/report.html",
+        DURABILITY_FIGURE,

@@ -26,3 +26,69 @@ rule forest_plot:
         "trialsynth forest --protocol {input.protocol:q} --analysis {wildcards.analysis:q}"
         " --data {input.data:q} --result {input.result:q}"
         " --out {output.png:q} {output.svg:q} 2> {log:q}"
+
+
+# The durability figure draws the protocol's decay model (kind: decay) with the horizon windows
+# that subgroup by the same column (kind: arm_proportion after the course). Only file lists
+# here; the command reads the windows' limits and the modality column from the protocol.
+_DECAY = [a for a in _protocol["analyses"] if a.get("kind") == "decay"]
+DURABILITY_DECAY = [str(a["id"]) for a in _DECAY[:1]]
+DURABILITY_WINDOWS = [
+    str(a["id"])
+    for a in _protocol["analyses"]
+    if _DECAY
+    and a.get("kind") == "arm_proportion"
+    and a.get("horizon_days")
+    and not a.get("on_treatment")
+    and a.get("by") == _DECAY[0].get("by")
+]
+DURABILITY_FIGURE = (
+    [f"{REPORTS}/figures/durability.png", f"{REPORTS}/tables/durability_figure.csv"]
+    if DURABILITY_DECAY
+    else []
+)
+
+
+if DURABILITY_DECAY:
+
+    rule plot_durability:
+        """Durability figure: proportion still benefiting against days since the last dose per
+        modality (study arms sized by n, pooled windows, the decay model's predicted curve with
+        its CI band, median times), PNG and SVG, and the drawn numbers as a table.
+
+        input:  data/processed/analyses/<decay>.csv, reports/tables/<decay>.json,
+                data/processed/analyses/<window>.csv, reports/tables/<window>.json (each
+                window), data/processed/median_times.csv, <review>/protocol.yaml
+        output: reports/figures/durability.png, reports/figures/durability.svg,
+                reports/tables/durability_figure.csv
+        """
+        input:
+            decay_data=f"{PROCESSED}/analyses/{DURABILITY_DECAY[0]}.csv",
+            decay_result=f"{REPORTS}/tables/{DURABILITY_DECAY[0]}.json",
+            window_data=expand(
+                f"{PROCESSED}/analyses/{{analysis}}.csv", analysis=DURABILITY_WINDOWS
+            ),
+            window_result=expand(
+                f"{REPORTS}/tables/{{analysis}}.json", analysis=DURABILITY_WINDOWS
+            ),
+            medians=f"{PROCESSED}/median_times.csv",
+            protocol=PROTOCOL,
+        output:
+            png=f"{REPORTS}/figures/durability.png",
+            svg=f"{REPORTS}/figures/durability.svg",
+            table=f"{REPORTS}/tables/durability_figure.csv",
+        log:
+            log_file("plot_durability"),
+        benchmark:
+            benchmark_file("plot_durability")
+        conda:
+            CONDA_ENV
+        resources:
+            mem_mb=1000,
+            runtime=10,
+        shell:
+            "trialsynth durability-figure --protocol {input.protocol:q}"
+            " --decay {input.decay_data:q} {input.decay_result:q}"
+            " --window-data {input.window_data:q} --window-result {input.window_result:q}"
+            " --medians {input.medians:q} --out {output.png:q} {output.svg:q}"
+            " --table {output.table:q} 2> {log:q}"
