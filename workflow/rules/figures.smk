@@ -51,7 +51,7 @@ DURABILITY_FIGURE = (
 
 if DURABILITY_DECAY:
 
-    rule plot_durability:
+    rule durability_figure:
         """Durability figure: proportion still benefiting against days since the last dose per
         modality (study arms sized by n, pooled windows, the decay model's predicted curve with
         its CI band, median times), PNG and SVG, and the drawn numbers as a table.
@@ -78,9 +78,9 @@ if DURABILITY_DECAY:
             svg=f"{REPORTS}/figures/durability.svg",
             table=f"{REPORTS}/tables/durability_figure.csv",
         log:
-            log_file("plot_durability"),
+            log_file("durability_figure"),
         benchmark:
-            benchmark_file("plot_durability")
+            benchmark_file("durability_figure")
         conda:
             CONDA_ENV
         resources:
