@@ -49,6 +49,7 @@ EFETCH_GLOB = "efetch-*.xml"
 ARTICLES_COLUMNS: tuple[str, ...] = (
     "pmid",
     "title",
+    "authors",
     "abstract",
     "journal",
     "year",

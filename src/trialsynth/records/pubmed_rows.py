@@ -63,6 +63,22 @@ def journal_name(article: dict[str, Any]) -> str | None:
     return plain_text(journal.get("Title")) or plain_text(journal.get("ISOAbbreviation"))
 
 
+def author_names(article: dict[str, Any]) -> str | None:
+    """``AuthorList`` in its order as ``"Last Initials"`` (a collective name as written), joined
+    by ``"; "`` (kept in author order, not sorted: the first author names the study)."""
+    names = []
+    for author in article.get("AuthorList") or []:
+        last = plain_text(author.get("LastName"))
+        if last:
+            initials = plain_text(author.get("Initials"))
+            names.append(f"{last} {initials}" if initials else last)
+            continue
+        collective = plain_text(author.get("CollectiveName"))
+        if collective:
+            names.append(collective)
+    return "; ".join(names) or None
+
+
 def publication_year(article: dict[str, Any]) -> int | None:
     """``PubDate/Year``, else the first 4 digits of ``PubDate/MedlineDate`` ("1998 Dec-1999 Jan"),
     else ``ArticleDate/Year`` (the electronic publication date)."""
@@ -150,6 +166,7 @@ def article_to_row(record: dict[str, Any], pmid: str, source_file: str) -> dict[
     return {
         "pmid": pmid,
         "title": title,
+        "authors": author_names(article),
         "abstract": abstract,
         "journal": journal_name(article),
         "year": publication_year(article),

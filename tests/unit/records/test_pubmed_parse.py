@@ -259,3 +259,11 @@ def test_book_record_is_skipped_and_listed(tmp_path: Path) -> None:
             "book record (PubmedBookArticle), not a journal article",
         )
     ]
+
+
+def test_authors_keep_their_order_for_author_year_labels(tmp_path: Path) -> None:
+    df = parse_pubmed(_raw(tmp_path, ARTICLES / "23982301.xml", ARTICLES / "40215385.xml"))
+    murrough = _row(df, "23982301")["authors"].split("; ")
+    assert murrough[:3] == ["Murrough JW", "Iosifescu DV", "Chang LC"]
+    assert murrough[-1] == "Mathew SJ" and len(murrough) == 12
+    assert _row(df, "40215385")["authors"] == "Feder A"
