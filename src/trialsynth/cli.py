@@ -50,6 +50,8 @@ COMMANDS: dict[str, str] = {
     "meta": "trialsynth.meta.cli",
     "forest": "trialsynth.figures.cli",
     "durability-figure": "trialsynth.figures.durability_cli",
+    "sensitivity-figures": "trialsynth.figures.cli",
+    "prisma-flow": "trialsynth.figures.cli",
     "report": "trialsynth.report.cli",
     "history": "trialsynth.history.cli",
     "diff": "trialsynth.history.cli",

@@ -1,17 +1,23 @@
 rule forest_plot:
-    """Forest plot of one analysis (metafor forest.rma layout), PNG and SVG; the title is the
-    analysis's title in the protocol, read by the command.
+    """Forest plot of one analysis (RevMan / metafor layout), PNG at 300 dpi and SVG.
 
-    input:  data/processed/analyses/<analysis>.csv, reports/tables/<analysis>.json,
-            <review>/protocol.yaml
-    output: reports/figures/forest_<analysis>.png, reports/figures/forest_<analysis>.svg
+    input: the analysis table, its pooled result, the protocol (title, subgroups, favours
+    labels) and studies/articles/trials (author-year labels).
+    output: reports/figures/forest_<analysis>.png and .svg
     """
     input:
         data=f"{PROCESSED}/analyses/{{analysis}}.csv",
         result=f"{REPORTS}/tables/{{analysis}}.json",
         protocol=PROTOCOL,
+        studies=f"{PROCESSED}/studies.csv",
+        articles=f"{PROCESSED}/articles.csv",
+        trials=f"{PROCESSED}/trials.csv",
     output:
-        png=f"{REPORTS}/figures/forest_{{analysis}}.png",
+        png=report(
+            f"{REPORTS}/figures/forest_{{analysis}}.png",
+            caption="../report/forest.rst",
+            category="Forest plots",
+        ),
         svg=f"{REPORTS}/figures/forest_{{analysis}}.svg",
     log:
         log_file("forest_plot", "{analysis}"),
@@ -23,8 +29,9 @@ rule forest_plot:
         mem_mb=1000,
         runtime=10,
     shell:
-        "trialsynth forest --protocol {input.protocol:q} --analysis {wildcards.analysis:q}"
-        " --data {input.data:q} --result {input.result:q}"
+        "trialsynth forest --data {input.data:q} --result {input.result:q}"
+        " --protocol {input.protocol:q} --analysis {wildcards.analysis:q}"
+        " --studies {input.studies:q} --articles {input.articles:q} --trials {input.trials:q}"
         " --out {output.png:q} {output.svg:q} 2> {log:q}"
 
 
@@ -92,3 +99,67 @@ if DURABILITY_DECAY:
             " --window-data {input.window_data:q} --window-result {input.window_result:q}"
             " --medians {input.medians:q} --out {output.png:q} {output.svg:q}"
             " --table {output.table:q} 2> {log:q}"
+
+
+rule plot_sensitivity:
+    """Leave-one-out plot (k >= 3) and funnel plot with Egger's test (k >= 10) of one
+    analysis; index.json names each figure drawn or the reason it is not.
+
+    input: the analysis table and its pooled result, studies/articles/trials (labels).
+    output: reports/figures/sensitivity_<analysis>/ (index.json, leave1out.*, funnel.*)
+    """
+    input:
+        data=f"{PROCESSED}/analyses/{{analysis}}.csv",
+        result=f"{REPORTS}/tables/{{analysis}}.json",
+        studies=f"{PROCESSED}/studies.csv",
+        articles=f"{PROCESSED}/articles.csv",
+        trials=f"{PROCESSED}/trials.csv",
+    output:
+        folder=report(
+            directory(f"{REPORTS}/figures/sensitivity_{{analysis}}"),
+            patterns=["{name}.png"],
+            caption="../report/sensitivity.rst",
+            category="Sensitivity analyses",
+        ),
+    log:
+        log_file("plot_sensitivity", "{analysis}"),
+    benchmark:
+        benchmark_file("plot_sensitivity", "{analysis}")
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    shell:
+        "trialsynth sensitivity-figures --data {input.data:q} --result {input.result:q}"
+        " --studies {input.studies:q} --articles {input.articles:q} --trials {input.trials:q}"
+        " --out-dir {output.folder:q} 2> {log:q}"
+
+
+rule plot_prisma_flow:
+    """PRISMA 2020 flow diagram from the screening counts.
+
+    input: data/processed/prisma.json
+    output: reports/figures/prisma_flow.png and .svg
+    """
+    input:
+        prisma=f"{PROCESSED}/prisma.json",
+    output:
+        png=report(
+            f"{REPORTS}/figures/prisma_flow.png",
+            caption="../report/prisma_flow.rst",
+            category="Search and screening",
+        ),
+        svg=f"{REPORTS}/figures/prisma_flow.svg",
+    log:
+        log_file("plot_prisma_flow"),
+    benchmark:
+        benchmark_file("plot_prisma_flow")
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    shell:
+        "trialsynth prisma-flow --prisma {input.prisma:q} --out {output.png:q} {output.svg:q}"
+        " 2> {log:q}"

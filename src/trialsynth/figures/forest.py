@@ -1,22 +1,28 @@
-"""Forest plot of a random-effects meta-analysis, drawn with plotnine.
+"""Forest plot of a random-effects meta-analysis as RevMan and metafor draw it (plotnine).
 
-The layout follows metafor's ``forest.rma`` (Viechtbauer 2010, J Stat Softw 36(3)): one row per
-study with its estimate (a square whose area is proportional to the study's random-effects weight
-``1 / (v_i + tau^2)``) and its Wald confidence interval ``y_i +/- z_{1-alpha/2} sqrt(v_i)``; the
-pooled estimate as a diamond spanning its confidence interval; the prediction interval as a
-dotted line through the diamond (``addpred=TRUE``). Ratio measures (RR, OR) are drawn on the log
-scale with axis labels on the ratio scale (``atransf=exp``); logit proportions (PLO) with labels
-as proportions.
+Layout (Cochrane RevMan 5 "forest plot"; metafor ``forest.rma``, Viechtbauer 2010, J Stat Softw
+36(3)): one row per study with the numbers behind it (events/total per arm, or mean, SD and
+total), its random-effects weight in percent (``1 / (v_i + tau^2)``), its estimate with the Wald
+confidence interval ``y_i +/- z sqrt(v_i)`` drawn as a square whose area is proportional to the
+weight, and the estimate printed as ``1.23 [0.98, 1.55]``. The pooled estimate is a diamond
+spanning its confidence interval; the prediction interval is a bar on its own row. A subgroup
+analysis (protocol ``by``) draws one block per subgroup with its own diamond and heterogeneity,
+and the test for subgroup differences in the footer. The footer states tau^2, I^2 with their
+Q-profile CIs, Q with its df and p, and the test for the overall effect; "favours" labels sit
+under the axis, whose ticks are round values on the reporting scale.
 
-The figure reads only the analysis input table and the engine's result object, so every drawn number
-is one the report also prints.
+A single-study analysis (k = 1) shows the study and says k = 1: nothing is pooled, so there is
+no diamond and no prediction interval (metafor gives the study's CI as the "PI" at k = 1).
+
+The figure reads only the analysis input table and the engine's result, so every number drawn is
+one the report also prints.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,70 +31,77 @@ import pandas as pd
 from scipy import stats
 
 from trialsynth.errors import InputError
-from trialsynth.meta.measures import SINGLE_ARM, Measure
+from trialsynth.figures.save import save_figure
+from trialsynth.figures.ticks import effect_ticks
+from trialsynth.formatting import format_p
+from trialsynth.meta.measures import BINARY, CONTINUOUS, SINGLE_ARM, Measure
 from trialsynth.meta.result import MetaResult
-from trialsynth.tables import atomic_path
+
+#: Tests whose statistic is t with k - 1 df (Knapp-Hartung and its ad hoc variant).
+T_TESTS = frozenset({"knha", "adhoc", "t"})
+ROW_HEIGHT = 0.2  # inches per text row
+FONT_SIZE = 7.0
 
 
 @dataclass(frozen=True)
-class ForestRows:
-    """The numbers a forest plot draws, one row per study plus the pooled summary."""
+class StudyRow:
+    """One study: label, arm numbers (as printed), estimate, Wald CI and weight (%)."""
 
-    studies: pd.DataFrame
-    summary: dict[str, Any]
+    label: str
+    cells: tuple[str, ...]
+    yi: float
+    ci_lb: float
+    ci_ub: float
+    weight: float
+
+
+@dataclass(frozen=True)
+class PooledRow:
+    """A diamond: the overall or a subgroup's pooled estimate with its CI."""
+
+    label: str
+    cells: tuple[str, ...]
+    estimate: float
+    ci_lb: float
+    ci_ub: float
+    weight: float
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Block:
+    """A subgroup (or the whole analysis when there are no subgroups)."""
+
+    title: str
+    studies: tuple[StudyRow, ...]
+    pooled: PooledRow | None
+
+
+@dataclass
+class ForestLayout:
+    """Everything a forest plot draws, already computed and formatted."""
+
     measure: Measure
     level: float
+    arm_headers: tuple[str, ...]
+    cell_headers: tuple[str, ...]
+    blocks: list[Block]
+    overall: PooledRow | None
+    prediction: tuple[float, float] | None
+    footer: list[str]
+    favours: tuple[str, str]
+    k: int
+    title: str = ""
+    not_estimable: list[str] = field(default_factory=list)
+
+    @property
+    def studies(self) -> list[StudyRow]:
+        """Every study row in drawing order."""
+        return [row for block in self.blocks for row in block.studies]
 
 
-def _finite(value: float) -> float | None:
-    return None if value is None or math.isnan(value) else float(value)
-
-
-def forest_rows(result: MetaResult, labels: Sequence[str] | None = None) -> ForestRows:
-    """Collect the study rows and summary of a forest plot from a ``trialsynth meta`` result.
-
-    Parameters
-    ----------
-    result
-        The fitted model (:class:`~trialsynth.meta.result.MetaResult`, e.g. from
-        :func:`~trialsynth.meta.result.load_result`).
-    labels
-        Study labels in the order of ``yi``; defaults to ``result.study``.
-    """
-    measure = result.effect_measure()
-    level = result.level
-    yi = np.asarray(result.yi, dtype=float)
-    vi = np.asarray(result.vi, dtype=float)
-    if labels is None:
-        labels = result.study or [f"Study {i + 1}" for i in range(len(yi))]
-    labels = [str(label) for label in labels]
-    if not (len(yi) == len(vi) == len(labels)):
-        raise InputError(
-            f"result has {len(yi)} effects, {len(vi)} variances and {len(labels)} labels",
-            hint="draw the forest plot from the result of the same analysis table",
-        )
-    crit = float(stats.norm.ppf(1 - (1 - level / 100) / 2))
-    tau2 = _finite(result.tau2) or 0.0
-    weights = 1.0 / (vi + tau2) if len(vi) else vi
-    share = 100 * weights / weights.sum() if len(vi) else weights
-    studies = pd.DataFrame(
-        {
-            "label": labels,
-            "yi": yi,
-            "ci_lb": yi - crit * np.sqrt(vi),
-            "ci_ub": yi + crit * np.sqrt(vi),
-            "weight": share,
-        }
-    )
-    summary: dict[str, Any] = {
-        key: _finite(getattr(result, key))
-        for key in ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "I2")
-    }
-    summary["k"] = result.k
-    summary["method"] = result.settings.get("method", "")
-    summary["test"] = result.settings.get("test", "")
-    summary["pi"] = result.settings.get("pi", "")
-    return ForestRows(studies=studies, summary=summary, measure=measure, level=level)
+def _finite(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
 
 
 def format_effect(measure: Measure, value: float, lower: float, upper: float) -> str:
@@ -96,143 +109,489 @@ def format_effect(measure: Measure, value: float, lower: float, upper: float) ->
     return measure.format_effect(value, lower, upper)
 
 
-def _axis_breaks(measure: Measure, lower: float, upper: float) -> tuple[list[float], list[str]]:
-    """Tick positions on the analysis scale and their labels on the reporting scale."""
-    if measure.log_scale:
-        coarse = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100]
-        fine = [0.25, 0.33, 0.5, 0.67, 0.8, 1, 1.25, 1.5, 2, 3, 4]
-        ticks = [c for c in coarse if lower <= math.log(c) <= upper]
-        if len(ticks) < 3:
-            ticks = [c for c in fine if lower <= math.log(c) <= upper] or [1]
-        return [math.log(t) for t in ticks], [f"{t:g}" for t in ticks]
+def _number(value: Any, digits: int) -> str:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return ""
+    if not math.isfinite(number):
+        return ""
+    if digits == 0:
+        return f"{round(number):d}"
+    return f"{number:.{digits}f}"
+
+
+def arm_columns(measure: Measure) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(arm headers, cell headers) of the per-arm number columns of ``measure``."""
+    if measure.kind == BINARY:
+        return ("Experimental", "Control"), ("Events", "Total", "Events", "Total")
+    if measure.kind == CONTINUOUS:
+        return ("Experimental", "Control"), ("Mean", "SD", "Total", "Mean", "SD", "Total")
     if measure.kind == SINGLE_ARM:
-        candidates = [0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99]
-        ticks = [c for c in candidates if lower <= math.log(c / (1 - c)) <= upper]
-        return [math.log(t / (1 - t)) for t in ticks], [f"{t:g}" for t in ticks]
-    ticks = list(np.linspace(lower, upper, 5))
-    return ticks, [f"{t:.2g}" for t in ticks]
+        return ("Treated",), ("Events", "Total")
+    return (), ()
 
 
-def draw_forest(rows: ForestRows, title: str = "") -> Any:
-    """Build the plotnine figure of a forest plot (metafor ``forest.rma`` layout)."""
+def _arm_cells(measure: Measure, row: Mapping[str, Any] | None) -> tuple[str, ...]:
+    n_cells = len(arm_columns(measure)[1])
+    if row is None:
+        return ("",) * n_cells
+    if measure.kind == BINARY:
+        ai, bi, ci, di = (float(row.get(c) or "nan") for c in ("ai", "bi", "ci", "di"))
+        return (_number(ai, 0), _number(ai + bi, 0), _number(ci, 0), _number(ci + di, 0))
+    if measure.kind == CONTINUOUS:
+        return (
+            _number(row.get("m1i"), 2),
+            _number(row.get("sd1i"), 2),
+            _number(row.get("n1i"), 0),
+            _number(row.get("m2i"), 2),
+            _number(row.get("sd2i"), 2),
+            _number(row.get("n2i"), 0),
+        )
+    if measure.kind == SINGLE_ARM:
+        return (_number(row.get("xi"), 0), _number(row.get("ni"), 0))
+    return ()
+
+
+def _total_cells(measure: Measure, rows: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
+    def total(*columns: str) -> str:
+        values = [float(r.get(c) or "nan") for r in rows for c in columns]
+        return _number(sum(values), 0) if values and all(map(math.isfinite, values)) else ""
+
+    if measure.kind == BINARY:
+        return (total("ai"), total("ai", "bi"), total("ci"), total("ci", "di"))
+    if measure.kind == CONTINUOUS:
+        return ("", "", total("n1i"), "", "", total("n2i"))
+    if measure.kind == SINGLE_ARM:
+        return (total("xi"), total("ni"))
+    return ()
+
+
+def _heterogeneity(tau2: float | None, i2: float | None, extra: str = "") -> str:
+    parts = []
+    if tau2 is not None:
+        parts.append(f"τ² = {tau2:.2f}" if tau2 >= 0.005 or tau2 == 0 else f"τ² = {tau2:.3f}")
+    if i2 is not None:
+        parts.append(f"I² = {i2:.0f}%")
+    return "Heterogeneity: " + "; ".join(parts) + extra if parts else ""
+
+
+def _overall_test(result: MetaResult) -> str:
+    stat, p = _finite(result.stat), _finite(result.pval)
+    if stat is None:
+        return ""
+    test = str(result.settings.get("test", "z"))
+    if test in T_TESTS:
+        return f"Test for overall effect: t = {stat:.2f}, df = {result.k - 1} (p = {format_p(p)})"
+    return f"Test for overall effect: z = {stat:.2f} (p = {format_p(p)})"
+
+
+def _interval(lower: float | None, upper: float | None, digits: int, unit: str = "") -> str:
+    if lower is None or upper is None:
+        return ""
+    return f" [{lower:.{digits}f}{unit}, {upper:.{digits}f}{unit}]"
+
+
+def _footer(result: MetaResult, subgroups: bool) -> list[str]:
+    if result.k <= 1:
+        return [
+            f"k = {result.k}: a single study; nothing is pooled "
+            "(no heterogeneity, no prediction interval)."
+        ]
+    tau2, i2 = _finite(result.tau2), _finite(result.I2)
+    text = "Heterogeneity: "
+    if tau2 is not None:
+        text += f"τ² = {tau2:.3f}" + _interval(
+            _finite(result.tau2_ci_lb), _finite(result.tau2_ci_ub), 3
+        )
+    if i2 is not None:
+        text += f"; I² = {i2:.0f}%" + _interval(
+            _finite(result.I2_ci_lb), _finite(result.I2_ci_ub), 0, "%"
+        )
+    q, q_p = _finite(result.Q), _finite(result.Q_p)
+    if q is not None:
+        text += f"; Q = {q:.2f}, df = {result.Q_df} (p = {format_p(q_p)})"
+    lines = [text, _overall_test(result)]
+    if subgroups and result.subgroups:
+        q_b = _finite(result.subgroups.get("Q_between"))
+        df_b = result.subgroups.get("Q_between_df")
+        if q_b is not None and df_b:
+            p_b = _finite(result.subgroups.get("Q_between_p"))
+            lines.append(
+                f"Test for subgroup differences: Q = {q_b:.2f}, df = {df_b} (p = {format_p(p_b)})"
+            )
+        else:
+            lines.append("Test for subgroup differences: not applicable (one subgroup)")
+    settings = result.settings
+    lines.append(
+        f"Random effects, {settings.get('method', '')} τ², CI test {settings.get('test', '')}, "
+        f"{settings.get('pi', '')} prediction interval; CI {result.level:g}%"
+    )
+    return [line for line in lines if line]
+
+
+def forest_layout(
+    result: MetaResult,
+    data: pd.DataFrame | None = None,
+    *,
+    labels: Mapping[str, str] | None = None,
+    by: str | None = None,
+    favours: Sequence[str] | None = None,
+    title: str = "",
+) -> ForestLayout:
+    """Compute the rows, diamonds and footer of a forest plot.
+
+    Parameters
+    ----------
+    result
+        The fitted model (:func:`trialsynth.meta.result.load_result`).
+    data
+        The analysis input table (``study`` labels in the order of ``result.study``, arm columns
+        in metafor names); without it the arm columns stay empty.
+    labels
+        ``study_id -> label`` (author-year) replacing the table's ``study`` labels.
+    by
+        The subgroup column (protocol ``by``); one block per subgroup of ``result.subgroups``.
+    favours
+        Labels left and right of the line of no effect (protocol ``favours``); default: the
+        measure's.
+    """
+    measure = result.effect_measure()
+    yi = np.asarray(result.yi, dtype=float)
+    vi = np.asarray(result.vi, dtype=float)
+    names = list(result.study) or [f"Study {i + 1}" for i in range(len(yi))]
+    if not (len(yi) == len(vi) == len(names)):
+        raise InputError(
+            f"result has {len(yi)} effects, {len(vi)} variances and {len(names)} labels",
+            hint="draw the forest plot from the result of the same analysis table",
+        )
+    records: dict[str, dict[str, Any]] = {}
+    if data is not None and "study" in data.columns:
+        for record in data.to_dict(orient="records"):
+            records[str(record["study"])] = record
+    crit = float(stats.norm.isf((1 - result.level / 100) / 2))
+    tau2 = _finite(result.tau2) or 0.0
+    weights = 1.0 / (vi + tau2) if len(vi) else vi
+    share = 100 * weights / weights.sum() if len(vi) else weights
+    rows: list[tuple[str | None, StudyRow, dict[str, Any] | None]] = []
+    for name, y, v, w in zip(names, yi, vi, share, strict=True):
+        record = records.get(name)
+        label = name
+        if labels and record is not None and str(record.get("study_id", "")) in labels:
+            label = labels[str(record["study_id"])]
+        group = None if record is None or by is None else str(record.get(by, "") or "")
+        se = math.sqrt(v)
+        row = StudyRow(label, _arm_cells(measure, record), y, y - crit * se, y + crit * se, w)
+        rows.append((group, row, record))
+    subgroups = (result.subgroups or {}).get("subgroups") if by else None
+    blocks: list[Block] = []
+    if subgroups:
+        for group in sorted(subgroups):
+            fit = subgroups[group]
+            members = [(row, rec) for g, row, rec in rows if g == group]
+            pooled = None
+            est, lo, hi = (_finite(fit.get(key)) for key in ("estimate", "ci_lb", "ci_ub"))
+            if est is not None and lo is not None and hi is not None and len(members) > 1:
+                pooled = PooledRow(
+                    f"Subtotal (k = {len(members)})",
+                    _total_cells(measure, [rec for _, rec in members if rec is not None]),
+                    est,
+                    lo,
+                    hi,
+                    sum(row.weight for row, _ in members),
+                    _heterogeneity(_finite(fit.get("tau2")), _finite(fit.get("I2"))),
+                )
+            blocks.append(Block(str(group), tuple(row for row, _ in members), pooled))
+    else:
+        blocks.append(Block("", tuple(row for _, row, _ in rows), None))
+    overall = None
+    est, lo, hi = _finite(result.estimate), _finite(result.ci_lb), _finite(result.ci_ub)
+    if result.k > 1 and est is not None and lo is not None and hi is not None:
+        overall = PooledRow(
+            f"Total (k = {result.k})",
+            _total_cells(measure, [rec for _, _, rec in rows if rec is not None]),
+            est,
+            lo,
+            hi,
+            100.0,
+        )
+    prediction = None
+    pi_lb, pi_ub = _finite(result.pi_lb), _finite(result.pi_ub)
+    if overall is not None and pi_lb is not None and pi_ub is not None:
+        prediction = (pi_lb, pi_ub)
+    arm_headers, cell_headers = arm_columns(measure)
+    dropped = result.corrections.get("dropped_studies") or []
+    return ForestLayout(
+        measure=measure,
+        level=result.level,
+        arm_headers=arm_headers,
+        cell_headers=cell_headers,
+        blocks=blocks,
+        overall=overall,
+        prediction=prediction,
+        footer=_footer(result, bool(subgroups)),
+        favours=tuple(favours) if favours else measure.favours,  # type: ignore[arg-type]
+        k=result.k,
+        title=title,
+        not_estimable=[str(d.get("study", d)) if isinstance(d, dict) else str(d) for d in dropped],
+    )
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """Horizontal positions (inches) of the columns and the effect axis."""
+
+    label_x: float
+    cell_right: tuple[float, ...]
+    arm_centre: tuple[float, ...]
+    weight_right: float
+    axis_left: float
+    axis_right: float
+    effect_x: float
+    width: float
+
+
+def _geometry(layout: ForestLayout) -> _Geometry:
+    n_cells = len(layout.cell_headers)
+    label_width = max([len(r.label) for r in layout.studies] + [18]) * 0.055 + 0.2
+    label_width = min(max(label_width, 1.4), 2.6)
+    cell_width = 0.48
+    cells_left = label_width
+    cell_right = tuple(cells_left + cell_width * (i + 1) for i in range(n_cells))
+    per_arm = n_cells // max(len(layout.arm_headers), 1) if layout.arm_headers else 0
+    arm_centre = tuple(
+        cells_left + cell_width * (per_arm * i + per_arm / 2)
+        for i in range(len(layout.arm_headers))
+    )
+    weight_right = cells_left + cell_width * n_cells + 0.6
+    axis_left = weight_right + 0.25
+    axis_right = axis_left + 2.8
+    effect_x = axis_right + 0.2
+    return _Geometry(
+        0.05,
+        cell_right,
+        arm_centre,
+        weight_right,
+        axis_left,
+        axis_right,
+        effect_x,
+        effect_x + 1.75,
+    )
+
+
+def draw_forest(layout: ForestLayout) -> Any:
+    """Build the plotnine figure of ``layout`` (see the module docstring)."""
     import plotnine as p9
 
-    studies = rows.studies.copy()
-    summary = rows.summary
-    k = len(studies)
-    studies["row"] = np.arange(k, 0, -1) + 1.5  # studies top-down, summary at row 0
-    bounds = [*studies["ci_lb"], *studies["ci_ub"]]
-    for key in ("ci_lb", "ci_ub", "pi_lb", "pi_ub"):
-        if summary.get(key) is not None:
-            bounds.append(summary[key])
-    finite = [b for b in bounds if math.isfinite(b)]
-    lower, upper = (min(finite), max(finite)) if finite else (-1.0, 1.0)
-    null = rows.measure.null
-    if null is not None:
-        lower, upper = min(lower, null), max(upper, null)
-    span = max(upper - lower, 1e-6)
-    lower, upper = lower - 0.05 * span, upper + 0.05 * span
-    left_text_x = lower - 0.9 * span
-    right_text_x = upper + 0.08 * span
-    weight_x = upper + 0.62 * span
+    geo = _geometry(layout)
+    measure = layout.measure
+    bounds = [v for r in layout.studies for v in (r.ci_lb, r.ci_ub) if math.isfinite(v)]
+    for pooled in [layout.overall, *(b.pooled for b in layout.blocks)]:
+        if pooled is not None:
+            bounds += [pooled.ci_lb, pooled.ci_ub]
+    if layout.prediction:
+        bounds += list(layout.prediction)
+    if measure.null is not None:
+        bounds.append(measure.null)
+    lower, upper = (min(bounds), max(bounds)) if bounds else (-1.0, 1.0)
+    ticks, tick_labels = effect_ticks(measure, lower, upper)
+    lo_axis, hi_axis = ticks[0], ticks[-1]
 
-    studies["effect_text"] = [
-        format_effect(rows.measure, y, lo, hi)
-        for y, lo, hi in zip(studies["yi"], studies["ci_lb"], studies["ci_ub"], strict=True)
-    ]
-    studies["weight_text"] = [f"{w:.1f}%" for w in studies["weight"]]
-    header_row = k + 2.5
-    pooled_label = f"RE model (k = {summary['k']})"
-    text_left = pd.DataFrame(
-        {
-            "x": [left_text_x] * (k + 2),
-            "row": [*studies["row"], 0.0, header_row],
-            "text": [*studies["label"], pooled_label, "Study"],
-        }
-    )
-    est, lo, hi = summary.get("estimate"), summary.get("ci_lb"), summary.get("ci_ub")
-    right_rows = [*studies["row"], header_row]
-    right_texts = [*studies["effect_text"], f"{rows.measure.short} [{rows.level:g}% CI]"]
-    weight_texts = [*studies["weight_text"], "Weight"]
-    if est is not None and lo is not None and hi is not None:
-        right_rows.append(0.0)
-        right_texts.append(format_effect(rows.measure, est, lo, hi))
-        weight_texts.append("100%")
-    text_right = pd.DataFrame({"x": right_text_x, "row": right_rows, "text": right_texts})
-    text_weight = pd.DataFrame({"x": weight_x, "row": right_rows, "text": weight_texts})
-
-    breaks, labels = _axis_breaks(rows.measure, lower, upper)
-    plot = (
-        p9.ggplot()
-        + p9.geom_segment(studies, p9.aes(x="ci_lb", xend="ci_ub", y="row", yend="row"), size=0.4)
-        + p9.geom_point(studies, p9.aes(x="yi", y="row", size="weight"), shape="s", fill="black")
-        + p9.geom_text(text_left, p9.aes(x="x", y="row", label="text"), ha="left", size=8)
-        + p9.geom_text(text_right, p9.aes(x="x", y="row", label="text"), ha="left", size=8)
-        + p9.geom_text(text_weight, p9.aes(x="x", y="row", label="text"), ha="left", size=8)
-        + p9.scale_size_continuous(range=(1.2, 5), guide=None)
-        + p9.scale_x_continuous(breaks=breaks, labels=labels, name=rows.measure.axis_label)
-        + p9.scale_y_continuous(breaks=[], name="", limits=(-1.2, header_row + 0.8))
-        + p9.coord_cartesian(xlim=(left_text_x, weight_x + 0.25 * span))
-        + p9.theme_classic(base_size=9)
-        + p9.theme(
-            axis_line_y=p9.element_blank(),
-            axis_line_x=p9.element_blank(),
-            axis_ticks_major_y=p9.element_blank(),
-            figure_size=(9, 1.6 + 0.32 * (k + 3)),
+    def to_x(value: float) -> float:
+        clipped = min(max(value, lo_axis), hi_axis)
+        return geo.axis_left + (clipped - lo_axis) / (hi_axis - lo_axis) * (
+            geo.axis_right - geo.axis_left
         )
-    )
-    plot += p9.annotate("segment", x=lower, xend=upper, y=-1.2, yend=-1.2, size=0.4)
-    if null is not None:
+
+    texts: list[dict[str, Any]] = []
+    segments: list[dict[str, Any]] = []
+    squares: list[dict[str, Any]] = []
+    diamonds: list[dict[str, Any]] = []
+
+    def text(x: float, y: float, label: str, ha: str = "left", bold: bool = False) -> None:
+        if label:
+            texts.append(
+                {
+                    "x": x,
+                    "y": y,
+                    "label": label,
+                    "ha": ha,
+                    "fontweight": "bold" if bold else "normal",
+                }
+            )
+
+    y = 0.0
+    if layout.title:
+        text(geo.label_x, y, layout.title, bold=True)
+        y -= 1.4
+    for centre, header in zip(geo.arm_centre, layout.arm_headers, strict=True):
+        text(centre, y, header, ha="center", bold=True)
+    text(geo.weight_right, y - 0.9, "Weight", ha="right", bold=True)
+    text(geo.label_x, y - 0.9, "Study", bold=True)
+    for right, header in zip(geo.cell_right, layout.cell_headers, strict=True):
+        text(right, y - 0.9, header, ha="right", bold=True)
+    axis_mid = (geo.axis_left + geo.axis_right) / 2
+    text(axis_mid, y - 0.9, f"{measure.short} [{layout.level:g}% CI]", ha="center", bold=True)
+    text(geo.effect_x, y - 0.9, f"{measure.short} [{layout.level:g}% CI]", bold=True)
+    y -= 2.0
+    top_of_rows = y + 0.5
+    max_weight = max([r.weight for r in layout.studies] + [1e-9])
+
+    def diamond_row(pooled: PooledRow, y: float) -> None:
+        text(geo.label_x, y, pooled.label, bold=True)
+        for right, cell in zip(geo.cell_right, pooled.cells, strict=False):
+            text(right, y, cell, ha="right", bold=True)
+        text(geo.weight_right, y, f"{pooled.weight:.1f}%", ha="right", bold=True)
+        text(
+            geo.effect_x,
+            y,
+            format_effect(measure, pooled.estimate, pooled.ci_lb, pooled.ci_ub),
+            bold=True,
+        )
+        points = [(pooled.ci_lb, 0.0), (pooled.estimate, 0.38), (pooled.ci_ub, 0.0),
+                  (pooled.estimate, -0.38)]  # fmt: skip
+        group = f"d{len(diamonds)}"
+        diamonds.extend({"x": to_x(px), "y": y + py, "group": group} for px, py in points)
+
+    for block in layout.blocks:
+        if block.title:
+            text(geo.label_x, y, block.title, bold=True)
+            y -= 1.0
+        for row in block.studies:
+            text(geo.label_x, y, row.label)
+            for right, cell in zip(geo.cell_right, row.cells, strict=False):
+                text(right, y, cell, ha="right")
+            text(geo.weight_right, y, f"{row.weight:.1f}%", ha="right")
+            text(geo.effect_x, y, format_effect(measure, row.yi, row.ci_lb, row.ci_ub))
+            segments.append(
+                {"x": to_x(row.ci_lb), "xend": to_x(row.ci_ub), "y": y, "yend": y, "pi": False}
+            )
+            size = 1.2 + 4.0 * math.sqrt(row.weight / max_weight)
+            squares.append({"x": to_x(row.yi), "y": y, "size": size})
+            y -= 1.0
+        if block.pooled is not None:
+            diamond_row(block.pooled, y)
+            y -= 0.9
+            text(geo.label_x, y, block.pooled.note)
+            y -= 1.2
+        elif block.title:
+            y -= 0.4
+    for name in layout.not_estimable:
+        text(geo.label_x, y, f"{name} (not estimable: no events in either arm)")
+        y -= 1.0
+    if layout.overall is not None:
+        diamond_row(layout.overall, y)
+        y -= 1.0
+    if layout.prediction is not None:
+        text(geo.label_x, y, "Prediction interval")
+        pi_lb, pi_ub = layout.prediction
+        segments.append({"x": to_x(pi_lb), "xend": to_x(pi_ub), "y": y, "yend": y, "pi": True})
+        back = measure.back_transform
+        text(geo.effect_x, y, f"[{back(pi_lb):.2f}, {back(pi_ub):.2f}]")
+        y -= 1.0
+
+    axis_y = y
+    tick_rows = []
+    for tick, label in zip(ticks, tick_labels, strict=True):
+        tick_rows.append({"x": to_x(tick), "xend": to_x(tick), "y": axis_y, "yend": axis_y - 0.3})
+        text(to_x(tick), axis_y - 0.9, label, ha="center")
+    y = axis_y - 1.8
+    if measure.null is not None and lo_axis <= measure.null <= hi_axis:
+        null_x = to_x(measure.null)
+        left, right = layout.favours
+        text(null_x - 0.08, y, left, ha="right")
+        text(null_x + 0.08, y, right, ha="left")
+        y -= 1.0
+    else:
+        null_x = None
+    text(axis_mid, y, measure.axis_label, ha="center")
+    y -= 1.3
+    for line in layout.footer:
+        text(geo.label_x, y, line)
+        y -= 1.0
+    bottom = y - 0.2
+
+    plot = p9.ggplot() + p9.theme_void()
+    if null_x is not None:
         plot += p9.annotate(
-            "segment", x=null, xend=null, y=-0.8, yend=k + 1.9, linetype="dashed", size=0.3
+            "segment",
+            x=null_x,
+            xend=null_x,
+            y=top_of_rows,
+            yend=axis_y,
+            size=0.3,
+            linetype="dashed",
+            color="#555555",
         )
-    if est is not None and lo is not None and hi is not None:
-        diamond = pd.DataFrame({"x": [lo, est, hi, est], "y": [0.0, 0.35, 0.0, -0.35]})
-        plot += p9.geom_polygon(diamond, p9.aes(x="x", y="y"), fill="#333333")
-    pi_lb, pi_ub = summary.get("pi_lb"), summary.get("pi_ub")
-    if pi_lb is not None and pi_ub is not None and (pi_lb < (lo or 0) or pi_ub > (hi or 0)):
-        plot += p9.annotate("segment", x=pi_lb, xend=pi_ub, y=0, yend=0, linetype="dotted")
-    caption = _caption(rows)
-    plot += p9.labs(title=title, caption=caption)
+    plot += p9.annotate(
+        "segment", x=geo.axis_left, xend=geo.axis_right, y=axis_y, yend=axis_y, size=0.4
+    )
+    plot += p9.geom_segment(
+        pd.DataFrame(tick_rows), p9.aes(x="x", xend="xend", y="y", yend="yend"), size=0.4
+    )
+    if segments:
+        frame = pd.DataFrame(segments)
+        study_ci = frame[~frame["pi"].astype(bool)]
+        pi = frame[frame["pi"].astype(bool)]
+        if len(study_ci):
+            plot += p9.geom_segment(
+                study_ci, p9.aes(x="x", xend="xend", y="y", yend="yend"), size=0.45
+            )
+        if len(pi):
+            plot += p9.geom_segment(
+                pi, p9.aes(x="x", xend="xend", y="y", yend="yend"), size=2.2, color="#7a7a7a"
+            )
+    if squares:
+        plot += p9.geom_point(
+            pd.DataFrame(squares),
+            p9.aes(x="x", y="y", size="size"),
+            shape="s",
+            fill="#1f4e79",
+            color="#1f4e79",
+        )
+    if diamonds:
+        plot += p9.geom_polygon(
+            pd.DataFrame(diamonds), p9.aes(x="x", y="y", group="group"), fill="#111111"
+        )
+    frame = pd.DataFrame(texts)
+    for (ha, weight), part in frame.groupby(["ha", "fontweight"], sort=True):
+        plot += p9.geom_text(
+            part,
+            p9.aes(x="x", y="y", label="label"),
+            ha=ha,
+            va="center_baseline",
+            size=FONT_SIZE,
+            fontweight=weight,
+        )
+    height_rows = 0.0 - bottom + 1.0
+    plot += p9.scale_size_identity()
+    plot += p9.coord_cartesian(xlim=(0, geo.width), ylim=(bottom, 0.6), expand=False)
+    plot += p9.theme(
+        figure_size=(geo.width, max(ROW_HEIGHT * height_rows, 1.5)),
+        plot_background=p9.element_rect(fill="white", color="white"),
+    )
     return plot
 
 
-def _caption(rows: ForestRows) -> str:
-    summary = rows.summary
-    parts = [f"Random-effects model: tau² {summary['method']}, CI test {summary['test']}"]
-    if summary.get("tau2") is not None:
-        parts.append(f"tau² = {summary['tau2']:.3g}")
-    if summary.get("I2") is not None:
-        parts.append(f"I² = {summary['I2']:.1f}%")
-    if summary.get("pi_lb") is not None:
-        parts.append(f"dotted line: {rows.level:g}% prediction interval ({summary['pi']})")
-    return "; ".join(parts)
-
-
-#: Largest height in pixels of a saved figure (matplotlib's limit is 2**16).
-MAX_PIXELS = 60_000
+def forest_from_files(
+    result: MetaResult,
+    data: pd.DataFrame | None,
+    spec: Mapping[str, Any] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> Any:
+    """The figure of one protocol analysis (its ``title``, ``by`` and ``favours``)."""
+    spec = spec or {}
+    layout = forest_layout(
+        result,
+        data,
+        labels=labels,
+        by=spec.get("by"),
+        favours=spec.get("favours"),
+        title=str(spec.get("title", "")),
+    )
+    return draw_forest(layout)
 
 
 def save_forest(plot: Any, path: str | Path) -> None:
-    """Save atomically and deterministically (no timestamp or software version in the metadata).
-
-    The format (``png`` or ``svg``) follows the file name's suffix.
-    """
-    import matplotlib
-
-    path = Path(path)
-    fmt = path.suffix.lstrip(".").lower()
-    if fmt not in {"png", "svg", "pdf"}:
-        raise InputError(f"unsupported figure format {fmt!r}", path=path, hint="use .png or .svg")
-    matplotlib.rcParams["svg.hashsalt"] = "trialsynth"
-    metadata: dict[str, Any] = {
-        "png": {"Software": None},
-        "svg": {"Date": None, "Creator": None},
-        "pdf": {"CreationDate": None, "Creator": None, "Producer": None},
-    }[fmt]
-    # A forest of hundreds of studies is taller than plotnine's 25-inch guard and, at 150 dpi,
-    # than the largest PNG matplotlib writes (2**16 pixels): lower the resolution instead.
-    height = float(plot.theme.getp("figure_size")[1])
-    dpi = min(150, int(MAX_PIXELS / height))
-    with atomic_path(path) as tmp:
-        plot.save(str(tmp), format=fmt, dpi=dpi, verbose=False, metadata=metadata, limitsize=False)
+    """Save a forest plot (PNG at 300 dpi, SVG with editable text; deterministic bytes)."""
+    save_figure(plot, path)

@@ -1,0 +1,157 @@
+"""Sensitivity figures of one analysis: leave-one-out plot and funnel plot (plotnine).
+
+- Leave-one-out (metafor ``leave1out`` drawn as a forest plot): the pooled estimate and CI
+  refitted without each study in turn, against the full model's estimate. Drawn for k >= 3
+  (with two studies, leaving one out leaves a single study, not a pooled estimate).
+- Funnel plot (metafor ``funnel.rma``; Sterne et al. 2011, BMJ 343:d4002): each study's effect
+  against its standard error (inverted axis), with the pseudo-confidence region
+  ``estimate +/- z * se`` around the pooled estimate and Egger's regression test in the caption.
+  Drawn only for k >= 10 (Cochrane Handbook 13.3.5.4: with fewer studies the test has too
+  little power to tell chance from asymmetry).
+
+Each ``*_reason`` function says why a figure is not drawn, in words the report prints.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from trialsynth.figures.ticks import effect_ticks
+from trialsynth.formatting import format_p
+from trialsynth.meta.result import MetaResult
+
+#: Fewest studies for a funnel plot and Egger's test (Cochrane Handbook 13.3.5.4).
+FUNNEL_MIN_K = 10
+#: Fewest studies for a leave-one-out plot.
+LEAVE_ONE_OUT_MIN_K = 3
+
+
+def funnel_reason(result: MetaResult) -> str | None:
+    """Why no funnel plot is drawn (``None`` when it is)."""
+    if result.k < FUNNEL_MIN_K:
+        return (
+            f"k = {result.k}: a funnel plot and Egger's test need at least {FUNNEL_MIN_K} studies "
+            "(Cochrane Handbook 13.3.5.4); with fewer, asymmetry cannot be told from chance."
+        )
+    return None
+
+
+def leave_one_out_reason(result: MetaResult) -> str | None:
+    """Why no leave-one-out plot is drawn (``None`` when it is)."""
+    if result.k < LEAVE_ONE_OUT_MIN_K or not result.leave1out:
+        return (
+            f"k = {result.k}: leaving one study out needs at least {LEAVE_ONE_OUT_MIN_K} studies "
+            "to leave a pooled estimate."
+        )
+    return None
+
+
+def _axis(result: MetaResult, values: list[float]) -> tuple[list[float], list[str]]:
+    measure = result.effect_measure()
+    finite = [v for v in values if math.isfinite(v)]
+    if measure.null is not None:
+        finite.append(measure.null)
+    return effect_ticks(measure, min(finite), max(finite))
+
+
+def draw_leave_one_out(result: MetaResult, labels: list[str] | None = None) -> Any:
+    """Leave-one-out estimates with their CIs, one row per omitted study."""
+    import plotnine as p9
+
+    measure = result.effect_measure()
+    loo = result.leave1out or {}
+    names = labels or list(result.study)
+    frame = pd.DataFrame(
+        {
+            "omitted": [f"without {name}" for name in names],
+            "estimate": loo.get("estimate", []),
+            "ci_lb": loo.get("ci_lb", []),
+            "ci_ub": loo.get("ci_ub", []),
+        }
+    )
+    frame["row"] = np.arange(len(frame), 0, -1, dtype=float)
+    back = measure.back_transform
+    frame["text"] = [
+        f"{back(e):.2f} [{back(lo):.2f}, {back(hi):.2f}]"
+        for e, lo, hi in zip(frame["estimate"], frame["ci_lb"], frame["ci_ub"], strict=True)
+    ]
+    ticks, tick_labels = _axis(
+        result, [*frame["ci_lb"], *frame["ci_ub"], result.ci_lb, result.ci_ub]
+    )
+    text_x = ticks[-1] + 0.05 * (ticks[-1] - ticks[0])
+    plot = (
+        p9.ggplot(frame, p9.aes(y="row"))
+        + p9.annotate(
+            "rect",
+            xmin=result.ci_lb,
+            xmax=result.ci_ub,
+            ymin=0.4,
+            ymax=len(frame) + 0.6,
+            fill="#dde6f0",
+            alpha=0.8,
+        )
+        + p9.geom_vline(xintercept=result.estimate, color="#1f4e79", size=0.5)
+        + p9.geom_segment(p9.aes(x="ci_lb", xend="ci_ub", yend="row"), size=0.45)
+        + p9.geom_point(p9.aes(x="estimate"), shape="s", size=2.2, fill="#1f4e79")
+        + p9.geom_text(p9.aes(x=text_x, label="text"), ha="left", size=7)
+        + p9.scale_y_continuous(breaks=list(frame["row"]), labels=list(frame["omitted"]), name="")
+        + p9.scale_x_continuous(breaks=ticks, labels=tick_labels, name=measure.axis_label)
+        + p9.coord_cartesian(xlim=(ticks[0], ticks[-1] + 0.45 * (ticks[-1] - ticks[0])))
+        + p9.labs(
+            title="Leave-one-out: pooled estimate without each study",
+            caption=(
+                "Line and band: the full model's estimate and CI "
+                f"({measure.format_effect(result.estimate, result.ci_lb, result.ci_ub)})."
+            ),
+        )
+        + p9.theme_classic(base_size=8)
+        + p9.theme(figure_size=(7.5, 1.3 + 0.28 * len(frame)))
+    )
+    if measure.null is not None:
+        plot += p9.geom_vline(xintercept=measure.null, linetype="dashed", size=0.3)
+    return plot
+
+
+def draw_funnel(result: MetaResult) -> Any:
+    """Funnel plot with the pseudo 95% confidence region and Egger's test in the caption."""
+    import plotnine as p9
+
+    measure = result.effect_measure()
+    yi = np.asarray(result.yi, dtype=float)
+    sei = np.sqrt(np.asarray(result.vi, dtype=float))
+    crit = float(stats.norm.isf((1 - result.level / 100) / 2))
+    se_max = float(sei.max()) * 1.05
+    region = pd.DataFrame(
+        {
+            "x": [
+                result.estimate - crit * se_max,
+                result.estimate,
+                result.estimate + crit * se_max,
+            ],
+            "y": [se_max, 0.0, se_max],
+        }
+    )
+    ticks, tick_labels = _axis(result, [*region["x"], *yi])
+    egger = result.egger_lm or {}
+    caption = "Egger's test not computed."
+    if egger.get("stat") is not None:
+        caption = (
+            f"Egger's regression test: t = {egger['stat']:.2f}, df = {egger.get('df')}, "
+            f"p = {format_p(egger.get('pval'))}."
+        )
+    return (
+        p9.ggplot(pd.DataFrame({"yi": yi, "sei": sei}), p9.aes(x="yi", y="sei"))
+        + p9.geom_polygon(region, p9.aes(x="x", y="y"), fill="#eef2f7", color="#9aa9ba")
+        + p9.geom_vline(xintercept=result.estimate, color="#1f4e79")
+        + p9.geom_point(size=2, fill="#1f4e79", color="white", shape="o")
+        + p9.scale_y_reverse(name="Standard error")
+        + p9.scale_x_continuous(breaks=ticks, labels=tick_labels, name=measure.axis_label)
+        + p9.labs(title="Funnel plot", caption=caption)
+        + p9.theme_classic(base_size=8)
+        + p9.theme(figure_size=(5.5, 4.2))
+    )
