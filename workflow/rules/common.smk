@@ -9,6 +9,7 @@ root, any other review under results/<review.id>/.
 
 import glob
 import os
+import shlex
 import shutil
 import sys
 
@@ -88,6 +89,26 @@ def log_file(rule_name, name=None):
 def benchmark_file(rule_name, name=None):
     """benchmarks/<rule>/<name or rule>.tsv of the current review."""
     return f"{BENCHMARKS}/{rule_name}/{name or rule_name}.tsv"
+
+
+def optional_review_file(name):
+    """An input function: `<review>/<name>` when the review has that file, else nothing."""
+
+    def present(wildcards):
+        path = f"{REVIEW}/{name}"
+        return [path] if os.path.exists(path) else []
+
+    return present
+
+
+def optional_flag(flag, key):
+    """A params function: `flag <path>` for optional input `key` when it is present."""
+
+    def text(wildcards, input):
+        paths = list(input[key]) if not isinstance(input[key], str) else [input[key]]
+        return f"{flag} {shlex.quote(paths[0])}" if paths else ""
+
+    return text
 
 
 def input_folder(key):

@@ -1,13 +1,13 @@
 rule render_report:
-    """Self-contained HTML report: PRISMA counts, coding with evidence, every analysis with its
-    forest plot and the source of every number, exclusions, and provenance.
+    """Self-contained HTML report: the answer first (question, key findings), methods from the
+    protocol, search and provenance, PRISMA flow, included studies, results per analysis,
+    durability, sensitivity, small-study effects, summary of findings with certainty,
+    registry-publication gap, claims audit, software and provenance.
 
-    input:  <review>/protocol.yaml, <raw>/{ctgov,pubmed}/manifest.json,
-            data/processed/{prisma.json,screening.csv,coding.csv,trials.csv,
-            outcome_exclusions.csv}, data/processed/analyses/<analysis>.csv,
-            reports/tables/<analysis>.json, reports/figures/forest_<analysis>.png,
-            reports/history/changes.json
-    output: reports/report.html, reports/run_config.yaml
+    input: every stage's outputs, the figures, and the review's claims.yaml and
+    certainty_overrides.csv when the review has them.
+    output: reports/report.html, run_config.yaml, tables/pooled_results.csv,
+    included_studies.ris
     """
     input:
         protocol=PROTOCOL,
@@ -17,16 +17,28 @@ rule render_report:
         screening=f"{PROCESSED}/screening.csv",
         coding=f"{PROCESSED}/coding.csv",
         trials=f"{PROCESSED}/trials.csv",
+        articles=f"{PROCESSED}/articles.csv",
+        studies=f"{PROCESSED}/studies.csv",
         exclusions=f"{PROCESSED}/outcome_exclusions.csv",
+        claims=optional_review_file("claims.yaml"),
+        overrides=optional_review_file("certainty_overrides.csv"),
         analyses=expand(f"{PROCESSED}/analyses/{{analysis}}.csv", analysis=ANALYSIS_IDS),
         results=expand(f"{REPORTS}/tables/{{analysis}}.json", analysis=ANALYSIS_IDS),
-        figures=expand(
-            f"{REPORTS}/figures/forest_{{analysis}}.png", analysis=ANALYSIS_IDS
+        forest=expand(f"{REPORTS}/figures/forest_{{analysis}}.png", analysis=ANALYSIS_IDS),
+        sensitivity=expand(
+            f"{REPORTS}/figures/sensitivity_{{analysis}}", analysis=ANALYSIS_IDS
         ),
         changes=f"{REPORTS}/history/changes.json",
+        prisma_flow=f"{REPORTS}/figures/prisma_flow.png",
     output:
-        report=f"{REPORTS}/report.html",
+        report=report(
+            f"{REPORTS}/report.html",
+            caption="../report/report.rst",
+            category="Report",
+        ),
         run_config=f"{REPORTS}/run_config.yaml",
+        pooled=f"{REPORTS}/tables/pooled_results.csv",
+        ris=f"{REPORTS}/included_studies.ris",
     log:
         log_file("render_report"),
     benchmark:
@@ -39,12 +51,16 @@ rule render_report:
     params:
         analyses_dir=input_folder("analyses"),
         results_dir=input_folder("results"),
-        figures_dir=input_folder("figures"),
+        figures_dir=input_folder("prisma_flow"),
+        claims=optional_flag("--claims", "claims"),
+        overrides=optional_flag("--certainty-overrides", "overrides"),
     shell:
         "trialsynth report --protocol {input.protocol:q}"
         " --manifest ctgov={input.ctgov_manifest:q} --manifest pubmed={input.pubmed_manifest:q}"
         " --prisma {input.prisma:q} --screening {input.screening:q} --coding {input.coding:q}"
-        " --trials {input.trials:q} --exclusions {input.exclusions:q}"
+        " --trials {input.trials:q} --articles {input.articles:q} --studies {input.studies:q}"
+        " --exclusions {input.exclusions:q} {params.claims} {params.overrides}"
         " --analyses-dir {params.analyses_dir:q} --results-dir {params.results_dir:q}"
         " --figures-dir {params.figures_dir:q} --changes {input.changes:q}"
-        " --out {output.report:q} --run-config {output.run_config:q} 2> {log:q}"
+        " --out {output.report:q} --run-config {output.run_config:q}"
+        " --pooled-csv {output.pooled:q} --ris {output.ris:q} 2> {log:q}"

@@ -9,9 +9,10 @@ risk of bias
     ``masking`` NONE or not stated) or their numbers come from a secondary source (an abstract
     rather than posted registry results or a full report).
 inconsistency
-    One level when I² ≥ 50 %, two when I² ≥ 75 %; one level when k ≥ 3 and the prediction
-    interval crosses the line of no effect while the confidence interval does not. Not
-    assessable with one study.
+    One level when I² ≥ 50 %, two when I² ≥ 75 %; one level when k ≥ 3, τ² > 0 and the
+    prediction interval crosses the line of no effect while the confidence interval does not
+    (with τ² = 0 the interval is wider only through its t quantile, not through heterogeneity).
+    Not assessable with one study.
 imprecision
     One level when the confidence interval includes the line of no effect; one level when the
     participants are fewer than the optimal information size (OIS: binary outcomes, the total
@@ -111,7 +112,9 @@ def risk_of_bias(
     secondary = _share(rows, weights, lambda r: "abstract" in str(r.get("source", "")).lower())
     reasons = []
     if unmasked >= 0.5:
-        reasons.append(f"{unmasked:.0%} of the weight from studies not masked or masking not stated")
+        reasons.append(
+            f"{unmasked:.0%} of the weight from studies not masked or masking not stated"
+        )
     if secondary >= 0.5:
         reasons.append(f"{secondary:.0%} of the weight from numbers read in an abstract")
     if reasons:
@@ -135,7 +138,8 @@ def inconsistency(result: MetaResult) -> Domain:
         return Domain("inconsistency", 1, f"I² = {i2:.0f}% (≥ 50%)")
     ci = (finite(result.ci_lb), finite(result.ci_ub))
     pi = (finite(result.pi_lb), finite(result.pi_ub))
-    if result.k >= 3 and _crosses(*pi, null) and not _crosses(*ci, null):
+    tau2 = finite(result.tau2) or 0.0
+    if result.k >= 3 and tau2 > 0 and _crosses(*pi, null) and not _crosses(*ci, null):
         return Domain("inconsistency", 1, "prediction interval crosses no effect, CI does not")
     return Domain("inconsistency", 0, f"I² = {i2:.0f}%, no important inconsistency")
 

@@ -114,13 +114,15 @@ def pooled_effect(claim: Mapping[str, Any], result: MetaResult) -> ClaimVerdict:
     back = measure.back_transform
     lower, upper = back(result.ci_lb), back(result.ci_ub)
     claimed = claim["test"]["claimed"]
-    values = [float(v) for v in claimed["range"]] if "range" in claimed else [float(claimed["value"])]
-    observed = (
-        f"pooled {measure.short} {measure.format_effect(result.estimate, result.ci_lb, result.ci_ub)}"
-        f" (k = {result.k})"
+    values = (
+        [float(v) for v in claimed["range"]] if "range" in claimed else [float(claimed["value"])]
     )
+    pooled = measure.format_effect(result.estimate, result.ci_lb, result.ci_ub)
+    observed = f"pooled {measure.short} {pooled} (k = {result.k})"
     if _overlaps(values, lower, upper):
-        return ClaimVerdict(dict(claim), CONSISTENT, observed, "the claimed effect is within the CI")
+        return ClaimVerdict(
+            dict(claim), CONSISTENT, observed, "the claimed effect is within the CI"
+        )
     return ClaimVerdict(
         dict(claim), INCONSISTENT, observed, "the claimed effect lies outside the pooled 95% CI"
     )

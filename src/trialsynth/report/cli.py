@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,16 +12,11 @@ import yaml
 
 from trialsynth.errors import InputError
 from trialsynth.history.compare import changes_for_report
-from trialsynth.protocol import load_protocol
-from trialsynth.report.context import (
-    load_analysis,
-    package_versions,
-    read_csv_records,
-    read_json,
-    sha256_file,
-)
-from trialsynth.report.render import ReportInputs, write_report
-from trialsynth.tables import read_json_document, write_text_atomic
+from trialsynth.report.build import ReportPaths, build_inputs
+from trialsynth.report.context import read_csv_records, read_json
+from trialsynth.report.exports import pooled_results_frame, pooled_rows, ris_records
+from trialsynth.report.render import write_report
+from trialsynth.tables import write_text_atomic
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +43,15 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--prisma", type=Path, help="prisma.json of the screening stage")
     parser.add_argument("--screening", type=Path, help="screening.csv")
     parser.add_argument("--coding", type=Path, help="coding.csv")
-    parser.add_argument("--trials", type=Path, help="trials.csv (titles of registered trials)")
+    parser.add_argument("--trials", type=Path, help="trials.csv (titles, masking, status)")
+    parser.add_argument("--articles", type=Path, help="articles.csv (authors, year, journal)")
+    parser.add_argument("--studies", type=Path, help="studies.csv (records of each study)")
+    parser.add_argument("--claims", type=Path, help="claims.yaml of the claims audit")
+    parser.add_argument(
+        "--certainty-overrides", type=Path, help="certainty_overrides.csv (reviewer decisions)"
+    )
+    parser.add_argument("--pooled-csv", type=Path, help="write pooled_results.csv here")
+    parser.add_argument("--ris", type=Path, help="write included_studies.ris here")
     parser.add_argument("--exclusions", type=Path, help="outcome_exclusions.csv")
     parser.add_argument("--analyses-dir", required=True, type=Path)
     parser.add_argument("--results-dir", required=True, type=Path)
@@ -76,65 +80,59 @@ def _parse_manifests(items: list[str]) -> dict[str, Path]:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    """Load every input and write the report."""
-    protocol = load_protocol(args.protocol)
-    manifest_paths = _parse_manifests(args.manifest)
-    manifests = {name: read_json(path) for name, path in manifest_paths.items()}
-    screening = read_csv_records(args.screening, "screening") if args.screening else []
-    included = {row["study_id"] for row in screening if row.get("decision") == "include"}
-    coding = read_csv_records(args.coding, "coding") if args.coding else []
-    if screening:
-        coding = [row for row in coding if row.get("nct_id") in included]
-    analyses = []
-    for spec in protocol.get("analyses", []):
-        analysis_id = spec["id"]
-        analyses.append(
-            load_analysis(
-                spec,
-                args.analyses_dir / f"{analysis_id}.csv",
-                args.results_dir / f"{analysis_id}.json",
-                args.figures_dir / f"forest_{analysis_id}.png",
-            )
-        )
-    files = [args.protocol, *manifest_paths.values()]
-    files += [
-        p for p in (args.prisma, args.screening, args.coding, args.trials, args.exclusions) if p
-    ]
-    for section in analyses:
-        files += [Path(section.paths["data"]), Path(section.paths["result"])]
-    input_files = [(str(path), sha256_file(path)) for path in files]
-    versions = package_versions()
-    trials = read_csv_records(args.trials) if args.trials else []
-    inputs = ReportInputs(
-        protocol=protocol,
-        manifests=manifests,
-        prisma=read_json_document(args.prisma, "prisma") if args.prisma else None,
-        screening=screening,
-        coding=coding,
-        exclusions=read_csv_records(args.exclusions, "outcome_exclusions")
-        if args.exclusions
-        else [],
-        analyses=analyses,
-        input_files=input_files,
-        versions=versions,
-        titles={row["nct_id"]: row.get("brief_title", "") for row in trials},
-        changes=changes_for_report(read_json(args.changes)) if args.changes else None,
+    """Load every input, write the report, its exports and run_config.yaml."""
+    exports = {}
+    if args.pooled_csv:
+        exports["pooled results (CSV)"] = _relative(args.pooled_csv, args.out)
+    if args.ris:
+        exports["included studies (RIS)"] = _relative(args.ris, args.out)
+    paths = ReportPaths(
+        protocol=args.protocol,
+        analyses_dir=args.analyses_dir,
+        results_dir=args.results_dir,
+        figures_dir=args.figures_dir,
+        manifests=_parse_manifests(args.manifest),
+        prisma=args.prisma,
+        screening=args.screening,
+        coding=args.coding,
+        trials=args.trials,
+        articles=args.articles,
+        studies=args.studies,
+        exclusions=args.exclusions,
+        claims=args.claims,
+        certainty_overrides=args.certainty_overrides,
+        exports=exports,
     )
+    inputs = build_inputs(paths)
+    inputs.changes = changes_for_report(read_json(args.changes)) if args.changes else None
     write_report(inputs, args.out)
-    log.info("wrote %s (%d analyses)", args.out, len(analyses))
+    log.info("wrote %s (%d analyses)", args.out, len(inputs.analyses))
+    if args.pooled_csv:
+        rows = [row for a in inputs.analyses for row in pooled_rows(a.spec, a.result)]
+        write_text_atomic(args.pooled_csv, pooled_results_frame(rows).to_csv(index=False))
+        log.info("wrote %s (%d rows)", args.pooled_csv, len(rows))
+    if args.ris:
+        included = {row["study_id"] for row in inputs.screening if row["decision"] == "include"}
+        studies = [s for s in read_csv_records(args.studies) if s["study_id"] in included]
+        articles = {a["pmid"]: a for a in read_csv_records(args.articles)}
+        trials = {t["nct_id"]: t for t in read_csv_records(args.trials)}
+        write_text_atomic(args.ris, ris_records(studies, articles, trials))
+        log.info("wrote %s (%d studies)", args.ris, len(studies))
     if args.run_config:
         run_config = {
-            "protocol": protocol,
+            "protocol": inputs.protocol,
             "snapshots": {
-                name: {
-                    k: m.get(k) for k in ("source", "api_version", "data_timestamp", "finished_utc")
-                }
-                for name, m in manifests.items()
+                name: {k: m.get(k) for k in SNAPSHOT_KEYS} for name, m in inputs.manifests.items()
             },
-            "inputs": dict(input_files),
-            "software": versions,
+            "inputs": dict(inputs.input_files),
+            "software": inputs.versions,
         }
         write_text_atomic(
             args.run_config, yaml.safe_dump(run_config, sort_keys=True, allow_unicode=True)
         )
     return 0
+
+
+def _relative(path: Path, report: Path) -> str:
+    """``path`` as a link relative to the report's folder."""
+    return os.path.relpath(path, report.parent)

@@ -19,6 +19,8 @@ import pandas as pd
 
 from trialsynth import __version__
 from trialsynth.errors import InputError
+from trialsynth.figures.forest import T_TESTS
+from trialsynth.formatting import DASH, format_number, format_p, format_percent
 from trialsynth.meta.result import MetaResult, load_result
 from trialsynth.tables import load_schema, validate_table
 
@@ -48,6 +50,21 @@ class AnalysisSection:
     paths: dict[str, str]
     summary: dict[str, str] = field(default_factory=dict)
     leave1out: list[tuple[str, str]] = field(default_factory=list)
+    figures: dict[str, str] = field(default_factory=dict)
+    figure_reasons: dict[str, str] = field(default_factory=dict)
+    estimators: list[dict[str, str]] = field(default_factory=list)
+    certainty: Any = None
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        """The analysis id of the protocol."""
+        return str(self.spec["id"])
+
+    @property
+    def section(self) -> str:
+        """``results`` or ``durability`` (protocol ``section``)."""
+        return str(self.spec.get("section", "results"))
 
 
 def read_json(path: Path) -> Any:
@@ -92,24 +109,26 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def _fmt(value: Any, digits: int = 3) -> str:
-    if value is None:
-        return "—"
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if math.isnan(number):
-        return "—"
-    return f"{number:.{digits}g}" if abs(number) < 1e-3 and number != 0 else f"{number:.{digits}f}"
-
-
 def _num(value: float | None) -> float | None:
     return None if value is None or math.isnan(value) else value
 
 
+def _test_statistic(result: MetaResult) -> str:
+    stat = _num(result.stat)
+    if stat is None:
+        return DASH
+    if str(result.settings.get("test", "z")) in T_TESTS:
+        return f"t = {stat:.2f}, df = {result.k - 1}"
+    return f"z = {stat:.2f}"
+
+
 def summarise_result(result: MetaResult) -> dict[str, str]:
-    """Human-readable pooled numbers on the reporting scale (ratios exponentiated)."""
+    """Pooled numbers as a journal prints them, on the reporting scale (ratios exponentiated).
+
+    Estimates and intervals with 2 decimals, p-values with 3 significant figures or
+    ``< 0.001``, I² in whole percent. With k = 1 nothing is pooled: no prediction interval and
+    no heterogeneity are reported.
+    """
     settings = result.settings
     measure = result.effect_measure()
     back = measure.back_transform
@@ -118,27 +137,51 @@ def summarise_result(result: MetaResult) -> dict[str, str]:
     if est is not None and lo is not None and hi is not None:
         out["pooled"] = measure.format_effect(est, lo, hi)
     pi_lb, pi_ub = _num(result.pi_lb), _num(result.pi_ub)
-    if pi_lb is not None and pi_ub is not None:
+    if result.k > 1 and pi_lb is not None and pi_ub is not None:
         out["prediction"] = f"{back(pi_lb):.2f} to {back(pi_ub):.2f}"
-    out["pval"] = _fmt(result.pval, 3)
-    out["tau2"] = _fmt(result.tau2, 3)
-    if _num(result.tau2_ci_lb) is not None:
-        out["tau2_ci"] = f"{_fmt(result.tau2_ci_lb)} to {_fmt(result.tau2_ci_ub)}"
-    out["I2"] = _fmt(result.I2, 1)
-    if _num(result.I2_ci_lb) is not None:
-        out["I2_ci"] = f"{_fmt(result.I2_ci_lb, 1)} to {_fmt(result.I2_ci_ub, 1)}"
-    out["Q"] = f"Q = {_fmt(result.Q, 2)}, df = {result.Q_df}, p = {_fmt(result.Q_p, 3)}"
+    out["pval"] = format_p(result.pval)
+    out["test"] = _test_statistic(result)
+    if result.k > 1:
+        out["tau2"] = format_number(result.tau2, 3)
+        if _num(result.tau2_ci_lb) is not None:
+            out["tau2_ci"] = (
+                f"{format_number(result.tau2_ci_lb, 3)} to {format_number(result.tau2_ci_ub, 3)}"
+            )
+        out["I2"] = format_percent(result.I2)
+        if _num(result.I2_ci_lb) is not None:
+            out["I2_ci"] = f"{format_percent(result.I2_ci_lb)} to {format_percent(result.I2_ci_ub)}"
+        out["Q"] = (
+            f"Q = {format_number(result.Q, 2)}, df = {result.Q_df}, p = {format_p(result.Q_p)}"
+        )
     mh = result.mantel_haenszel
     if isinstance(mh, dict) and mh.get("estimate") is not None:
         out["mantel_haenszel"] = measure.format_effect(mh["estimate"], mh["ci_lb"], mh["ci_ub"])
     egger = result.egger_lm
     if isinstance(egger, dict) and egger.get("stat") is not None:
-        stat, pval = _fmt(egger["stat"], 2), _fmt(egger.get("pval"), 3)
+        stat, pval = format_number(egger["stat"], 2), format_p(egger.get("pval"))
         out["egger"] = f"t = {stat}, df = {egger.get('df')}, p = {pval}"
     out["settings"] = ", ".join(
         f"{key} {settings[key]}" for key in ("method", "test", "pi", "level") if key in settings
     )
     return out
+
+
+def embed_png(path: Path) -> str:
+    """A PNG file as base64 text for a ``data:`` URL (the report stays one file)."""
+    if not path.exists():
+        raise InputError("figure not found", path=path, hint="run the figures rules first")
+    return base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def load_sensitivity_figures(section: AnalysisSection, folder: Path) -> None:
+    """Embed the figures that ``trialsynth sensitivity-figures`` drew, and keep its reasons."""
+    index = read_json(folder / "index.json")
+    for name, entry in sorted(index.items()):
+        pngs = [f for f in entry.get("files", []) if f.endswith(".png")]
+        if pngs:
+            section.figures[name] = embed_png(folder / pngs[0])
+        else:
+            section.figure_reasons[name] = str(entry.get("reason", ""))
 
 
 def load_analysis(
@@ -167,7 +210,7 @@ def load_analysis(
     labels = result.study or [row.get("study", "") for row in section.rows]
     back = result.effect_measure().back_transform
     section.leave1out = [
-        (str(label), "—" if _num(value) is None else f"{back(value):.2f}")
+        (str(label), DASH if _num(value) is None else f"{back(value):.2f}")
         for label, value in zip(labels, leave_out, strict=False)
     ]
     return section

@@ -7,6 +7,7 @@ holds no wall-clock time: the same inputs give a byte-identical report.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,11 +33,38 @@ class ReportInputs:
     titles: dict[str, str] = field(default_factory=dict)
     #: The "What changed since the previous run" section (trialsynth.history.compare).
     changes: dict[str, Any] | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    prisma_png: str | None = None
+    characteristics: list[dict[str, Any]] = field(default_factory=list)
+    methods: list[str] = field(default_factory=list)
+    references: tuple[str, ...] = ()
+    key_findings: list[tuple[str, str]] = field(default_factory=list)
+    summary_rows: list[Any] = field(default_factory=list)
+    claims: list[Any] = field(default_factory=list)
+    gap: Any = None
+    overrides: list[dict[str, Any]] = field(default_factory=list)
+    exports: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def results_analyses(self) -> list[AnalysisSection]:
+        """Analyses shown under Results."""
+        return [a for a in self.analyses if a.section == "results"]
+
+    @property
+    def durability_analyses(self) -> list[AnalysisSection]:
+        """Analyses the protocol places in the durability section."""
+        return [a for a in self.analyses if a.section == "durability"]
+
+    def claim_counts(self) -> dict[str, int]:
+        """Claims per verdict, in the order of the verdicts."""
+        from trialsynth.report.claims import VERDICTS
+
+        return {v: sum(c.verdict == v for c in self.claims) for v in VERDICTS}
 
 
 def template_environment() -> jinja2.Environment:
     """The Jinja2 environment with autoescaping on for every template."""
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.PackageLoader("trialsynth.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -44,6 +72,14 @@ def template_environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    environment.filters["counts_by"] = counts_by
+    return environment
+
+
+def counts_by(rows: list[dict[str, Any]], key: str) -> str:
+    """``"TRD 20, PTSD 6"``: rows per value of ``key``, most frequent first, then by name."""
+    counts = Counter(str(r.get(key) or "not stated") for r in rows)
+    return ", ".join(f"{v} {n}" for v, n in sorted(counts.items(), key=lambda x: (-x[1], x[0])))
 
 
 def render_report(inputs: ReportInputs) -> str:

@@ -1,0 +1,245 @@
+"""Assemble everything the report shows from the pipeline's files (one call per section).
+
+:func:`build_inputs` reads the files named in :class:`ReportPaths`, computes the derived
+sections (certainty, summary of findings, claims audit, registry gap, estimator sensitivity)
+and returns the :class:`~trialsynth.report.render.ReportInputs` the template renders.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from trialsynth.protocol import load_protocol
+from trialsynth.report.certainty import draft_certainty, validate_overrides
+from trialsynth.report.claims import judge_claim, load_claims
+from trialsynth.report.context import (
+    AnalysisSection,
+    embed_png,
+    load_analysis,
+    load_sensitivity_figures,
+    package_versions,
+    read_csv_records,
+    read_json,
+    sha256_file,
+)
+from trialsynth.report.estimators import MIN_K, estimator_sensitivity
+from trialsynth.report.findings import key_finding, summary_row
+from trialsynth.report.methods import REFERENCES, methods_paragraphs
+from trialsynth.report.registry_gap import parse_date, registry_gap
+from trialsynth.report.render import ReportInputs
+from trialsynth.studies.labels import study_labels
+from trialsynth.tables import read_json_document
+
+log = logging.getLogger(__name__)
+
+CHARACTERISTICS = (
+    "design", "drug", "route", "condition", "psychotherapy", "psychotherapy_type", "comparator",
+)  # fmt: skip
+
+
+@dataclass
+class ReportPaths:
+    """The files the report reads (``None``: the section says the input was not given)."""
+
+    protocol: Path
+    analyses_dir: Path
+    results_dir: Path
+    figures_dir: Path
+    manifests: dict[str, Path] = field(default_factory=dict)
+    prisma: Path | None = None
+    screening: Path | None = None
+    coding: Path | None = None
+    trials: Path | None = None
+    articles: Path | None = None
+    studies: Path | None = None
+    exclusions: Path | None = None
+    claims: Path | None = None
+    certainty_overrides: Path | None = None
+    exports: dict[str, str] = field(default_factory=dict)
+
+    def given(self) -> list[Path]:
+        """Every input file that was named, in a fixed order (for the provenance hashes)."""
+        named = [self.protocol, *self.manifests.values()]
+        named += [
+            p
+            for p in (
+                self.prisma, self.screening, self.coding, self.trials, self.articles,
+                self.studies, self.exclusions, self.claims, self.certainty_overrides,
+            )
+            if p is not None
+        ]  # fmt: skip
+        return named
+
+
+def _records(path: Path | None, schema: str | None = None) -> list[dict[str, Any]]:
+    return read_csv_records(path, schema) if path is not None else []
+
+
+def snapshot_date(manifests: dict[str, dict[str, Any]]) -> date | None:
+    """The registry snapshot's date (CT.gov ``data_timestamp``, else ``finished_utc``)."""
+    manifest = manifests.get("ctgov") or {}
+    for key in ("data_timestamp", "finished_utc"):
+        value = str(manifest.get(key) or "")[:10]
+        parsed = parse_date(value)
+        if parsed is not None:
+            return parsed
+    return None
+
+
+def characteristics_rows(
+    included: list[dict[str, Any]],
+    coding: dict[str, dict[str, Any]],
+    trials: dict[str, dict[str, Any]],
+    articles: dict[str, dict[str, Any]],
+    labels: dict[str, str],
+) -> list[dict[str, Any]]:
+    """One row per included study: label, identifiers, coding, size, masking, title."""
+    rows = []
+    for study in included:
+        nct_ids = [n for n in str(study.get("nct_ids") or "").split(";") if n]
+        pmids = [p for p in str(study.get("pmids") or "").split(";") if p]
+        trial = trials.get(nct_ids[0], {}) if nct_ids else {}
+        code = coding.get(nct_ids[0], {}) if nct_ids else {}
+        title = trial.get("brief_title") or (
+            articles.get(pmids[0], {}).get("title") if pmids else ""
+        )
+        row = {
+            "label": labels.get(study["study_id"], study["study_id"]),
+            "nct_ids": ", ".join(nct_ids),
+            "pmids": ", ".join(pmids),
+            "enrollment": trial.get("enrollment", ""),
+            "masking": trial.get("masking", "") or "not stated",
+            "title": title or "",
+        }
+        row.update({name: code.get(name, "") for name in CHARACTERISTICS})
+        rows.append(row)
+    return sorted(rows, key=lambda r: str(r["label"]).lower())
+
+
+def add_coding(rows: list[dict[str, Any]], coding: dict[str, dict[str, Any]]) -> None:
+    """Fill the coded fields a row lacks (drug, route, condition, comparator, design) from
+    ``coding.csv``, so certainty and the summary of findings see what each study compared."""
+    for row in rows:
+        labels = coding.get(str(row.get("nct_id") or ""), {})
+        for name in ("drug", "route", "condition", "comparator", "design"):
+            if not row.get(name) and labels.get(name):
+                row[name] = labels[name]
+
+
+def _load_sections(
+    paths: ReportPaths, protocol: dict[str, Any], labels: dict[str, str]
+) -> list[AnalysisSection]:
+    sections = []
+    for spec in protocol.get("analyses", []):
+        analysis_id = spec["id"]
+        section = load_analysis(
+            spec,
+            paths.analyses_dir / f"{analysis_id}.csv",
+            paths.results_dir / f"{analysis_id}.json",
+            paths.figures_dir / f"forest_{analysis_id}.png",
+        )
+        folder = paths.figures_dir / f"sensitivity_{analysis_id}"
+        if folder.is_dir():
+            load_sensitivity_figures(section, folder)
+        section.labels = {
+            row["study"]: labels.get(row.get("study_id", ""), row["study"]) for row in section.rows
+        }
+        if section.result.k >= MIN_K:
+            data = pd.read_csv(paths.analyses_dir / f"{analysis_id}.csv")
+            section.estimators = estimator_sensitivity(data, spec["measure"], protocol["meta"])
+        sections.append(section)
+    return sections
+
+
+def build_inputs(paths: ReportPaths) -> ReportInputs:
+    """Read every input and compute every section of the report."""
+    protocol = load_protocol(paths.protocol)
+    manifests = {name: read_json(path) for name, path in paths.manifests.items()}
+    screening = _records(paths.screening, "screening")
+    decided = {row["study_id"]: row.get("decision") for row in screening}
+    studies = _records(paths.studies)
+    included = [s for s in studies if decided.get(s["study_id"]) == "include"]
+    coding_rows = _records(paths.coding, "coding")
+    trials = _records(paths.trials)
+    articles = _records(paths.articles)
+    by_nct = {row["nct_id"]: row for row in trials}
+    by_pmid = {row["pmid"]: row for row in articles}
+    coding = {row["nct_id"]: row for row in coding_rows}
+    labels = study_labels(studies, articles, trials) if studies else {}
+    sections = _load_sections(paths, protocol, labels)
+    for section in sections:
+        add_coding(section.rows, coding)
+
+    overrides = []
+    if paths.certainty_overrides is not None:
+        overrides = validate_overrides(
+            _records(paths.certainty_overrides), paths.certainty_overrides
+        )
+    masking = {nct: str(row.get("masking") or "") for nct, row in by_nct.items()}
+    summary_rows, findings = [], []
+    for section in sections:
+        section.certainty = draft_certainty(
+            section.result, section.rows, masking, overrides, section.id
+        )
+        row = summary_row(section, section.certainty)
+        summary_rows.append(row)
+        findings.append((key_finding(section, row), f"analysis-{section.id}"))
+
+    claims = []
+    if paths.claims is not None:
+        fitted = {s.id: (s.result, s.rows) for s in sections}
+        source = str((manifests.get("ctgov") or {}).get("source", ""))
+        complete = source == "live" and not (manifests.get("ctgov") or {}).get("since")
+        claims = [
+            judge_claim(claim, fitted, trials, coding, complete)
+            for claim in load_claims(paths.claims)
+        ]
+        for verdict in claims:
+            if verdict.analysis:
+                section_of = {s.id: s.section for s in sections}
+                verdict.section = section_of.get(verdict.analysis)
+
+    published = {}
+    for study in studies:
+        for nct in str(study.get("nct_ids") or "").split(";"):
+            if nct:
+                published[nct] = bool(study.get("pmids"))
+    when = snapshot_date(manifests)
+    gap = registry_gap(trials, published, when) if when is not None and trials else None
+
+    prisma = read_json_document(paths.prisma, "prisma") if paths.prisma else None
+    flow = paths.figures_dir / "prisma_flow.png"
+    return ReportInputs(
+        protocol=protocol,
+        manifests=manifests,
+        prisma=prisma,
+        prisma_png=embed_png(flow) if flow.exists() else None,
+        screening=screening,
+        coding=[row for nct, row in coding.items() if decided.get(nct) == "include"],
+        exclusions=_records(paths.exclusions, "outcome_exclusions"),
+        analyses=sections,
+        input_files=[(str(p), sha256_file(p)) for p in paths.given()]
+        + [
+            (s.paths[key], sha256_file(Path(s.paths[key])))
+            for s in sections
+            for key in ("data", "result")
+        ],
+        versions=package_versions(),
+        titles={nct: row.get("brief_title", "") for nct, row in by_nct.items()},
+        labels=labels,
+        characteristics=characteristics_rows(included, coding, by_nct, by_pmid, labels),
+        methods=methods_paragraphs(protocol),
+        references=REFERENCES,
+        key_findings=findings,
+        summary_rows=summary_rows,
+        claims=claims,
+        gap=gap,
+        overrides=overrides,
+        exports=dict(paths.exports),
+    )
