@@ -126,7 +126,14 @@ def test_page_loads_without_errors_or_requests(opened: dict) -> None:
 def test_every_figure_is_present_and_visible(opened: dict, project: Path) -> None:
     page = opened["page"]
     protocol = yaml.safe_load((project / "analysis/protocol.yaml").read_text(encoding="utf-8"))
-    expected = [f"forest-{analysis['id']}" for analysis in protocol["analyses"]]
+    expected = ["prisma-flow"]
+    for analysis in protocol["analyses"]:
+        expected.append(f"forest-{analysis['id']}")
+        folder = project / "reports/figures" / f"sensitivity_{analysis['id']}"
+        index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+        drawn = [name for name, entry in index.items() if "files" in entry]
+        expected += [f"{name}-{analysis['id']}" for name in drawn]
+    assert any(name.startswith("leave1out-") for name in expected)
     images = page.eval_on_selector_all(
         "img",
         """imgs => imgs.map(img => ({id: img.id, natural: img.naturalWidth,
@@ -134,9 +141,7 @@ def test_every_figure_is_present_and_visible(opened: dict, project: Path) -> Non
             src: img.getAttribute('src').slice(0, 22)}))""",
     )
     by_id = {image["id"]: image for image in images}
-    for figure_id in expected:
-        assert figure_id in by_id, f"figure {figure_id} is missing"
-    assert images, "the report shows no figure"
+    assert sorted(by_id) == sorted(expected)
     for image in images:
         assert image["src"].startswith("data:image/"), image  # embedded, not linked
         assert image["natural"] > 0, f"{image['id']} did not decode"
@@ -147,6 +152,7 @@ def test_every_figure_is_present_and_visible(opened: dict, project: Path) -> Non
 
 def test_hostile_title_renders_as_text_and_does_not_run(opened: dict) -> None:
     page = opened["page"]
+    page.eval_on_selector_all("details", "els => els.forEach(el => { el.open = true; })")
     assert page.evaluate("window.__injected === undefined")
     assert page.locator("img[src='injected.png']").count() == 0
     body_text = page.inner_text("body")
@@ -156,6 +162,7 @@ def test_hostile_title_renders_as_text_and_does_not_run(opened: dict) -> None:
 
 def test_page_fits_a_1280_px_window(opened: dict) -> None:
     page = opened["page"]
+    page.eval_on_selector_all("details", "els => els.forEach(el => { el.open = true; })")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     overflowing = page.eval_on_selector_all(
         "table, img, pre",

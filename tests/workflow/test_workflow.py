@@ -47,6 +47,11 @@ def test_report_is_built_from_the_shipped_snapshot(project: Path) -> None:
         result = json.loads((project / "reports/tables" / f"{analysis_id}.json").read_text())
         assert result["k"] >= 1, analysis_id
         assert (project / "reports/figures" / f"forest_{analysis_id}.png").stat().st_size > 1000
+    pooled = (project / "reports/tables/pooled_results.csv").read_text(encoding="utf-8")
+    assert pooled.splitlines()[0].startswith("analysis,subgroup,outcome,measure,k,estimate")
+    assert len(pooled.splitlines()) > len(protocol["analyses"])
+    ris = (project / "reports/included_studies.ris").read_text(encoding="utf-8")
+    assert ris.count("TY  - ") >= 55 and "AN  - PMID:" in ris
 
 
 def test_second_run_has_nothing_to_do(project: Path) -> None:

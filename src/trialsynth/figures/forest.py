@@ -498,9 +498,9 @@ def draw_forest(layout: ForestLayout) -> Any:
     y = axis_y - 1.8
     if measure.null is not None and lo_axis <= measure.null <= hi_axis:
         null_x = to_x(measure.null)
-        left, right = layout.favours
-        text(null_x - 0.08, y, left, ha="right")
-        text(null_x + 0.08, y, right, ha="left")
+        favour_left, favour_right = layout.favours
+        text(null_x - 0.08, y, favour_left, ha="right")
+        text(null_x + 0.08, y, favour_right, ha="left")
         y -= 1.0
     else:
         null_x = None

@@ -42,6 +42,16 @@ def save_figure(plot: Any, path: str | Path) -> None:
 
     path = Path(path)
     fmt = figure_format(path)
-    settings = {"svg.hashsalt": "trialsynth", "svg.fonttype": "none", "pdf.fonttype": 42}
-    with matplotlib.rc_context(settings), atomic_path(path) as tmp:
-        plot.save(str(tmp), format=fmt, dpi=PNG_DPI, verbose=False, metadata=_METADATA[fmt])
+    settings: dict[str, Any] = {
+        "svg.hashsalt": "trialsynth",
+        "svg.fonttype": "none",
+        "pdf.fonttype": 42,
+    }
+    # A forest of hundreds of studies is taller than plotnine's 25-inch guard and, at 300 dpi,
+    # than the largest PNG matplotlib writes (2**16 pixels): lower the resolution instead.
+    height = float(plot.theme.getp("figure_size")[1])
+    dpi = min(PNG_DPI, int(MAX_PIXELS / height))
+    with matplotlib.rc_context(settings), atomic_path(path) as tmp:  # type: ignore[arg-type]
+        plot.save(
+            str(tmp), format=fmt, dpi=dpi, verbose=False, metadata=_METADATA[fmt], limitsize=False
+        )

@@ -43,12 +43,12 @@ def effect_ticks(measure: Measure, lower: float, upper: float) -> tuple[list[flo
     """
     if measure.log_scale:
         reach = max(math.exp(abs(lower)), math.exp(abs(upper)))
-        ticks = RATIO_TICKS[-1][1]
+        ratios = RATIO_TICKS[-1][1]
         for limit, candidate in RATIO_TICKS:
             if reach <= limit * (1 + 1e-9):
-                ticks = candidate
+                ratios = candidate
                 break
-        return [math.log(t) for t in ticks], [_label(t) for t in ticks]
+        return [math.log(t) for t in ratios], [_label(t) for t in ratios]
     if measure.kind == SINGLE_ARM:
         lo_p, hi_p = measure.back_transform(lower), measure.back_transform(upper)
         below = [p for p in PROPORTION_TICKS if p <= lo_p] or [PROPORTION_TICKS[0]]
@@ -62,6 +62,6 @@ def effect_ticks(measure: Measure, lower: float, upper: float) -> tuple[list[flo
     first = math.floor(lower / step + 1e-9) * step
     last = math.ceil(upper / step - 1e-9) * step
     count = round((last - first) / step)
-    ticks = [first + i * step for i in range(count + 1)]
-    ticks = [0.0 if abs(t) < step * 1e-9 else t for t in ticks]
-    return ticks, [_label(t) for t in ticks]
+    values = [first + i * step for i in range(count + 1)]
+    values = [0.0 if abs(t) < step * 1e-9 else t for t in values]
+    return values, [_label(t) for t in values]

@@ -108,7 +108,9 @@ def risk_of_bias(
 ) -> Domain:
     """Masking and secondary sources, weighted by the studies' random-effects weights."""
     weights = _weights(result)
-    unmasked = _share(rows, weights, lambda r: masking.get(str(r.get("nct_id", ""))) in UNMASKED)
+    unmasked = _share(
+        rows, weights, lambda r: masking.get(str(r.get("nct_id", "")), "") in UNMASKED
+    )
     secondary = _share(rows, weights, lambda r: "abstract" in str(r.get("source", "")).lower())
     reasons = []
     if unmasked >= 0.5:

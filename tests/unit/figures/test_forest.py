@@ -1,22 +1,37 @@
-"""Forest-plot rows follow metafor's forest.rma conventions; files are byte-identical reruns."""
+"""Forest plots follow RevMan / metafor forest.rma conventions; files are byte-identical reruns."""
 
 from __future__ import annotations
 
 import hashlib
 import math
+import re
 
+import pandas as pd
 import pytest
 
 from trialsynth.errors import InputError
-from trialsynth.figures.forest import draw_forest, forest_rows, format_effect, save_forest
+from trialsynth.figures.forest import draw_forest, forest_layout, format_effect, save_forest
 from trialsynth.meta.measures import MEASURES
 from trialsynth.meta.result import MetaResult
 
-# metafor 3.8-1, dat.bcg, measure="RR", method="REML" (tests/reference/metafor/bcg_rr_reml).
+# metafor 3.8-1, dat.bcg rows 1-3, measure="RR", method="REML" (tests/reference/metafor).
 BCG_YI = [-0.889311333920205, -1.58538865720143, -1.34807314829969]
 BCG_VI = [0.325584765003961, 0.194581121398144, 0.415367965367965]
-RESULT = MetaResult.from_dict(
+BCG = pd.DataFrame(
     {
+        "study": ["Aronson 1948", "Ferguson & Simes 1949", "Rosenthal 1960"],
+        "study_id": ["S1", "S2", "S3"],
+        "ai": ["4", "6", "3"],
+        "bi": ["119", "300", "228"],
+        "ci": ["11", "29", "11"],
+        "di": ["128", "274", "209"],
+        "drug": ["drug A", "drug A", "drug B"],
+    }
+)
+
+
+def _result(**extra: object) -> MetaResult:
+    data = {
         "k": 3,
         "yi": BCG_YI,
         "vi": BCG_VI,
@@ -26,20 +41,86 @@ RESULT = MetaResult.from_dict(
         "pi_lb": -2.5,
         "pi_ub": 0.1,
         "tau2": 0.313243325980895,
+        "tau2_ci_lb": 0.0,
+        "tau2_ci_ub": 4.5,
         "I2": 40.0,
-        "study": ["Aronson 1948", "Ferguson & Simes 1949", "Rosenthal 1960"],
+        "I2_ci_lb": 0.0,
+        "I2_ci_ub": 95.0,
+        "Q": 3.2,
+        "Q_df": 2,
+        "Q_p": 0.2019,
+        "stat": -3.1,
+        "pval": 0.0901,
+        "study": list(BCG["study"]),
         "settings": {"measure": "RR", "method": "REML", "test": "adhoc", "pi": "hts", "level": 95},
     }
-)
+    data.update(extra)
+    return MetaResult.from_dict(data)
 
 
-def test_rows_use_wald_intervals_and_random_effects_weights() -> None:
-    rows = forest_rows(RESULT)
-    first = rows.studies.iloc[0]
-    assert first["ci_lb"] == pytest.approx(BCG_YI[0] - 1.959963984540054 * math.sqrt(BCG_VI[0]))
-    weights = [1 / (v + RESULT.tau2) for v in BCG_VI]
-    assert list(rows.studies["weight"]) == pytest.approx([100 * w / sum(weights) for w in weights])
-    assert rows.studies["weight"].sum() == pytest.approx(100)
+def test_rows_use_wald_intervals_random_effects_weights_and_arm_numbers() -> None:
+    layout = forest_layout(_result(), BCG)
+    first = layout.studies[0]
+    assert first.ci_lb == pytest.approx(BCG_YI[0] - 1.959963984540054 * math.sqrt(BCG_VI[0]))
+    weights = [1 / (v + 0.313243325980895) for v in BCG_VI]
+    assert [r.weight for r in layout.studies] == pytest.approx(
+        [100 * w / sum(weights) for w in weights]
+    )
+    # events/total per arm, as RevMan prints them
+    assert first.cells == ("4", "123", "11", "139")
+    assert layout.overall is not None and layout.overall.cells == ("13", "660", "51", "662")
+    assert layout.cell_headers == ("Events", "Total", "Events", "Total")
+
+
+def test_footer_states_heterogeneity_and_the_overall_test() -> None:
+    footer = forest_layout(_result(), BCG).footer
+    assert footer[0] == (
+        "Heterogeneity: τ² = 0.313 [0.000, 4.500]; I² = 40% [0%, 95%]; Q = 3.20, df = 2 (p = 0.202)"
+    )
+    assert footer[1] == "Test for overall effect: t = -3.10, df = 2 (p = 0.0901)"
+
+
+def test_subgroups_get_their_own_diamonds_and_the_difference_test() -> None:
+    subgroups = {
+        "subgroups": {
+            "drug A": {"k": 2, "estimate": -1.3, "ci_lb": -2.0, "ci_ub": -0.6, "tau2": 0.1,
+                       "I2": 20.0},
+            "drug B": {"k": 1, "estimate": -1.35, "ci_lb": -2.6, "ci_ub": -0.1, "tau2": 0.0,
+                       "I2": 0.0},
+        },
+        "Q_between": 0.01,
+        "Q_between_df": 1,
+        "Q_between_p": 0.92,
+    }  # fmt: skip
+    layout = forest_layout(_result(**subgroups), BCG, by="drug")
+    assert [b.title for b in layout.blocks] == ["drug A", "drug B"]
+    assert [len(b.studies) for b in layout.blocks] == [2, 1]
+    block_a = layout.blocks[0].pooled
+    assert block_a is not None and block_a.label == "Subtotal (k = 2)"
+    assert block_a.note == "Heterogeneity: τ² = 0.10; I² = 20%"
+    assert layout.blocks[1].pooled is None  # one study: no subtotal diamond
+    assert "Test for subgroup differences: Q = 0.01, df = 1 (p = 0.92)" in layout.footer
+
+
+def test_single_study_pools_nothing_and_says_k_1() -> None:
+    single = _result(
+        k=1, yi=BCG_YI[:1], vi=BCG_VI[:1], study=["Aronson 1948"], pi_lb=-2.0, pi_ub=0.2
+    )
+    layout = forest_layout(single, BCG.iloc[:1])
+    assert layout.overall is None and layout.prediction is None
+    assert layout.footer == [
+        "k = 1: a single study; nothing is pooled (no heterogeneity, no prediction interval)."
+    ]
+
+
+def test_labels_favours_and_author_year() -> None:
+    layout = forest_layout(
+        _result(), BCG, labels={"S1": "Aronson 1948a"}, favours=["Favours drug A", "Favours B"]
+    )
+    assert layout.studies[0].label == "Aronson 1948a"
+    assert layout.studies[1].label == "Ferguson & Simes 1949"
+    assert layout.favours == ("Favours drug A", "Favours B")
+    assert forest_layout(_result(), BCG).favours == MEASURES["RR"].favours
 
 
 def test_effects_are_printed_on_the_ratio_scale() -> None:
@@ -50,39 +131,40 @@ def test_effects_are_printed_on_the_ratio_scale() -> None:
 
 def test_mismatched_labels_are_an_error() -> None:
     with pytest.raises(InputError, match="3 effects, 3 variances and 2 labels"):
-        forest_rows(RESULT, labels=["a", "b"])
+        forest_layout(_result(study=["a", "b"]))
 
 
-def test_saved_figures_are_byte_identical_across_runs(tmp_path) -> None:
-    plot = draw_forest(forest_rows(RESULT), title="BCG")
+def test_saved_figures_are_byte_identical_with_editable_svg_text(tmp_path) -> None:
+    plot = draw_forest(forest_layout(_result(), BCG, title="BCG"))
     digests = []
     for name in ("a.png", "b.png", "a.svg", "b.svg"):
         save_forest(plot, tmp_path / name)
         digests.append(hashlib.sha256((tmp_path / name).read_bytes()).hexdigest())
     assert digests[0] == digests[1]
     assert digests[2] == digests[3]
-    assert (tmp_path / "a.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    png = (tmp_path / "a.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    # 300 dpi: pHYs chunk holds 11811 pixels per metre
+    assert int.from_bytes(png[png.index(b"pHYs") + 4 : png.index(b"pHYs") + 8], "big") == 11811
+    svg = (tmp_path / "a.svg").read_text(encoding="utf-8")
+    assert re.search(r"<text[^>]*>[^<]*Aronson 1948", svg)  # text stays text, not paths
 
 
 def test_unsupported_format_is_refused(tmp_path) -> None:
     with pytest.raises(InputError, match="unsupported figure format"):
-        save_forest(draw_forest(forest_rows(RESULT)), tmp_path / "plot.gif")
+        save_forest(draw_forest(forest_layout(_result(), BCG)), tmp_path / "plot.gif")
 
 
 def test_a_forest_of_hundreds_of_studies_is_saved_at_a_lower_resolution(tmp_path) -> None:
     k = 1500
-    many = MetaResult.from_dict(
-        {
-            **RESULT.to_dict(),
-            "k": k,
-            "yi": [BCG_YI[i % 3] for i in range(k)],
-            "vi": [BCG_VI[i % 3] for i in range(k)],
-            "study": [f"Study {i}" for i in range(k)],
-        }
+    many = _result(
+        k=k,
+        yi=[BCG_YI[i % 3] for i in range(k)],
+        vi=[BCG_VI[i % 3] for i in range(k)],
+        study=[f"Study {i}" for i in range(k)],
     )
-    plot = draw_forest(forest_rows(many), title="many")
-    save_forest(plot, tmp_path / "many.png")
+    save_forest(draw_forest(forest_layout(many)), tmp_path / "many.png")
     header = (tmp_path / "many.png").read_bytes()[16:24]  # IHDR width, height
     width, height = int.from_bytes(header[:4], "big"), int.from_bytes(header[4:], "big")
-    assert 50_000 < height <= 60_000  # 2**16 is matplotlib's limit; 150 dpi would exceed it
-    assert width < 1350  # 9 inches below 150 dpi
+    assert 50_000 < height <= 60_000  # 2**16 is matplotlib's limit; 300 dpi would exceed it
+    assert width < height / 10

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from trialsynth.meta.result import MetaResult
-from trialsynth.report.context import load_analysis, summarise_result
+from trialsynth.report.context import AnalysisSection, load_analysis, summarise_result
 from trialsynth.report.render import ReportInputs, render_report
 
 RESULT = {
@@ -29,20 +29,44 @@ RESULT = {
     "study": ["<script>alert(1)</script>", "TRANSFORM-2"],
     "settings": {"measure": "RR", "method": "REML", "test": "adhoc", "pi": "hts", "level": 95},
 }
+SINGLE = {
+    **RESULT,
+    "k": 1,
+    "yi": [-0.4],
+    "vi": [0.05],
+    "study": ["SUSTAIN-1"],
+    "leave1out_estimate": [None],
+}
 
 
-def _inputs(tmp_path: Path) -> ReportInputs:
-    data = tmp_path / "a.csv"
-    data.write_text("study,ai,bi,ci,di,source\nx,1,2,3,4,<b>posted</b>\n")
-    result = tmp_path / "a.json"
-    result.write_text(json.dumps(MetaResult.from_dict(RESULT).to_dict()))
-    figure = tmp_path / "forest_a.png"
+PRISMA = {
+    "identified": {"ctgov": 46, "pubmed": 23},
+    "records_screened": 69,
+    "studies_included": 55,
+    "awaiting_review": 6,
+    "excluded_by_reason": {"not_interventional": 3},
+}
+
+
+def _section(tmp_path: Path, name: str, result: dict, spec: dict) -> AnalysisSection:
+    data = tmp_path / f"{name}.csv"
+    data.write_text("study,ai,bi,ci,di,source\n<script>alert(1)</script>,1,2,3,4,<b>posted</b>\n")
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(MetaResult.from_dict(result).to_dict()))
+    figure = tmp_path / f"forest_{name}.png"
     figure.write_bytes(b"\x89PNG\r\n\x1a\nfake")
-    section = load_analysis({"id": "a", "title": "Response"}, data, result, figure)
+    return load_analysis({"id": name, "title": name.title(), **spec}, data, path, figure)
+
+
+def _inputs(tmp_path: Path, durability: bool = False) -> ReportInputs:
+    section = _section(tmp_path, "a", RESULT, {})
+    analyses = [section]
+    if durability:
+        analyses.append(_section(tmp_path, "relapse", SINGLE, {"section": "durability"}))
     return ReportInputs(
         protocol={"review": {"title": "Ketamine <em>review</em>"}, "meta": {"method": "REML"}},
         manifests={"ctgov": {"source": "transcribed snapshot", "api_version": "2.0.5"}},
-        prisma={"records_identified": 46, "excluded_by_reason": {"not_interventional": 3}},
+        prisma=PRISMA,
         screening=[{"study_id": "NCT02417064", "decision": "include"}],
         coding=[
             {
@@ -58,7 +82,8 @@ def _inputs(tmp_path: Path) -> ReportInputs:
             }
         ],
         exclusions=[],
-        analyses=[section],
+        analyses=analyses,
+        key_findings=[("Response: RR 0.61 [0.41, 0.90] <from 2 studies>", "analysis-a")],
         input_files=[("a.csv", "0" * 64)],
         versions={"trialsynth": "0.1.0"},
     )
@@ -79,7 +104,36 @@ def test_numbers_are_on_the_ratio_scale(tmp_path: Path) -> None:
     html = render_report(_inputs(tmp_path))
     assert "0.61 [0.41, 0.90]" in html
     assert "data:image/png;base64," in html
-    assert "not_interventional" in html
+    assert '<img id="forest-a"' in html
+
+
+def test_p_values_use_journal_rounding() -> None:
+    summary = summarise_result(MetaResult.from_dict({**RESULT, "pval": 0.00002, "stat": -4.9}))
+    assert summary["pval"] == "< 0.001"
+    assert summary["test"] == "t = -4.90, df = 1"
+    assert summarise_result(MetaResult.from_dict(RESULT))["pval"] == "0.012"
+
+
+def test_the_answer_comes_first_and_links_to_its_section(tmp_path: Path) -> None:
+    html = render_report(_inputs(tmp_path))
+    assert html.index('id="key-findings"') < html.index('id="methods"')
+    assert '<a href="#analysis-a">Response: RR 0.61 [0.41, 0.90] &lt;from 2 studies&gt;</a>' in html
+    order = ["methods", "search", "prisma", "studies", "results", "durability", "sensitivity",
+             "small-study", "sof", "gap", "claims", "software"]  # fmt: skip
+    positions = [html.index(f'<section id="{name}">') for name in order]
+    assert positions == sorted(positions)
+
+
+def test_durability_section_says_plainly_when_there_is_none(tmp_path: Path) -> None:
+    html = render_report(_inputs(tmp_path))
+    assert "The protocol has no durability analysis" in html
+    html = render_report(_inputs(tmp_path, durability=True))
+    assert "The protocol has no durability analysis" not in html
+    start, end = html.index('<section id="durability">'), html.index('<section id="sensitivity">')
+    durability = html[start:end]
+    assert 'id="analysis-relapse"' in durability
+    assert "k = 1: a single study; nothing is pooled" in durability
+    assert "prediction interval 0.22" not in durability
 
 
 def test_render_is_deterministic(tmp_path: Path) -> None:

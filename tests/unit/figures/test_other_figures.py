@@ -1,0 +1,131 @@
+"""Round ticks, the PRISMA 2020 boxes, and when leave-one-out and funnel plots are drawn."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from trialsynth.cli import main
+from trialsynth.errors import InputError
+from trialsynth.figures.prisma_flow import flow_boxes
+from trialsynth.figures.sensitivity import funnel_reason, leave_one_out_reason
+from trialsynth.figures.ticks import effect_ticks
+from trialsynth.meta.measures import MEASURES
+from trialsynth.meta.result import MetaResult
+
+PRISMA = {
+    "identified": {"ctgov": 46, "pubmed": 23},
+    "duplicates_removed": 2,
+    "removed_other_reasons": 1,
+    "removed_other_by_reason": {"book record": 1},
+    "records_screened": 66,
+    "studies_screened": 60,
+    "excluded": 3,
+    "excluded_records": 4,
+    "excluded_by_reason": {"not_interventional": 2, "out_of_scope_condition": 1},
+    "awaiting_review": 2,
+    "awaiting_review_by_reason": {"design_undetermined": 2},
+    "studies_included": 55,
+    "reports_of_included_studies": 61,
+}
+
+
+def test_ratio_ticks_are_round_and_symmetric() -> None:
+    ticks, labels = effect_ticks(MEASURES["RR"], math.log(0.7), math.log(1.8))
+    assert labels == ["0.5", "0.7", "1", "1.5", "2"]
+    assert ticks[2] == pytest.approx(0.0)
+    _, labels = effect_ticks(MEASURES["OR"], math.log(0.3), math.log(4.2))
+    assert labels == ["0.2", "0.5", "1", "2", "5"]
+
+
+def test_linear_ticks_cover_the_range_with_round_steps() -> None:
+    _, labels = effect_ticks(MEASURES["SMD"], -0.79, 0.33)
+    assert labels == ["-1", "-0.5", "0", "0.5"]
+    _, labels = effect_ticks(MEASURES["MD"], -7.3, 2.1)
+    assert labels == ["-7.5", "-5", "-2.5", "0", "2.5"]
+
+
+def test_prisma_boxes_follow_the_2020_template_order() -> None:
+    boxes = flow_boxes(PRISMA)
+    assert [(b.phase, b.column) for b in boxes] == [
+        ("Identification", 0),
+        ("Identification", 1),
+        ("Screening", 0),
+        ("Screening", 1),
+        ("Screening", 1),
+        ("Included", 0),
+    ]
+    identified = boxes[0].lines
+    assert identified.index("Databases:") < identified.index("Registers:")
+    assert "  PubMed (n = 23)" in identified and "  ClinicalTrials.gov (n = 46)" in identified
+    assert "  Duplicate records (n = 2)" in boxes[1].lines
+    assert "  book record (n = 1)" in boxes[1].lines
+    assert boxes[3].lines[0] == "Studies excluded (n = 3; records n = 4), with reasons:"
+    assert "  not interventional (n = 2)" in boxes[3].lines
+    assert boxes[5].lines == (
+        "Studies included in review (n = 55)",
+        "Reports of included studies (n = 61)",
+    )
+
+
+def test_prisma_counts_missing_a_box_are_an_error() -> None:
+    broken = {k: v for k, v in PRISMA.items() if k != "awaiting_review"}
+    with pytest.raises(InputError, match="lacks awaiting_review"):
+        flow_boxes(broken)
+
+
+def _result(k: int) -> MetaResult:
+    return MetaResult.from_dict(
+        {
+            "k": k,
+            "yi": [0.1 * i for i in range(k)],
+            "vi": [0.04 + 0.01 * i for i in range(k)],
+            "study": [f"S{i}" for i in range(k)],
+            "estimate": 0.2,
+            "ci_lb": 0.0,
+            "ci_ub": 0.4,
+            "leave1out": {
+                "estimate": [0.2] * k,
+                "ci_lb": [0.0] * k,
+                "ci_ub": [0.4] * k,
+            },
+            "settings": {
+                "measure": "SMD",
+                "method": "REML",
+                "test": "adhoc",
+                "pi": "hts",
+                "level": 95,
+            },
+        }
+    )
+
+
+def test_sensitivity_figures_need_enough_studies() -> None:
+    assert leave_one_out_reason(_result(2)) is not None
+    assert leave_one_out_reason(_result(3)) is None
+    assert "at least 10 studies" in (funnel_reason(_result(9)) or "")
+    assert funnel_reason(_result(10)) is None
+
+
+def test_sensitivity_figures_command_draws_what_the_analysis_supports(tmp_path: Path) -> None:
+    result = tmp_path / "a.json"
+    result.write_text(json.dumps(_result(4).to_dict()))
+    out = tmp_path / "figs"
+    assert main(["sensitivity-figures", "--result", str(result), "--out-dir", str(out)]) == 0
+    index = json.loads((out / "index.json").read_text())
+    assert index["leave1out"] == {"files": ["leave1out.png", "leave1out.svg"]}
+    assert "k = 4" in index["funnel"]["reason"]
+    assert (out / "leave1out.png").read_bytes()[:4] == b"\x89PNG"
+    assert not (out / "funnel.png").exists()
+
+
+def test_prisma_flow_command_writes_png_and_svg(tmp_path: Path) -> None:
+    prisma = tmp_path / "prisma.json"
+    prisma.write_text(json.dumps(PRISMA))
+    png, svg = tmp_path / "flow.png", tmp_path / "flow.svg"
+    assert main(["prisma-flow", "--prisma", str(prisma), "--out", str(png), str(svg)]) == 0
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert "Records screened (n = 66)" in svg.read_text(encoding="utf-8")
