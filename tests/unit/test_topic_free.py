@@ -97,6 +97,11 @@ GENERIC = frozenset(
         "mixed",
         "use",
         "substance",
+        # "cent" is the stem of a therapy pattern ("meaning-cent(?:e|r)ed") and would match
+        # "center" in plotting alignment; "insufficient" (of "insufficient response") is also
+        # the claims-audit verdict "insufficient evidence" that the report must print.
+        "cent",
+        "insufficient",
     ]
 )
 

@@ -2,7 +2,7 @@
 
 ``pooled_results.csv`` has one row per analysis and per subgroup with the estimate on the
 reporting scale, its CI and PI, heterogeneity and the settings used. ``included_studies.ris``
-lists every report of an included study in RIS (Research Information Systems) tags: ``TY JOUR``
+lists every report of an included study as RIS records (the reference-manager format): ``TY JOUR``
 with ``AU``, ``TI``, ``JO``, ``PY``, ``AN`` (PMID), ``DO`` and the NCT ID in ``C1``; a registered
 trial with no publication is ``TY DBASE`` with its registry title.
 """
