@@ -198,6 +198,21 @@ def _databank_ids(article: ET.Element, pmid: str) -> list[str]:
     return accession_nct_ids(accessions, pmid)
 
 
+def _authors(article: ET.Element) -> str | None:
+    """``AuthorList`` in author order, as :func:`~trialsynth.records.pubmed_rows.author_names`."""
+    names = []
+    for author in article.iterfind("AuthorList/Author"):
+        last = _plain(author.find("LastName"))
+        if last:
+            initials = _plain(author.find("Initials"))
+            names.append(f"{last} {initials}" if initials else last)
+            continue
+        collective = _plain(author.find("CollectiveName"))
+        if collective:
+            names.append(collective)
+    return "; ".join(names) or None
+
+
 def _doi(record: ET.Element, article: ET.Element) -> str | None:
     for article_id in record.iterfind("PubmedData/ArticleIdList/ArticleId"):
         if article_id.get("IdType") == "doi":
@@ -236,6 +251,7 @@ def article_to_row(record: ET.Element, pmid: str, source_file: str) -> dict[str,
     return {
         "pmid": pmid,
         "title": title,
+        "authors": _authors(article),
         "abstract": abstract,
         "journal": journal_name,
         "year": _year(article),

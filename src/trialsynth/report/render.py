@@ -77,7 +77,7 @@ def template_environment() -> jinja2.Environment:
 
 
 def counts_by(rows: list[dict[str, Any]], key: str) -> str:
-    """``"condition A 20, condition B 6"``: rows per value of ``key``, most frequent first, then by name."""
+    """``"value A 20, value B 6"``: rows per value of ``key``, most frequent first."""
     counts = Counter(str(r.get(key) or "not stated") for r in rows)
     return ", ".join(f"{v} {n}" for v, n in sorted(counts.items(), key=lambda x: (-x[1], x[0])))
 
