@@ -46,10 +46,11 @@ def register(subparsers: Any) -> None:
 
     sensitivity = subparsers.add_parser(
         "sensitivity-figures",
-        help="draw the leave-one-out and funnel plots of one analysis",
+        help="draw the leave-one-out, funnel and GOSH plots of one analysis",
         description=(
-            "Draw the leave-one-out plot (k >= 3) and the funnel plot with Egger's test (k >= 10) "
-            "into a folder, with index.json naming each figure drawn or why it was not."
+            "Draw the leave-one-out plot (k >= 3), the funnel plot with Egger's test (k >= 10) and "
+            "the GOSH plot (6 <= k <= 20) into a folder, with index.json naming each figure drawn "
+            "or why it was not."
         ),
     )
     sensitivity.add_argument("--data", type=Path, help="analysis input CSV (for labels)")
@@ -114,8 +115,10 @@ def run_sensitivity_figures(args: argparse.Namespace) -> int:
     """Draw the sensitivity figures that the analysis supports and index them."""
     from trialsynth.figures.sensitivity import (
         draw_funnel,
+        draw_gosh,
         draw_leave_one_out,
         funnel_reason,
+        gosh_reason,
         leave_one_out_reason,
     )
 
@@ -140,6 +143,15 @@ def run_sensitivity_figures(args: argparse.Namespace) -> int:
         index["funnel"] = {"files": files}
     else:
         index["funnel"] = {"reason": reason}
+    reason = gosh_reason(result)
+    if reason is None:
+        plot = draw_gosh(result)
+        files = [f"gosh.{fmt}" for fmt in ("png", "svg")]
+        for name in files:
+            save_figure(plot, args.out_dir / name)
+        index["gosh"] = {"files": files}
+    else:
+        index["gosh"] = {"reason": reason}
     write_json_atomic(args.out_dir / "index.json", index)
     log.info("wrote %s", json.dumps({k: sorted(v) for k, v in index.items()}))
     return 0

@@ -9,6 +9,11 @@
   Drawn only for k >= 10 (Cochrane Handbook 13.3.5.4: with fewer studies the test has too
   little power to tell chance from asymmetry).
 
+- GOSH plot (Olkin, Dahabreh & Trikalinos 2012, Res Synth Methods 3:214; metafor ``gosh``):
+  the fixed-effect estimate against I² for every one of the 2^k - 1 subsets of studies
+  (:func:`trialsynth.meta.gosh.gosh`), for 6 <= k <= 20; clusters point to studies that drive
+  heterogeneity.
+
 Each ``*_reason`` function says why a figure is not drawn, in words the report prints.
 """
 
@@ -23,7 +28,11 @@ from scipy import stats
 
 from trialsynth.figures.ticks import effect_ticks
 from trialsynth.formatting import format_p
+from trialsynth.meta.gosh import GOSH_MAX_K, GOSH_MIN_K, gosh
 from trialsynth.meta.result import MetaResult
+
+#: Above this many subsets the GOSH plot shows point density (hexagonal-free 2-D bins).
+GOSH_POINTS_MAX = 4096
 
 #: Fewest studies for a funnel plot and Egger's test (Cochrane Handbook 13.3.5.4).
 FUNNEL_MIN_K = 10
@@ -47,6 +56,16 @@ def leave_one_out_reason(result: MetaResult) -> str | None:
         return (
             f"k = {result.k}: leaving one study out needs at least {LEAVE_ONE_OUT_MIN_K} studies "
             "to leave a pooled estimate."
+        )
+    return None
+
+
+def gosh_reason(result: MetaResult) -> str | None:
+    """Why no GOSH plot is drawn (``None`` when it is)."""
+    if not GOSH_MIN_K <= result.k <= GOSH_MAX_K:
+        return (
+            f"k = {result.k}: a GOSH plot is drawn for {GOSH_MIN_K} to {GOSH_MAX_K} studies "
+            f"(fewer give too few subsets to show clusters; more give over 2^{GOSH_MAX_K})."
         )
     return None
 
@@ -152,6 +171,34 @@ def draw_funnel(result: MetaResult) -> Any:
         + p9.scale_y_reverse(name="Standard error")
         + p9.scale_x_continuous(breaks=ticks, labels=tick_labels, name=measure.axis_label)
         + p9.labs(title="Funnel plot", caption=caption)
+        + p9.theme_classic(base_size=8)
+        + p9.theme(figure_size=(5.5, 4.2))
+    )
+
+
+def draw_gosh(result: MetaResult) -> Any:
+    """GOSH plot: fixed-effect estimate against I² of every subset of the studies."""
+    import plotnine as p9
+
+    measure = result.effect_measure()
+    fits = gosh(np.asarray(result.yi), np.asarray(result.vi), "FE", list(result.study)).frame()
+    ticks, tick_labels = _axis(
+        result, [float(fits["estimate"].min()), float(fits["estimate"].max())]
+    )
+    plot = p9.ggplot(fits, p9.aes(x="estimate", y="I2"))
+    if len(fits) > GOSH_POINTS_MAX:
+        plot += p9.geom_bin_2d(bins=60)
+        plot += p9.scale_fill_gradient(low="#dde6f0", high="#1f4e79", name="subsets")
+    else:
+        plot += p9.geom_point(size=1.2, alpha=0.5, color="#1f4e79")
+    return (
+        plot
+        + p9.scale_x_continuous(breaks=ticks, labels=tick_labels, name=measure.axis_label)
+        + p9.scale_y_continuous(name="I² (%)", limits=(0, 100))
+        + p9.labs(
+            title=f"GOSH plot: {len(fits):,} subsets of {result.k} studies",
+            caption="Fixed-effect estimate and I² of every non-empty subset (Olkin et al. 2012).",
+        )
         + p9.theme_classic(base_size=8)
         + p9.theme(figure_size=(5.5, 4.2))
     )

@@ -13,8 +13,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from trialsynth.protocol import load_protocol
 from trialsynth.report.certainty import draft_certainty, validate_overrides
 from trialsynth.report.claims import judge_claim, load_claims
@@ -28,7 +26,7 @@ from trialsynth.report.context import (
     read_json,
     sha256_file,
 )
-from trialsynth.report.estimators import MIN_K, estimator_sensitivity
+from trialsynth.report.estimators import MIN_K, estimator_table
 from trialsynth.report.findings import key_finding, summary_row
 from trialsynth.report.methods import REFERENCES, methods_paragraphs
 from trialsynth.report.registry_gap import parse_date, registry_gap
@@ -151,8 +149,7 @@ def _load_sections(
             row["study"]: labels.get(row.get("study_id", ""), row["study"]) for row in section.rows
         }
         if section.result.k >= MIN_K:
-            data = pd.read_csv(paths.analyses_dir / f"{analysis_id}.csv")
-            section.estimators = estimator_sensitivity(data, spec["measure"], protocol["meta"])
+            section.estimators = estimator_table(section.result, protocol["meta"])
         sections.append(section)
     return sections
 

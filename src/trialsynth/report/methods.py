@@ -51,6 +51,8 @@ REFERENCES = (
     "Egger M, Davey Smith G, Schneider M, Minder C. Bias in meta-analysis detected by a "
     "simple, graphical test. BMJ 1997;315:629-34.",
     "Page MJ, McKenzie JE, Bossuyt PM, et al. The PRISMA 2020 statement. BMJ 2021;372:n71.",
+    "Olkin I, Dahabreh IJ, Trikalinos TA. GOSH - a graphical display of study heterogeneity. "
+    "Res Synth Methods 2012;3:214-23.",
     "Guyatt GH, Oxman AD, Kunz R, et al. GRADE guidelines 6: rating the quality of evidence, "
     "imprecision. J Clin Epidemiol 2011;64:1283-93.",
     "Viechtbauer W. Conducting meta-analyses in R with the metafor package. J Stat Softw "
@@ -115,7 +117,8 @@ def methods_paragraphs(protocol: Mapping[str, Any]) -> list[str]:
         (
             "Sensitivity: each analysis with k ≥ 3 is refitted leaving out each study in turn "
             "and under the REML, DerSimonian–Laird, Paule–Mandel and ML estimators with and "
-            "without the Knapp–Hartung test. Small-study effects are examined with a funnel "
+            "without the Knapp–Hartung test; with 6 to 20 studies a GOSH plot shows every subset "
+            "(Olkin et al. 2012). Small-study effects are examined with a funnel "
             "plot and Egger's regression test only when k ≥ 10 (Egger et al. 1997)."
         ),
         (

@@ -11,7 +11,7 @@ import pytest
 from trialsynth.cli import main
 from trialsynth.errors import InputError
 from trialsynth.figures.prisma_flow import flow_boxes
-from trialsynth.figures.sensitivity import funnel_reason, leave_one_out_reason
+from trialsynth.figures.sensitivity import funnel_reason, gosh_reason, leave_one_out_reason
 from trialsynth.figures.ticks import effect_ticks
 from trialsynth.meta.measures import MEASURES
 from trialsynth.meta.result import MetaResult
@@ -108,6 +108,9 @@ def test_sensitivity_figures_need_enough_studies() -> None:
     assert leave_one_out_reason(_result(3)) is None
     assert "at least 10 studies" in (funnel_reason(_result(9)) or "")
     assert funnel_reason(_result(10)) is None
+    assert "6 to 20 studies" in (gosh_reason(_result(5)) or "")
+    assert gosh_reason(_result(6)) is None and gosh_reason(_result(20)) is None
+    assert gosh_reason(_result(21)) is not None
 
 
 def test_sensitivity_figures_command_draws_what_the_analysis_supports(tmp_path: Path) -> None:
@@ -120,6 +123,17 @@ def test_sensitivity_figures_command_draws_what_the_analysis_supports(tmp_path: 
     assert "k = 4" in index["funnel"]["reason"]
     assert (out / "leave1out.png").read_bytes()[:4] == b"\x89PNG"
     assert not (out / "funnel.png").exists()
+    assert "k = 4" in index["gosh"]["reason"]
+
+
+def test_gosh_plot_is_drawn_for_six_to_twenty_studies(tmp_path: Path) -> None:
+    result = tmp_path / "a.json"
+    result.write_text(json.dumps(_result(7).to_dict()))
+    out = tmp_path / "figs"
+    assert main(["sensitivity-figures", "--result", str(result), "--out-dir", str(out)]) == 0
+    index = json.loads((out / "index.json").read_text())
+    assert index["gosh"] == {"files": ["gosh.png", "gosh.svg"]}
+    assert "127 subsets of 7 studies" in (out / "gosh.svg").read_text(encoding="utf-8")
 
 
 def test_prisma_flow_command_writes_png_and_svg(tmp_path: Path) -> None:

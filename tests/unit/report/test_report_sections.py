@@ -13,6 +13,7 @@ import pytest
 
 from trialsynth.errors import InputError
 from trialsynth.formatting import format_p
+from trialsynth.meta import fit_meta
 from trialsynth.meta.result import MetaResult
 from trialsynth.report.certainty import (
     draft_certainty,
@@ -20,7 +21,7 @@ from trialsynth.report.certainty import (
     validate_overrides,
 )
 from trialsynth.report.claims import judge_claim, load_claims, wilson_interval
-from trialsynth.report.estimators import estimator_sensitivity
+from trialsynth.report.estimators import estimator_table
 from trialsynth.report.exports import pooled_results_frame, pooled_rows, ris_records
 from trialsynth.report.methods import methods_paragraphs
 from trialsynth.report.registry_gap import registry_gap, sponsor_class
@@ -244,9 +245,8 @@ def test_ris_lists_publications_and_unpublished_trials() -> None:
 def test_estimator_sensitivity_matches_metafor() -> None:
     data = pd.read_csv(METAFOR / "bcg_rr_dl/data.csv")
     settings = {"test": "adhoc", "pi": "hts", "level": 95, "zero_cells": {}}
-    rows = {
-        (r["method"].split()[0], r["test"]): r for r in estimator_sensitivity(data, "RR", settings)
-    }
+    table = estimator_table(fit_meta(data, "RR"), settings)
+    rows = {(r["method"].split()[0], r["test"]): r for r in table}
     assert len(rows) == 8
     for case, key in (("bcg_rr_dl", ("DL", "z")), ("bcg_rr_reml", ("REML", "z"))):
         expected = json.loads((METAFOR / case / "case.json").read_text())["expected"]
