@@ -78,3 +78,13 @@ def test_pooled_results_equal_metafor(project: Path) -> None:
         assert result["k"] == reference["k"]
         for key in ("estimate", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "I2", "Q"):
             assert result[key] == pytest.approx(reference[key], rel=1e-4, abs=1e-8), key
+
+
+def test_snakemake_report_holds_every_figure_with_its_caption(project: Path) -> None:
+    out = project / "snakemake_report.html"
+    run = _snakemake(project, "--report", str(out))
+    assert run.returncode == 0, run.stderr[-4000:]
+    html = out.read_text(encoding="utf-8")
+    for caption in ("PRISMA 2020 flow diagram", "Forest plot of analysis", "Sensitivity figures"):
+        assert caption in html, caption
+    assert "prisma_flow.png" in html and "forest_response_day28.png" in html
