@@ -93,8 +93,9 @@ def run_forest(args: argparse.Namespace) -> int:
     data = read_table(args.data, "meta_input")
     protocol = stage_protocol(args)
     spec = analysis_entry(protocol, args.analysis, args.protocol) if protocol is not None else {}
-    if args.title is not None:
-        spec["title"] = args.title
+    if args.title is None:  # the protocol's title unless the command line gives one
+        args.title = str(spec.get("title") or spec.get("id") or "")
+    spec["title"] = args.title
     plot = forest_from_files(result, data, spec, load_labels(args))
     for out in args.out:
         save_figure(plot, out)
