@@ -93,17 +93,29 @@ def validate_json(
     raise error(err.message, path=path, record=f"key {key}", hint=hint)
 
 
+def read_json_file(
+    path: str | os.PathLike[str],
+    *,
+    missing: str = "file not found",
+    hint: str = "run the stage that produces it first",
+) -> Any:
+    """Parse a UTF-8 JSON file; a missing or malformed file is an :class:`InputError`.
+
+    ``missing`` and ``hint`` say what the absent file is and how to produce it.
+    """
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError(missing, path=path, hint=hint) from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc}", path=path) from exc
+
+
 def read_json_document(path: str | os.PathLike[str], schema_name: str) -> Any:
     """Read a JSON file passed between stages and validate it against ``schema_name``."""
     path = Path(path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise InputError(
-            "file not found", path=path, hint="run the stage that produces it first"
-        ) from exc
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc}", path=path) from exc
+    doc = read_json_file(path)
     validate_json(doc, schema_name, path)
     return doc
 

@@ -7,7 +7,6 @@ The manifest layout is the contract of ``docs/architecture.md`` ("Raw snapshot l
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -19,23 +18,15 @@ from types import TracebackType
 from typing import Any
 
 from trialsynth import __version__
+from trialsynth.digest import sha256_file
 from trialsynth.errors import FetchError, InputError
-from trialsynth.tables import write_json_atomic
+from trialsynth.tables import read_json_file, write_json_atomic
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 #: Largest share of a snapshot's records a refresh may drop without ``--allow-shrink``.
 DEFAULT_MAX_DROP_SHARE = 0.2
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class SnapshotWriter:
@@ -131,14 +122,9 @@ def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any]:
     """
     folder = Path(folder)
     path = folder / MANIFEST
-    try:
-        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise InputError(
-            "snapshot manifest not found", path=path, hint="run a full fetch first"
-        ) from exc
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc}", path=path) from exc
+    manifest: dict[str, Any] = read_json_file(
+        path, missing="snapshot manifest not found", hint="run a full fetch first"
+    )
     for name, expected in manifest.get("files", {}).items():
         file = folder / name
         if not file.exists():

@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from trialsynth.digest import sha256_file
 from trialsynth.errors import InputError
 from trialsynth.tables import read_table
 
@@ -29,10 +30,6 @@ log = logging.getLogger(__name__)
 
 #: Version of the record layout; :func:`load_record` refuses other versions.
 RECORD_VERSION = 1
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def snapshot_entry(manifest_path: Path) -> dict[str, Any]:
@@ -43,7 +40,7 @@ def snapshot_entry(manifest_path: Path) -> dict[str, Any]:
         raise InputError(f"cannot read the snapshot manifest: {exc}", path=manifest_path) from exc
     counts = manifest.get("counts") or {}
     return {
-        "manifest_sha256": _sha256(manifest_path),
+        "manifest_sha256": sha256_file(manifest_path),
         "data_timestamp": manifest.get("data_timestamp"),
         "records": counts.get("studies_in_snapshot", counts.get("received")),
         "source": manifest.get("source"),

@@ -8,8 +8,9 @@ import json
 import logging
 from pathlib import Path
 
+from trialsynth.digest import sha256_file
 from trialsynth.errors import InputError
-from trialsynth.fetch.snapshot import MANIFEST, sha256_file
+from trialsynth.fetch.snapshot import MANIFEST
 
 log = logging.getLogger(__name__)
 
