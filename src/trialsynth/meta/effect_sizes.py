@@ -61,6 +61,19 @@ class EffectSizes:
             for r, label in zip(self.kept_rows, self.study, strict=True)
         ]
 
+    def correction_warnings(self, add: float) -> list[str]:
+        """The warnings a fit reports for dropped double-zero and zero-cell-corrected studies."""
+        warnings: list[str] = []
+        if self.dropped:
+            warnings.append(
+                f"dropped {len(self.dropped)} double-zero stud(ies): {', '.join(self.dropped)}"
+            )
+        if self.corrected:
+            warnings.append(
+                f"added {add} to the cells of {len(self.corrected)} stud(ies) with zero cells"
+            )
+        return warnings
+
 
 def hedges_correction(m: np.ndarray) -> np.ndarray:
     """Exact small-sample correction ``c(m) = Gamma(m/2) / (sqrt(m/2) Gamma((m-1)/2))``."""

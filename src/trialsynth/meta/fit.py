@@ -27,6 +27,7 @@ from trialsynth.meta.subgroups import fit_subgroups
 from trialsynth.meta.tau2 import METHODS
 from trialsynth.meta.validate import (
     check_effect_sizes,
+    checked_effect_sizes,
     study_labels,
     table_measure_label,
     validate_input,
@@ -130,13 +131,7 @@ def fit_meta(
         label = table_measure_label(data, path)
     labels = study_labels(data)
     es = compute_effect_sizes(clean, measure, labels, zc)
-    warnings: list[str] = []
-    if es.dropped:
-        warnings.append(f"dropped {len(es.dropped)} double-zero stud(ies): {', '.join(es.dropped)}")
-    if es.corrected:
-        warnings.append(
-            f"added {zc.add} to the cells of {len(es.corrected)} stud(ies) with zero cells"
-        )
+    warnings = es.correction_warnings(zc.add)
     yi, vi = es.yi, es.vi
     check_effect_sizes(yi, vi, es.records(), path)
     k = len(yi)
@@ -316,9 +311,7 @@ def fit_regression(
     """
     zc = zero_cells or ZeroCellSettings()
     _check_settings(method, test, "hts", level, zc)
-    clean = validate_input(data, measure, path)
-    es = compute_effect_sizes(clean, measure, study_labels(data), zc)
-    check_effect_sizes(es.yi, es.vi, es.records(), path)
+    es = checked_effect_sizes(data, measure, zc, path)
     x, names = design_matrix(data.iloc[es.kept_rows].reset_index(drop=True), moderators)
     return fit_meta_regression(es.yi, es.vi, x, names, method, test, level)
 

@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from trialsynth.meta.result import MetaResult
-
-
-def _f(value: Any, digits: int = 4) -> str:
-    return "NA" if value is None else f"{value:.{digits}f}"
-
-
-def _p(value: Any) -> str:
-    if value is None:
-        return "NA"
-    return "<.0001" if value < 1e-4 else f"{value:.4f}"
+from trialsynth.meta.summary import format_number as _f
+from trialsynth.meta.summary import format_p as _p
 
 
 def format_model_summary(fitted: MetaResult) -> str:

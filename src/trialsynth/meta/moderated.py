@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from trialsynth.errors import InputError
-from trialsynth.meta.effect_sizes import ZeroCellSettings, compute_effect_sizes
+from trialsynth.meta.effect_sizes import ZeroCellSettings
 from trialsynth.meta.inference import TESTS
 from trialsynth.meta.model_fit import ModelFit
 from trialsynth.meta.moderators import build_design
@@ -26,7 +26,7 @@ from trialsynth.meta.regression import fit_meta_regression
 from trialsynth.meta.result import MetaResult
 from trialsynth.meta.robust import cluster_robust
 from trialsynth.meta.tau2 import METHODS
-from trialsynth.meta.validate import check_effect_sizes, study_labels, validate_input
+from trialsynth.meta.validate import checked_effect_sizes
 
 log = logging.getLogger(__name__)
 
@@ -106,18 +106,10 @@ def fit_moderated(
     if not mods and cluster is None:
         raise InputError("no moderators given", hint="give --mods COLUMN ... or --cluster COLUMN")
     zc = zero_cells or ZeroCellSettings()
-    clean = validate_input(data, measure, path)
-    es = compute_effect_sizes(clean, measure, study_labels(data), zc)
-    check_effect_sizes(es.yi, es.vi, es.records(), path)
+    es = checked_effect_sizes(data, measure, zc, path)
     kept = data.iloc[es.kept_rows].reset_index(drop=True)
     design, x = build_design(kept, mods, path)
-    warnings: list[str] = []
-    if es.dropped:
-        warnings.append(f"dropped {len(es.dropped)} double-zero stud(ies): {', '.join(es.dropped)}")
-    if es.corrected:
-        warnings.append(
-            f"added {zc.add} to the cells of {len(es.corrected)} stud(ies) with zero cells"
-        )
+    warnings = es.correction_warnings(zc.add)
     fit: ModelFit
     if cluster is None:
         fit = fit_meta_regression(es.yi, es.vi, x, design.names, method, test, level)

@@ -7,14 +7,20 @@ from typing import Any
 from trialsynth.meta.result import MetaResult
 
 
-def _f(value: Any, digits: int = 4) -> str:
+def format_number(value: Any, digits: int = 4) -> str:
+    """A number with ``digits`` decimals, as metafor prints it; ``None`` (NaN in JSON) as ``NA``."""
     return "NA" if value is None else f"{value:.{digits}f}"
 
 
-def _p(value: Any) -> str:
+def format_p(value: Any) -> str:
+    """A p-value as metafor prints it: ``<.0001`` below 1e-4, else four decimals; ``NA`` if none."""
     if value is None:
         return "NA"
     return "<.0001" if value < 1e-4 else f"{value:.4f}"
+
+
+_f = format_number
+_p = format_p
 
 
 def format_summary(fitted: MetaResult) -> str:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from trialsynth.errors import InputError
+from trialsynth.meta.effect_sizes import EffectSizes, ZeroCellSettings, compute_effect_sizes
 from trialsynth.meta.measures import (
     BINARY,
     CONTINUOUS,
@@ -193,3 +194,17 @@ def table_measure_label(data: pd.DataFrame, path: object | None = None) -> str |
                 hint="every row of a GEN table must hold yi on the same scale (one label)",
             )
     return first
+
+
+def checked_effect_sizes(
+    data: pd.DataFrame, measure: str, zero_cells: ZeroCellSettings, path: object | None = None
+) -> EffectSizes:
+    """Validate ``data``, compute its effect sizes and refuse those that cannot be pooled.
+
+    The shared first step of the regression and moderated fits (:func:`validate_input`,
+    :func:`~trialsynth.meta.effect_sizes.compute_effect_sizes`, :func:`check_effect_sizes`).
+    """
+    clean = validate_input(data, measure, path)
+    es = compute_effect_sizes(clean, measure, study_labels(data), zero_cells)
+    check_effect_sizes(es.yi, es.vi, es.records(), path)
+    return es
