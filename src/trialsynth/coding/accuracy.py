@@ -30,16 +30,21 @@ class Disagreement:
 
 def read_labels(path: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
     """``labels.csv`` (``nct_id`` plus one column per field) as ``{nct_id: {field: value}}``."""
-    path = Path(path)
+    rows = _read_label_rows(Path(path), ("nct_id", *FIELDS), "labels.csv")
+    return {r["nct_id"]: {f: r[f] for f in FIELDS} for r in rows}
+
+
+def _read_label_rows(path: Path, columns: tuple[str, ...], layout: str) -> list[dict[str, str]]:
+    """Rows of a hand-labelled CSV; a missing file or column is an :class:`InputError`."""
     try:
         with path.open(encoding="utf-8", newline="") as handle:
             rows = list(csv.DictReader(handle))
     except FileNotFoundError as exc:
         raise InputError("file not found", path=path) from exc
-    missing = [f for f in ("nct_id", *FIELDS) if rows and f not in rows[0]]
+    missing = [c for c in columns if rows and c not in rows[0]]
     if missing:
-        raise InputError(f"missing column(s) {missing}", path=path, hint="use labels.csv layout")
-    return {r["nct_id"]: {f: r[f] for f in FIELDS} for r in rows}
+        raise InputError(f"missing column(s) {missing}", path=path, hint=f"use {layout} layout")
+    return rows
 
 
 def same(spec: FieldSpec, expected: str, got: str) -> bool:
@@ -47,6 +52,20 @@ def same(spec: FieldSpec, expected: str, got: str) -> bool:
     if spec.multi_valued:
         return set(expected.split(";")) == set(got.split(";"))
     return expected == got
+
+
+def _tally(
+    counts: dict[str, tuple[int, int]],
+    wrong: list[Disagreement],
+    pair: Disagreement,
+    spec: FieldSpec,
+) -> None:
+    """Count one compared value in ``counts[pair.field]``; keep ``pair`` if the two differ."""
+    ok = same(spec, pair.expected, pair.got)
+    n_ok, n = counts[pair.field]
+    counts[pair.field] = (n_ok + ok, n + 1)
+    if not ok:
+        wrong.append(pair)
 
 
 def agreement(
@@ -63,28 +82,13 @@ def agreement(
             continue
         for f in FIELDS:
             got = coded[nct_id].values[f]
-            ok = same(fields[f], expected[f], got)
-            n_ok, n = counts[f]
-            counts[f] = (n_ok + ok, n + 1)
-            if not ok:
-                wrong.append(Disagreement(nct_id, f, expected[f], got))
+            _tally(counts, wrong, Disagreement(nct_id, f, expected[f], got), fields[f])
     return counts, wrong
 
 
 def read_arm_labels(path: str | os.PathLike[str]) -> list[dict[str, str]]:
     """``arm_labels.csv``: ``arm_text`` and the fields of :data:`ARM_FIELDS`, one row per arm."""
-    path = Path(path)
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-    except FileNotFoundError as exc:
-        raise InputError("file not found", path=path) from exc
-    missing = [c for c in ("arm_text", *ARM_FIELDS) if rows and c not in rows[0]]
-    if missing:
-        raise InputError(
-            f"missing column(s) {missing}", path=path, hint="use arm_labels.csv layout"
-        )
-    return rows
+    return _read_label_rows(Path(path), ("arm_text", *ARM_FIELDS), "arm_labels.csv")
 
 
 #: Fields of an arm's coding compared with the labels.
@@ -102,9 +106,5 @@ def arm_agreement(
         coded = code_arm_label(row["arm_text"], codebook)
         for f in ARM_FIELDS:
             got = str(getattr(coded, f))
-            ok = same(codebook.fields[f], row[f], got)
-            n_ok, n = counts[f]
-            counts[f] = (n_ok + ok, n + 1)
-            if not ok:
-                wrong.append(Disagreement(row["arm_text"], f, row[f], got))
+            _tally(counts, wrong, Disagreement(row["arm_text"], f, row[f], got), codebook.fields[f])
     return counts, wrong

@@ -39,9 +39,7 @@ class Intervention:
     @property
     def texts(self) -> tuple[Text, ...]:
         """Name, other names and description, in that order."""
-        head = (self.name,) if self.name else ()
-        tail = (self.description,) if self.description else ()
-        return head + self.other_names + tail
+        return _given(self.name) + self.other_names + _given(self.description)
 
 
 @dataclass(frozen=True)
@@ -56,9 +54,12 @@ class Arm:
     @property
     def texts(self) -> tuple[Text, ...]:
         """Label, description and intervention names, in that order."""
-        head = (self.label,) if self.label else ()
-        desc = (self.description,) if self.description else ()
-        return head + desc + self.intervention_names
+        return _given(self.label) + _given(self.description) + self.intervention_names
+
+
+def _given(text: Text | None) -> tuple[Text, ...]:
+    """``(text,)`` when the field is present, else an empty tuple."""
+    return (text,) if text else ()
 
 
 @dataclass
@@ -108,22 +109,26 @@ class _Reader:
             return None
         return Text(path, value)
 
-    def strings(self, obj: dict[str, Any], key: str, path: str) -> list[Text]:
+    def strings_of(self, obj: dict[str, Any], keys: tuple[str, ...], module: str) -> list[Text]:
+        """The present, non-empty string fields ``keys`` of one module, in that order."""
+        found = (self.string(obj, key, f"{module}.{key}") for key in keys)
+        return [text for text in found if text]
+
+    def _list(self, obj: dict[str, Any], key: str, path: str) -> list[Any]:
         value = obj.get(key)
         if value is None:
             return []
         if not isinstance(value, list):
             self.problems.append(f"{path} is not a list")
             return []
+        return value
+
+    def strings(self, obj: dict[str, Any], key: str, path: str) -> list[Text]:
+        value = self._list(obj, key, path)
         return [Text(f"{path}[{i}]", v) for i, v in enumerate(value) if isinstance(v, str) and v]
 
     def objects(self, obj: dict[str, Any], key: str, path: str) -> list[tuple[str, dict[str, Any]]]:
-        value = obj.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.problems.append(f"{path} is not a list")
-            return []
+        value = self._list(obj, key, path)
         return [(f"{path}[{i}]", v) for i, v in enumerate(value) if isinstance(v, dict)]
 
 
@@ -148,18 +153,14 @@ def study_text(study: dict[str, Any], nct_id: str) -> StudyText:
         return out
     read = _Reader(section, out.problems)
     ident = read.module("identificationModule")
-    for key in ("briefTitle", "officialTitle"):
-        title = read.string(ident, key, f"identificationModule.{key}")
-        if title:
-            out.titles.append(title)
+    out.titles += read.strings_of(ident, ("briefTitle", "officialTitle"), "identificationModule")
     cond = read.module("conditionsModule")
     out.conditions = read.strings(cond, "conditions", "conditionsModule.conditions")
     out.keywords = read.strings(cond, "keywords", "conditionsModule.keywords")
     desc = read.module("descriptionModule")
-    for key in ("briefSummary", "detailedDescription"):
-        summary = read.string(desc, key, f"descriptionModule.{key}")
-        if summary:
-            out.summaries.append(summary)
+    out.summaries += read.strings_of(
+        desc, ("briefSummary", "detailedDescription"), "descriptionModule"
+    )
     elig = read.module("eligibilityModule")
     criteria = read.string(elig, "eligibilityCriteria", "eligibilityModule.eligibilityCriteria")
     if criteria:

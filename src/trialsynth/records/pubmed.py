@@ -79,6 +79,19 @@ def list_efetch_files(raw_dir: str | Path) -> list[Path]:
     return files
 
 
+def _read_xml_bytes(path: Path) -> bytes:
+    """The file's bytes; an unreadable file, or bad UTF-8 where UTF-8 is declared or implied,
+    is an :class:`InputError` naming the file."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", path=path) from exc
+    declared = _XML_ENCODING.match(data)
+    if declared is None or declared.group(1).lower() in (b"utf-8", b"utf8"):
+        decode_utf8(data, path)
+    return data
+
+
 def read_efetch_file(path: Path) -> dict[str, Any]:
     """Parse one efetch file with ``Bio.Entrez.read``; errors name the file and where.
 
@@ -87,13 +100,7 @@ def read_efetch_file(path: Path) -> dict[str, Any]:
     dict
         With the lists ``PubmedArticle`` and ``PubmedBookArticle``.
     """
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", path=path) from exc
-    declared = _XML_ENCODING.match(data)
-    if declared is None or declared.group(1).lower() in (b"utf-8", b"utf8"):
-        decode_utf8(data, path)
+    data = _read_xml_bytes(path)
     hint = "the file is damaged or truncated; re-fetch the snapshot"
     try:
         parsed = Entrez.read(io.BytesIO(data))
@@ -150,13 +157,7 @@ def _read_with_biopython(path: Path) -> tuple[list[str], list[_Record]]:
 
 
 def _read_with_stream(path: Path) -> tuple[list[str], list[_Record]]:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", path=path) from exc
-    declared = _XML_ENCODING.match(data)
-    if declared is None or declared.group(1).lower() in (b"utf-8", b"utf8"):
-        decode_utf8(data, path)
+    data = _read_xml_bytes(path)
     parsed = pubmed_stream.read_efetch_tree(data, path)
     books = [pubmed_stream.book_pmid(book) for book in parsed.books]
     records: list[_Record] = []
