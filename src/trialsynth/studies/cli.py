@@ -12,11 +12,11 @@ import pandas as pd
 from trialsynth.errors import InputError, ProtocolError
 from trialsynth.protocol import load_protocol
 from trialsynth.studies.eligibility import check_patterns
+from trialsynth.studies.grouping import build_studies
 from trialsynth.studies.links import build_links
 from trialsynth.studies.overrides import read_overrides
 from trialsynth.studies.prisma import prisma_counts
 from trialsynth.studies.screen import apply_overrides, rules_decisions
-from trialsynth.studies.grouping import build_studies
 from trialsynth.tables import read_table, write_json_atomic, write_table
 
 log = logging.getLogger(__name__)

@@ -22,8 +22,8 @@ from trialsynth.studies.eligibility import (
     screen_publication,
     screen_registered,
 )
-from trialsynth.studies.links import split_cell
 from trialsynth.studies.grouping import FLAG_AMBIGUOUS
+from trialsynth.studies.links import split_cell
 
 SCREENING_COLUMNS = ["study_id", "decision", "reason", "detail", "decided_by"]
 
