@@ -134,6 +134,8 @@ def test_every_figure_is_present_and_visible(opened: dict, project: Path) -> Non
         drawn = [name for name, entry in index.items() if "files" in entry]
         expected += [f"{name}-{analysis['id']}" for name in drawn]
     assert any(name.startswith("leave1out-") for name in expected)
+    if any(analysis.get("kind") == "decay" for analysis in protocol["analyses"]):
+        expected.append("durability-figure")
     images = page.eval_on_selector_all(
         "img",
         """imgs => imgs.map(img => ({id: img.id, natural: img.naturalWidth,

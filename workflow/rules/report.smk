@@ -24,12 +24,15 @@ rule render_report:
         overrides=optional_review_file("certainty_overrides.csv"),
         analyses=expand(f"{PROCESSED}/analyses/{{analysis}}.csv", analysis=ANALYSIS_IDS),
         results=expand(f"{REPORTS}/tables/{{analysis}}.json", analysis=ANALYSIS_IDS),
-        forest=expand(f"{REPORTS}/figures/forest_{{analysis}}.png", analysis=ANALYSIS_IDS),
+        forest=expand(
+            f"{REPORTS}/figures/forest_{{analysis}}.png", analysis=ANALYSIS_IDS
+        ),
         sensitivity=expand(
             f"{REPORTS}/figures/sensitivity_{{analysis}}", analysis=ANALYSIS_IDS
         ),
         changes=f"{REPORTS}/history/changes.json",
         prisma_flow=f"{REPORTS}/figures/prisma_flow.png",
+        durability=DURABILITY_FIGURE,
     output:
         report=report(
             f"{REPORTS}/report.html",

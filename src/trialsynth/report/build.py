@@ -32,7 +32,7 @@ from trialsynth.report.methods import REFERENCES, methods_paragraphs
 from trialsynth.report.registry_gap import parse_date, registry_gap
 from trialsynth.report.render import ReportInputs
 from trialsynth.studies.labels import study_labels
-from trialsynth.tables import read_json_document
+from trialsynth.tables import read_json_document, read_table
 
 log = logging.getLogger(__name__)
 
@@ -212,11 +212,19 @@ def build_inputs(paths: ReportPaths) -> ReportInputs:
 
     prisma = read_json_document(paths.prisma, "prisma") if paths.prisma else None
     flow = paths.figures_dir / "prisma_flow.png"
+    durability_png = paths.figures_dir / "durability.png"
+    durability_table = paths.results_dir / "durability_figure.csv"
     return ReportInputs(
         protocol=protocol,
         manifests=manifests,
         prisma=prisma,
         prisma_png=embed_png(flow) if flow.exists() else None,
+        durability_png=embed_png(durability_png) if durability_png.exists() else None,
+        durability_rows=(
+            read_table(durability_table, "durability_figure").to_dict("records")
+            if durability_table.exists()
+            else []
+        ),
         screening=screening,
         coding=[row for nct, row in coding.items() if decided.get(nct) == "include"],
         exclusions=_records(paths.exclusions, "outcome_exclusions"),

@@ -14,6 +14,7 @@ from typing import Any
 
 import jinja2
 
+from trialsynth.formatting import format_number
 from trialsynth.report.context import AnalysisSection
 
 
@@ -35,6 +36,9 @@ class ReportInputs:
     changes: dict[str, Any] | None = None
     labels: dict[str, str] = field(default_factory=dict)
     prisma_png: str | None = None
+    #: The durability figure (base64 PNG) and the numbers it draws (durability_figure.csv).
+    durability_png: str | None = None
+    durability_rows: list[dict[str, Any]] = field(default_factory=list)
     characteristics: list[dict[str, Any]] = field(default_factory=list)
     methods: list[str] = field(default_factory=list)
     references: tuple[str, ...] = ()
@@ -73,6 +77,7 @@ def template_environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     environment.filters["counts_by"] = counts_by
+    environment.filters["fmt_num"] = format_number
     return environment
 
 
