@@ -39,7 +39,7 @@ import pandas as pd
 
 from trialsynth.errors import ProtocolError
 from trialsynth.meta.effect_sizes import ZeroCellSettings, compute_effect_sizes
-from trialsynth.outcomes.analyses import AnalysisResult
+from trialsynth.outcomes.analyses import ID_COLUMNS, AnalysisResult
 from trialsynth.outcomes.derive import combine_binary
 from trialsynth.outcomes.effects import RATIO_MEASURES, gen_from_ci
 from trialsynth.outcomes.rows import exclusion
@@ -56,18 +56,7 @@ ARM_FIELDS = (
     "design",
     "source_quality",
 )
-_PROVENANCE = (
-    "study_id",
-    "nct_id",
-    "pmid",
-    "source",
-    "source_kind",
-    "corrections",
-    "selection",
-    "outcome",
-    "timepoint_days",
-    "horizon_days",
-)
+_PROVENANCE = (*ID_COLUMNS, "horizon_days")
 _EFFECT_COLUMNS = {
     "arm_proportion": ("xi", "ni"),
     "decay": ("yi", "vi"),
