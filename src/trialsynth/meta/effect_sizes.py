@@ -20,6 +20,7 @@ estimator of effect size. *J Educ Stat* 6, 107-128 (bias correction ``c(m)``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -61,6 +62,10 @@ class EffectSizes:
             for r, label in zip(self.kept_rows, self.study, strict=True)
         ]
 
+    def kept(self, data: pd.DataFrame) -> pd.DataFrame:
+        """The rows of the input table ``data`` whose effect sizes were kept, renumbered 0..k-1."""
+        return data.iloc[self.kept_rows].reset_index(drop=True)
+
     def correction_warnings(self, add: float) -> list[str]:
         """The warnings a fit reports for dropped double-zero and zero-cell-corrected studies."""
         warnings: list[str] = []
@@ -73,6 +78,15 @@ class EffectSizes:
                 f"added {add} to the cells of {len(self.corrected)} stud(ies) with zero cells"
             )
         return warnings
+
+    def corrections(self) -> dict[str, Any]:
+        """The ``corrections`` block of a result: zero-cell-corrected and dropped studies."""
+        return {
+            "zero_cell_added": len(self.corrected),
+            "zero_cell_studies": self.corrected,
+            "dropped_double_zero": len(self.dropped),
+            "dropped_studies": self.dropped,
+        }
 
 
 def hedges_correction(m: np.ndarray) -> np.ndarray:

@@ -3,34 +3,27 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from trialsynth.errors import ConvergenceError, InputError
-from trialsynth.meta.batch import fit_batch
+from trialsynth.meta.batch import BatchFit, fit_batch
 from trialsynth.meta.bias import EGGER_MIN_K, egger_lm
-from trialsynth.meta.effect_sizes import (
-    ZERO_CELL_RULES,
-    EffectSizes,
-    ZeroCellSettings,
-    compute_effect_sizes,
-)
-from trialsynth.meta.inference import PI_TYPES, TESTS
+from trialsynth.meta.effect_sizes import EffectSizes, ZeroCellSettings
 from trialsynth.meta.mantel_haenszel import mantel_haenszel
 from trialsynth.meta.measures import PRECOMPUTED, get_measure
 from trialsynth.meta.regression import RegressionResult, design_matrix, fit_meta_regression
 from trialsynth.meta.result import MetaResult
 from trialsynth.meta.sensitivity import cumulative, leave_one_out
 from trialsynth.meta.subgroups import fit_subgroups
-from trialsynth.meta.tau2 import METHODS
 from trialsynth.meta.validate import (
-    check_effect_sizes,
+    check_model_settings,
     checked_effect_sizes,
-    study_labels,
+    checked_table_and_effect_sizes,
     table_measure_label,
-    validate_input,
 )
 
 log = logging.getLogger(__name__)
@@ -43,19 +36,35 @@ LEAVE1OUT_CHOICES = ("auto", "yes", "no")
 CLI_METHODS = ("DL", "REML", "ML", "PM", "FE")
 
 
-def _check_settings(method: str, test: str, pi: str, level: float, zc: ZeroCellSettings) -> None:
-    for name, value, allowed in (
-        ("method", method, METHODS),
-        ("test", test, TESTS),
-        ("pi", pi, PI_TYPES),
-        ("to", zc.to, ZERO_CELL_RULES),
-    ):
-        if value not in allowed:
-            raise InputError(f"unknown {name} {value!r}", hint=f"use one of {', '.join(allowed)}")
-    if not 0 < level < 100:
-        raise InputError(f"level {level} is not in (0, 100)", hint="give a percentage such as 95")
-    if zc.add < 0:
-        raise InputError(f"add {zc.add} is negative", hint="use a value >= 0, such as 0.5")
+@dataclass(frozen=True)
+class PoolingModel:
+    """The model choices every step of :func:`fit_meta` passes on: tau^2 estimator, test/CI
+    method, prediction interval type and confidence level (percent)."""
+
+    method: str
+    test: str
+    pi: str
+    level: float
+
+    def fit(self, yi: np.ndarray, vi: np.ndarray) -> BatchFit:
+        """The single fit of ``yi, vi`` (one row of :func:`~trialsynth.meta.batch.fit_batch`)."""
+        mask = np.ones((1, len(yi)), bool)
+        return fit_batch(yi[None, :], vi[None, :], mask, *self._choices())
+
+    def leave_one_out(self, yi: np.ndarray, vi: np.ndarray) -> BatchFit:
+        """k refits, each without one study (:func:`~trialsynth.meta.sensitivity.leave_one_out`)."""
+        return leave_one_out(yi, vi, *self._choices())
+
+    def cumulative(self, yi: np.ndarray, vi: np.ndarray, order: np.ndarray) -> BatchFit:
+        """Cumulative fits in ``order`` (:func:`~trialsynth.meta.sensitivity.cumulative`)."""
+        return cumulative(yi, vi, self.method, self.test, order=order, pi=self.pi, level=self.level)
+
+    def subgroups(self, yi: np.ndarray, vi: np.ndarray, groups: list[str]) -> dict[str, Any]:
+        """One fit per subgroup and the test between them, as the result's subgroup keys."""
+        return fit_subgroups(yi, vi, groups, *self._choices()).as_dict()
+
+    def _choices(self) -> tuple[str, str, str, float]:
+        return self.method, self.test, self.pi, self.level
 
 
 def fit_meta(
@@ -73,6 +82,12 @@ def fit_meta(
     leave1out: str = "auto",
 ) -> MetaResult:
     """Effect sizes, random-effects model, heterogeneity, sensitivity and subgroups for one table.
+
+    Each step is a small function of this module, in the order they run: check the settings
+    and the subgroup column, compute and check the effect sizes, warn about small k, fit the
+    model (and refuse or report a fit that did not converge), assemble the
+    :class:`~trialsynth.meta.result.MetaResult`, then add the optional blocks (leave-one-out,
+    Egger, Mantel-Haenszel, cumulative, subgroups).
 
     Parameters
     ----------
@@ -109,32 +124,67 @@ def fit_meta(
         REML/ML Fisher scoring or the PM / Q-profile search did not converge.
     """
     zc = zero_cells or ZeroCellSettings()
-    _check_settings(method, test, pi, level, zc)
+    model = PoolingModel(method, test, pi, level)
+    check_model_settings(method, test, level, zc, pi)
+    check_leave1out_choice(leave1out)
+    check_subgroup_column(data, by, path)
+    clean, es = checked_table_and_effect_sizes(data, measure, zc, path)
+    if get_measure(measure).kind == PRECOMPUTED and label is None:
+        label = table_measure_label(data, path)
+    warnings = es.correction_warnings(zc.add) + small_k_warnings(len(es.yi), pi, path)
+    fit = model.fit(es.yi, es.vi)
+    warnings += convergence_warnings(fit, method, path)
+    settings = {
+        "measure": measure,
+        **asdict(model),
+        "zero_cells": zc.as_dict(),
+        "by": by,
+        "cumulative_by": cumulative_by,
+        **({"label": label} if label else {}),
+    }
+    result = single_fit_result(fit, es, settings, warnings)
+    add_leave_one_out(result, es, model, leave1out)
+    add_egger(result, es)
+    add_mantel_haenszel(result, clean, es, measure, level)
+    if cumulative_by is not None:
+        result.cumulative = cumulative_block(data, es, cumulative_by, model, path)
+    if by is not None:
+        result.subgroups = model.subgroups(es.yi, es.vi, subgroup_labels(data, es, by))
+    for text in result.warnings:
+        log.warning("%s", text)
+    return result
+
+
+def check_leave1out_choice(leave1out: str) -> None:
+    """Refuse a ``leave1out`` other than :data:`LEAVE1OUT_CHOICES`."""
     if leave1out not in LEAVE1OUT_CHOICES:
         raise InputError(
             f"unknown leave1out {leave1out!r}", hint=f"use one of {', '.join(LEAVE1OUT_CHOICES)}"
         )
-    if by is not None:
-        if by not in data.columns:
-            raise InputError(f"subgroup column {by!r} not found", path=path, hint="check --by")
-        for pos in range(len(data)):
-            if pd.isna(data[by].iloc[pos]):
-                raise InputError(
-                    f"subgroup column {by} is empty",
-                    path=path,
-                    record=f"row {pos + 1}",
-                    hint="give every study a subgroup value (or a label such as 'unclear')",
-                )
-    clean = validate_input(data, measure, path)
-    spec = get_measure(measure)
-    if spec.kind == PRECOMPUTED and label is None:
-        label = table_measure_label(data, path)
-    labels = study_labels(data)
-    es = compute_effect_sizes(clean, measure, labels, zc)
-    warnings = es.correction_warnings(zc.add)
-    yi, vi = es.yi, es.vi
-    check_effect_sizes(yi, vi, es.records(), path)
-    k = len(yi)
+
+
+def check_subgroup_column(data: pd.DataFrame, by: str | None, path: object | None) -> None:
+    """Refuse a subgroup column ``by`` that is missing or has an empty cell (names the row)."""
+    if by is None:
+        return
+    if by not in data.columns:
+        raise InputError(f"subgroup column {by!r} not found", path=path, hint="check --by")
+    for pos in np.flatnonzero(data[by].isna().to_numpy()):
+        raise InputError(
+            f"subgroup column {by} is empty",
+            path=path,
+            record=f"row {pos + 1}",
+            hint="give every study a subgroup value (or a label such as 'unclear')",
+        )
+
+
+def subgroup_labels(data: pd.DataFrame, es: EffectSizes, by: str) -> list[str]:
+    """The subgroup of each kept study, as text."""
+    return data[by].iloc[es.kept_rows].astype(str).tolist()
+
+
+def small_k_warnings(k: int, pi: str, path: object | None) -> list[str]:
+    """Refuse k = 0; say what k = 1 and k = 2 (with the HTS interval) cannot estimate."""
     if k == 0:
         raise InputError(
             "no studies left after dropping double-zero studies",
@@ -142,16 +192,27 @@ def fit_meta(
             hint="use --drop00 only when some studies have events",
         )
     if k == 1:
-        warnings.append(
+        return [
             "k = 1: the result is the single study; tau^2, I^2 and Q are not estimable and the "
             "prediction interval equals the CI (as metafor predict())"
-        )
-    elif k == 2 and pi == "hts":
-        warnings.append(
+        ]
+    if k == 2 and pi == "hts":
+        return [
             "k = 2: the HTS prediction interval needs t with k - 2 = 0 df; it uses t with 1 df, "
             "as metafor predict(pi.type = 'riley') does (tau^2 from two studies is very imprecise)"
-        )
-    fit = fit_batch(yi[None, :], vi[None, :], np.ones((1, k), bool), method, test, pi, level)
+        ]
+    return []
+
+
+def convergence_warnings(fit: BatchFit, method: str, path: object | None) -> list[str]:
+    """Refuse a tau^2 that did not converge; report a refit with step adjustment and a Q-profile
+    CI that did not converge (its bounds are set to NaN in ``fit``).
+
+    Raises
+    ------
+    ConvergenceError
+        Names the estimator, the file and why (metafor's own stopping rules).
+    """
     if not fit.tau2_converged[0]:
         where = f" in {path}" if path else ""
         if method == "PM":
@@ -159,6 +220,7 @@ def fit_meta(
         else:
             reason = "Fisher scoring did not converge with any step adjustment (threshold 1e-5)"
         raise ConvergenceError(f"{method} estimation of tau^2 failed{where}: {reason}; try DL")
+    warnings = []
     if fit.tau2_fallback is not None and fit.tau2_fallback[0] != (1.0, 100):
         step, limit = fit.tau2_fallback[0]
         warnings.append(
@@ -166,63 +228,62 @@ def fit_meta(
             f"iterations); refitted with step adjustment {step} and at most {limit} iterations "
             f"(metafor control = list(stepadj = {step}, maxiter = {limit}))"
         )
-    if k > 1 and method != "FE" and not fit.ci_converged[0]:
+    several = fit.k[0] > 1 and method != "FE"
+    if several and not fit.ci_converged[0]:
         warnings.append("Q-profile search for the tau^2 CI did not converge; CI set to null")
         fit.tau2_ci_lb[0] = fit.tau2_ci_ub[0] = np.nan
-    if k > 1 and fit.tau2[0] == 0 and method != "FE":
+    if several and fit.tau2[0] == 0:
         log.info("tau^2 estimated as 0 (no heterogeneity beyond sampling error)")
-    p = fit.pooled
-    result = MetaResult(
-        settings={
-            "measure": measure,
-            "method": method,
-            "test": test,
-            "pi": pi,
-            "level": level,
-            "zero_cells": zc.as_dict(),
-            "by": by,
-            "cumulative_by": cumulative_by,
-            **({"label": label} if label else {}),
-        },
+    return warnings
+
+
+#: Heterogeneity keys of a result that are not estimable from one study (NaN when k = 1).
+NOT_ESTIMABLE_AT_K1 = ("tau2", "I2", "H2", "Q", "Q_p")
+#: Heterogeneity keys copied from the fit as they are (their CIs are already NaN when k = 1).
+HETEROGENEITY_CI_KEYS = (
+    "tau2_ci_lb",
+    "tau2_ci_ub",
+    "I2_ci_lb",
+    "I2_ci_ub",
+    "H2_ci_lb",
+    "H2_ci_ub",
+)
+
+
+def single_fit_result(
+    fit: BatchFit, es: EffectSizes, settings: dict[str, Any], warnings: list[str]
+) -> MetaResult:
+    """The :class:`MetaResult` of row 0 of ``fit``: pooled estimate, intervals, heterogeneity,
+    the study effects and the corrections applied."""
+    k = len(es.yi)
+    scalars: dict[str, Any] = {f.name: getattr(fit.pooled, f.name)[0] for f in fields(fit.pooled)}
+    for key in NOT_ESTIMABLE_AT_K1:
+        scalars[key] = getattr(fit, key)[0] if k > 1 else np.nan
+    for key in HETEROGENEITY_CI_KEYS:
+        scalars[key] = getattr(fit, key)[0]
+    return MetaResult(
+        settings=settings,
         k=k,
-        estimate=p.estimate[0],
-        se=p.se[0],
-        stat=p.stat[0],
-        ci_lb=p.ci_lb[0],
-        ci_ub=p.ci_ub[0],
-        pval=p.pval[0],
-        pi_lb=p.pi_lb[0],
-        pi_ub=p.pi_ub[0],
-        pi_hts_lb=p.pi_hts_lb[0],
-        pi_hts_ub=p.pi_hts_ub[0],
-        pi_normal_lb=p.pi_normal_lb[0],
-        pi_normal_ub=p.pi_normal_ub[0],
-        tau2=fit.tau2[0] if k > 1 else np.nan,
-        tau2_ci_lb=fit.tau2_ci_lb[0],
-        tau2_ci_ub=fit.tau2_ci_ub[0],
-        I2=fit.I2[0] if k > 1 else np.nan,
-        I2_ci_lb=fit.I2_ci_lb[0],
-        I2_ci_ub=fit.I2_ci_ub[0],
-        H2=fit.H2[0] if k > 1 else np.nan,
-        H2_ci_lb=fit.H2_ci_lb[0],
-        H2_ci_ub=fit.H2_ci_ub[0],
-        Q=fit.Q[0] if k > 1 else np.nan,
+        **scalars,
         Q_df=k - 1,
-        Q_p=fit.Q_p[0] if k > 1 else np.nan,
-        yi=list(yi),
-        vi=list(vi),
+        yi=list(es.yi),
+        vi=list(es.vi),
         study=es.study,
         leave1out_estimate=[],
-        corrections={
-            "zero_cell_added": len(es.corrected),
-            "zero_cell_studies": es.corrected,
-            "dropped_double_zero": len(es.dropped),
-            "dropped_studies": es.dropped,
-        },
+        corrections=es.corrections(),
         warnings=warnings,
     )
-    run_loo = k > 1 and (leave1out == "yes" or (leave1out == "auto" and k <= LEAVE1OUT_AUTO_MAX_K))
-    if k > 1 and not run_loo:
+
+
+def add_leave_one_out(
+    result: MetaResult, es: EffectSizes, model: PoolingModel, leave1out: str
+) -> None:
+    """Refit without each study (``leave1out`` ``yes``, or ``auto`` up to
+    :data:`LEAVE1OUT_AUTO_MAX_K` studies), or say in the warnings why it was skipped."""
+    k = result.k
+    if k < 2:
+        return
+    if leave1out == "no" or (leave1out == "auto" and k > LEAVE1OUT_AUTO_MAX_K):
         why = (
             "not asked for (--leave1out no)"
             if leave1out == "no"
@@ -232,46 +293,50 @@ def fit_meta(
             )
         )
         result.warnings.append(f"leave-one-out skipped: {why}")
-    if run_loo:
-        loo = leave_one_out(yi, vi, method, test, pi, level)
-        result.leave1out_estimate = list(loo.pooled.estimate)
-        result.leave1out = {
-            "estimate": list(loo.pooled.estimate),
-            "se": list(loo.pooled.se),
-            "ci_lb": list(loo.pooled.ci_lb),
-            "ci_ub": list(loo.pooled.ci_ub),
-            "tau2": list(loo.tau2),
-            "I2": list(loo.I2),
-        }
-    if k >= EGGER_MIN_K:
-        egger = egger_lm(yi, vi)
-        if np.isnan(egger.stat):
-            result.warnings.append("Egger's test not computable: all studies have the same se")
-        result.egger_lm = egger.as_dict()
-    if spec.mantel_haenszel:
-        raw = clean.iloc[es.kept_rows]
-        mh = mantel_haenszel(raw["ai"], raw["bi"], raw["ci"], raw["di"], measure, level)
-        result.mantel_haenszel = mh.as_dict()
-    if cumulative_by is not None:
-        result.cumulative = _cumulative_block(
-            data, es, cumulative_by, method, test, pi, level, path
-        )
-    if by is not None:
-        groups = data[by].iloc[es.kept_rows].astype(str).tolist()
-        result.subgroups = fit_subgroups(yi, vi, groups, method, test, pi, level).as_dict()
-    for text in warnings:
-        log.warning("%s", text)
-    return result
+        return
+    loo = model.leave_one_out(es.yi, es.vi)
+    result.leave1out_estimate = list(loo.pooled.estimate)
+    result.leave1out = series_block(loo)
 
 
-def _cumulative_block(
+def series_block(fit: BatchFit) -> dict[str, list[float]]:
+    """Estimate, se, CI, tau^2 and I^2 of every row of ``fit`` (leave-one-out, cumulative)."""
+    return {
+        "estimate": list(fit.pooled.estimate),
+        "se": list(fit.pooled.se),
+        "ci_lb": list(fit.pooled.ci_lb),
+        "ci_ub": list(fit.pooled.ci_ub),
+        "tau2": list(fit.tau2),
+        "I2": list(fit.I2),
+    }
+
+
+def add_egger(result: MetaResult, es: EffectSizes) -> None:
+    """Egger's regression test from :data:`~trialsynth.meta.bias.EGGER_MIN_K` studies on."""
+    if result.k < EGGER_MIN_K:
+        return
+    egger = egger_lm(es.yi, es.vi)
+    if np.isnan(egger.stat):
+        result.warnings.append("Egger's test not computable: all studies have the same se")
+    result.egger_lm = egger.as_dict()
+
+
+def add_mantel_haenszel(
+    result: MetaResult, clean: pd.DataFrame, es: EffectSizes, measure: str, level: float
+) -> None:
+    """The Mantel-Haenszel estimate from the kept studies' counts, for measures that have one."""
+    if not get_measure(measure).mantel_haenszel:
+        return
+    raw = clean.iloc[es.kept_rows]
+    mh = mantel_haenszel(raw["ai"], raw["bi"], raw["ci"], raw["di"], measure, level)
+    result.mantel_haenszel = mh.as_dict()
+
+
+def cumulative_block(
     data: pd.DataFrame,
     es: EffectSizes,
     column: str,
-    method: str,
-    test: str,
-    pi: str,
-    level: float,
+    model: PoolingModel,
     path: object | None,
 ) -> dict[str, Any]:
     """Cumulative meta-analysis ordered by ``column`` (numbers sort numerically, else as text)."""
@@ -281,17 +346,8 @@ def _cumulative_block(
     numeric = pd.to_numeric(raw, errors="coerce")
     key = numeric if numeric.notna().all() else raw.astype(str)
     order = np.argsort(key.to_numpy(), kind="stable")
-    fit = cumulative(es.yi, es.vi, method, test, order=order, pi=pi, level=level)
-    return {
-        "order_by": column,
-        "study": [es.study[i] for i in order],
-        "estimate": list(fit.pooled.estimate),
-        "se": list(fit.pooled.se),
-        "ci_lb": list(fit.pooled.ci_lb),
-        "ci_ub": list(fit.pooled.ci_ub),
-        "tau2": list(fit.tau2),
-        "I2": list(fit.I2),
-    }
+    fit = model.cumulative(es.yi, es.vi, order)
+    return {"order_by": column, "study": [es.study[i] for i in order], **series_block(fit)}
 
 
 def fit_regression(
@@ -310,9 +366,9 @@ def fit_regression(
     dummies. See :func:`trialsynth.meta.regression.fit_meta_regression`.
     """
     zc = zero_cells or ZeroCellSettings()
-    _check_settings(method, test, "hts", level, zc)
+    check_model_settings(method, test, level, zc)
     es = checked_effect_sizes(data, measure, zc, path)
-    x, names = design_matrix(data.iloc[es.kept_rows].reset_index(drop=True), moderators)
+    x, names = design_matrix(es.kept(data), moderators)
     return fit_meta_regression(es.yi, es.vi, x, names, method, test, level)
 
 

@@ -18,15 +18,13 @@ import pandas as pd
 
 from trialsynth.errors import InputError
 from trialsynth.meta.effect_sizes import ZeroCellSettings
-from trialsynth.meta.inference import TESTS
 from trialsynth.meta.model_fit import ModelFit
 from trialsynth.meta.moderators import build_design
 from trialsynth.meta.multilevel import fit_three_level
 from trialsynth.meta.regression import fit_meta_regression
 from trialsynth.meta.result import MetaResult
 from trialsynth.meta.robust import cluster_robust
-from trialsynth.meta.tau2 import METHODS
-from trialsynth.meta.validate import checked_effect_sizes
+from trialsynth.meta.validate import check_model_settings, checked_effect_sizes
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +45,7 @@ def _metafor_call(
     return f"robust({call}, cluster = {cluster})" if robust else call
 
 
-def _check(method: str, test: str, level: float, cluster: str | None, robust: bool) -> None:
-    if method not in METHODS:
-        raise InputError(f"unknown method {method!r}", hint=f"use one of {', '.join(METHODS)}")
-    if test not in TESTS:
-        raise InputError(f"unknown test {test!r}", hint=f"use one of {', '.join(TESTS)}")
-    if not 0 < level < 100:
-        raise InputError(f"level {level} is not in (0, 100)", hint="give a percentage such as 95")
+def _check_cluster_settings(test: str, cluster: str | None, robust: bool) -> None:
     if robust and cluster is None:
         raise InputError(
             "--robust needs the cluster column",
@@ -102,12 +94,13 @@ def fit_moderated(
     ConvergenceError
         The variance components could not be estimated.
     """
-    _check(method, test, level, cluster, robust)
+    zc = zero_cells or ZeroCellSettings()
+    check_model_settings(method, test, level, zc)
+    _check_cluster_settings(test, cluster, robust)
     if not mods and cluster is None:
         raise InputError("no moderators given", hint="give --mods COLUMN ... or --cluster COLUMN")
-    zc = zero_cells or ZeroCellSettings()
     es = checked_effect_sizes(data, measure, zc, path)
-    kept = data.iloc[es.kept_rows].reset_index(drop=True)
+    kept = es.kept(data)
     design, x = build_design(kept, mods, path)
     warnings = es.correction_warnings(zc.add)
     fit: ModelFit
@@ -149,12 +142,7 @@ def fit_moderated(
         yi=list(es.yi),
         vi=list(es.vi),
         study=es.study,
-        corrections={
-            "zero_cell_added": len(es.corrected),
-            "zero_cell_studies": es.corrected,
-            "dropped_double_zero": len(es.dropped),
-            "dropped_studies": es.dropped,
-        },
+        corrections=es.corrections(),
         warnings=warnings,
         tau2=np.nan if fit.tau2 is None else fit.tau2,
         I2=np.nan if fit.I2 is None else fit.I2,

@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 
 from trialsynth.errors import InputError
-from trialsynth.meta.effect_sizes import EffectSizes, ZeroCellSettings, compute_effect_sizes
+from trialsynth.meta.effect_sizes import (
+    ZERO_CELL_RULES,
+    EffectSizes,
+    ZeroCellSettings,
+    compute_effect_sizes,
+)
+from trialsynth.meta.inference import PI_TYPES, TESTS
 from trialsynth.meta.measures import (
     BINARY,
     CONTINUOUS,
@@ -15,6 +21,7 @@ from trialsynth.meta.measures import (
     SINGLE_ARM,
     get_measure,
 )
+from trialsynth.meta.tau2 import METHODS
 
 
 def _row_label(data: pd.DataFrame, position: int | np.integer) -> str:
@@ -196,15 +203,54 @@ def table_measure_label(data: pd.DataFrame, path: object | None = None) -> str |
     return first
 
 
-def checked_effect_sizes(
+def check_model_settings(
+    method: str,
+    test: str,
+    level: float,
+    zero_cells: ZeroCellSettings,
+    pi: str | None = None,
+) -> None:
+    """Refuse an unknown tau^2 estimator, test, prediction interval type or zero-cell rule, a
+    confidence level outside (0, 100) and a negative zero-cell addition.
+
+    The shared settings check of every fit (``pi`` is checked when the model has one).
+
+    Raises
+    ------
+    InputError
+        Names the setting and the values allowed.
+    """
+    choices = [("method", method, METHODS), ("test", test, TESTS)]
+    if pi is not None:
+        choices.append(("pi", pi, PI_TYPES))
+    choices.append(("to", zero_cells.to, ZERO_CELL_RULES))
+    for name, value, allowed in choices:
+        if value not in allowed:
+            raise InputError(f"unknown {name} {value!r}", hint=f"use one of {', '.join(allowed)}")
+    if not 0 < level < 100:
+        raise InputError(f"level {level} is not in (0, 100)", hint="give a percentage such as 95")
+    if zero_cells.add < 0:
+        raise InputError(f"add {zero_cells.add} is negative", hint="use a value >= 0, such as 0.5")
+
+
+def checked_table_and_effect_sizes(
     data: pd.DataFrame, measure: str, zero_cells: ZeroCellSettings, path: object | None = None
-) -> EffectSizes:
+) -> tuple[pd.DataFrame, EffectSizes]:
     """Validate ``data``, compute its effect sizes and refuse those that cannot be pooled.
 
-    The shared first step of the regression and moderated fits (:func:`validate_input`,
+    The shared first step of every fit (:func:`validate_input`,
     :func:`~trialsynth.meta.effect_sizes.compute_effect_sizes`, :func:`check_effect_sizes`).
+    Returns the validated numeric table (all input rows, as :func:`validate_input`) with the
+    effect sizes, for a fit that pools the counts too (Mantel-Haenszel).
     """
     clean = validate_input(data, measure, path)
     es = compute_effect_sizes(clean, measure, study_labels(data), zero_cells)
     check_effect_sizes(es.yi, es.vi, es.records(), path)
-    return es
+    return clean, es
+
+
+def checked_effect_sizes(
+    data: pd.DataFrame, measure: str, zero_cells: ZeroCellSettings, path: object | None = None
+) -> EffectSizes:
+    """The effect sizes of :func:`checked_table_and_effect_sizes` (models that need no counts)."""
+    return checked_table_and_effect_sizes(data, measure, zero_cells, path)[1]
