@@ -23,6 +23,7 @@ from trialsynth.meta.validate import (
     check_model_settings,
     checked_effect_sizes,
     checked_table_and_effect_sizes,
+    filled_column,
     table_measure_label,
 )
 
@@ -164,17 +165,15 @@ def check_leave1out_choice(leave1out: str) -> None:
 
 
 def check_subgroup_column(data: pd.DataFrame, by: str | None, path: object | None) -> None:
-    """Refuse a subgroup column ``by`` that is missing or has an empty cell (names the row)."""
-    if by is None:
-        return
-    if by not in data.columns:
-        raise InputError(f"subgroup column {by!r} not found", path=path, hint="check --by")
-    for pos in np.flatnonzero(data[by].isna().to_numpy()):
-        raise InputError(
-            f"subgroup column {by} is empty",
-            path=path,
-            record=f"row {pos + 1}",
-            hint="give every study a subgroup value (or a label such as 'unclear')",
+    """Refuse a subgroup column ``by`` that is missing or has an empty or blank cell."""
+    if by is not None:
+        filled_column(
+            data,
+            by,
+            "subgroup",
+            path,
+            missing_hint="check --by",
+            empty_hint="give every study a subgroup value (or a label such as 'unclear')",
         )
 
 

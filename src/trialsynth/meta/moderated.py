@@ -12,19 +12,20 @@ equivalent metafor call, so the fit can be repeated in R.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from trialsynth.errors import InputError
-from trialsynth.meta.effect_sizes import ZeroCellSettings
+from trialsynth.meta.effect_sizes import EffectSizes, ZeroCellSettings
 from trialsynth.meta.model_fit import ModelFit
 from trialsynth.meta.moderators import build_design
 from trialsynth.meta.multilevel import fit_three_level
 from trialsynth.meta.regression import fit_meta_regression
 from trialsynth.meta.result import MetaResult
 from trialsynth.meta.robust import cluster_robust
-from trialsynth.meta.validate import check_model_settings, checked_effect_sizes
+from trialsynth.meta.validate import check_model_settings, checked_effect_sizes, filled_column
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,6 @@ def fit_moderated(
     es = checked_effect_sizes(data, measure, zc, path)
     kept = es.kept(data)
     design, x = build_design(kept, mods, path)
-    warnings = es.correction_warnings(zc.add)
     fit: ModelFit
     if cluster is None:
         fit = fit_meta_regression(es.yi, es.vi, x, design.names, method, test, level)
@@ -113,7 +113,7 @@ def fit_moderated(
         )
         if robust:
             fit = cluster_robust(fit, es.yi, es.vi, x, labels)
-    warnings += fit.warnings
+    warnings = es.correction_warnings(zc.add) + fit.warnings
     for text in warnings:
         log.warning("%s", text)
     settings = {
@@ -129,12 +129,24 @@ def fit_moderated(
         "robust": robust,
         "design": design.as_dict(),
         "metafor_call": _metafor_call(list(mods), method, test, cluster, robust),
+        **_fisher_scoring(fit),
     }
-    if "stepadj" in fit.settings:
-        settings["fisher_scoring"] = {
-            "stepadj": fit.settings["stepadj"],
-            "maxiter": fit.settings["maxiter"],
-        }
+    return _moderated_result(fit, es, settings, warnings)
+
+
+def _fisher_scoring(fit: ModelFit) -> dict[str, Any]:
+    """The step adjustment of a REML/ML refit, as the ``fisher_scoring`` setting (or nothing)."""
+    if "stepadj" not in fit.settings:
+        return {}
+    return {
+        "fisher_scoring": {"stepadj": fit.settings["stepadj"], "maxiter": fit.settings["maxiter"]}
+    }
+
+
+def _moderated_result(
+    fit: ModelFit, es: EffectSizes, settings: dict[str, Any], warnings: list[str]
+) -> MetaResult:
+    """The :class:`MetaResult` of a model with moderators: null pooled scalars, the model block."""
     block = fit.model_block()
     return MetaResult(
         settings=settings,
@@ -163,16 +175,12 @@ def fit_moderated(
 
 
 def _cluster_labels(data: pd.DataFrame, cluster: str, path: object | None) -> np.ndarray:
-    if cluster not in data.columns:
-        raise InputError(f"cluster column {cluster!r} not found", path=path, hint="check --cluster")
-    values = data[cluster]
-    empty = values.isna() | (values.astype(str).str.strip() == "")
-    if empty.any():
-        row = int(np.flatnonzero(empty.to_numpy())[0]) + 1
-        raise InputError(
-            f"cluster column {cluster} is empty",
-            path=path,
-            record=f"row {row}",
-            hint="give every row its cluster (e.g. the study it comes from)",
-        )
+    values = filled_column(
+        data,
+        cluster,
+        "cluster",
+        path,
+        missing_hint="check --cluster",
+        empty_hint="give every row its cluster (e.g. the study it comes from)",
+    )
     return values.astype(str).str.strip().to_numpy()

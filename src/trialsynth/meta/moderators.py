@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from trialsynth.errors import InputError
+from trialsynth.meta.validate import filled_column
 
 INTERCEPT = "intrcpt"
 _LOG = re.compile(r"^log\((?P<col>[^()]+)\)$")
@@ -97,22 +98,14 @@ def parse_terms(mods: list[str]) -> list[tuple[str, ...]]:
 
 
 def _numeric_or_text(data: pd.DataFrame, column: str, path: object | None) -> pd.Series:
-    if column not in data.columns:
-        raise InputError(
-            f"moderator column {column!r} not found",
-            path=path,
-            hint=f"the table has columns {', '.join(map(str, data.columns))}",
-        )
-    values = data[column]
-    empty = values.isna() | (values.astype(str).str.strip() == "")
-    if empty.any():
-        row = int(np.flatnonzero(empty.to_numpy())[0]) + 1
-        raise InputError(
-            f"moderator {column} is empty",
-            path=path,
-            record=f"row {row}",
-            hint="fill it in, or leave the row out of this analysis",
-        )
+    values = filled_column(
+        data,
+        column,
+        "moderator",
+        path,
+        missing_hint=f"the table has columns {', '.join(map(str, data.columns))}",
+        empty_hint="fill it in, or leave the row out of this analysis",
+    )
     numeric = pd.to_numeric(values, errors="coerce")
     if numeric.notna().all():
         return numeric.astype(float)

@@ -175,6 +175,35 @@ def _check_ranges(out: pd.DataFrame, data: pd.DataFrame, measure: str, path: obj
             _fail(data, pos, "column vi must be > 0", path, "vi is a sampling variance (se^2)")
 
 
+def filled_column(
+    data: pd.DataFrame,
+    column: str,
+    role: str,
+    path: object | None,
+    missing_hint: str,
+    empty_hint: str,
+) -> pd.Series:
+    """The cells of ``column`` (a subgroup, cluster or moderator column named by ``role``).
+
+    Raises
+    ------
+    InputError
+        The column is absent, or a cell is empty or blank (names the first such row).
+    """
+    if column not in data.columns:
+        raise InputError(f"{role} column {column!r} not found", path=path, hint=missing_hint)
+    values = data[column]
+    empty = values.isna() | (values.astype(str).str.strip() == "")
+    if empty.any():
+        raise InputError(
+            f"{role} column {column} is empty",
+            path=path,
+            record=f"row {int(np.flatnonzero(empty.to_numpy())[0]) + 1}",
+            hint=empty_hint,
+        )
+    return values
+
+
 def table_measure_label(data: pd.DataFrame, path: object | None = None) -> str | None:
     """The ``measure_label`` column of a ``GEN`` table (e.g. ``log HR``), or ``None``.
 
