@@ -127,6 +127,18 @@ def resolve_settings(args: argparse.Namespace) -> None:
     require_options(args, {"measure": "--measure"}, "--analysis")
 
 
+def table_fit_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings that :func:`fit_meta` and :func:`fit_moderated` both take from the command
+    line: estimator, test, level, zero-cell correction and the file named in errors."""
+    return {
+        "method": args.method,
+        "test": args.test,
+        "level": args.level,
+        "zero_cells": ZeroCellSettings(add=args.add, to=args.to, drop00=args.drop00),
+        "path": args.data,
+    }
+
+
 def run_meta(args: argparse.Namespace) -> int:
     """Fit the model, print the result and optionally write it."""
     resolve_settings(args)
@@ -139,16 +151,12 @@ def run_meta(args: argparse.Namespace) -> int:
         fitted = fit_meta(
             data,
             args.measure,
-            method=args.method,
-            test=args.test,
             pi=args.pi,
-            level=args.level,
             by=args.by,
-            zero_cells=ZeroCellSettings(add=args.add, to=args.to, drop00=args.drop00),
-            path=args.data,
             cumulative_by=args.cumulative_by,
             label=args.label,
             leave1out=args.leave1out,
+            **table_fit_settings(args),
         )
     result = fitted.to_dict()
     validate_result_json(result, args.out)
@@ -227,13 +235,9 @@ def fit_model(data: Any, args: argparse.Namespace) -> MetaResult:
         data,
         args.measure,
         list(args.mods),
-        method=args.method,
-        test=args.test,
-        level=args.level,
         cluster=args.cluster,
         robust=args.robust,
-        zero_cells=ZeroCellSettings(add=args.add, to=args.to, drop00=args.drop00),
-        path=args.data,
+        **table_fit_settings(args),
     )
     if args.predict is not None:
         table = predict(
