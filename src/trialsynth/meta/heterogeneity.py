@@ -73,34 +73,50 @@ def q_profile_ci(
     q_max = q_statistic(y, v, mask, hi_bound)
     lower = np.full(n, np.nan)
     upper = np.full(n, np.nan)
-    converged = np.ones(n, dtype=bool)
-
-    # upper bound
-    both_low = q_min < crit_l
-    upper[both_low] = lo_bound[both_low]
-    lower[both_low] = lo_bound[both_low]
-    beyond = ~both_low & (q_max > crit_l)
-    upper[beyond] = hi_bound[beyond]
-    search = ~both_low & ~beyond
-    if search.any():
-        rows = np.flatnonzero(search)
-        upper[rows], ok = _q_profile_root(y, v, mask, crit_l, lo_bound, hi_bound, rows)
-        converged[rows] &= ok
-    # lower bound
-    both_high = q_max > crit_u
-    lower[both_high] = hi_bound[both_high]
-    upper[both_high] = hi_bound[both_high]
-    below = ~both_high & (q_min < crit_u)
-    lower[below] = lo_bound[below]
-    search = ~both_high & ~below
-    if search.any():
-        rows = np.flatnonzero(search)
-        lower[rows], ok = _q_profile_root(y, v, mask, crit_u, lo_bound, hi_bound, rows)
-        converged[rows] &= ok
+    search = _QProfileSearch(y, v, mask, lo_bound, hi_bound, np.ones(n, dtype=bool))
+    # upper limit: Q(lo_bound) already below the lower quantile puts both limits at lo_bound
+    search.limit(upper, lower, crit_l, q_min < crit_l, lo_bound, q_max > crit_l, hi_bound)
+    # lower limit: Q(hi_bound) still above the upper quantile puts both limits at hi_bound
+    search.limit(lower, upper, crit_u, q_max > crit_u, hi_bound, q_min < crit_u, lo_bound)
     small = k < 2
     lower[small] = np.nan
     upper[small] = np.nan
-    return QProfile(lower, upper, converged)
+    return QProfile(lower, upper, search.converged)
+
+
+@dataclass(frozen=True)
+class _QProfileSearch:
+    """The datasets and search interval of :func:`q_profile_ci`; ``converged`` is updated."""
+
+    y: np.ndarray
+    v: np.ndarray
+    mask: np.ndarray
+    lo_bound: np.ndarray
+    hi_bound: np.ndarray
+    converged: np.ndarray
+
+    def limit(
+        self,
+        limit: np.ndarray,
+        other: np.ndarray,
+        crit: np.ndarray,
+        settled: np.ndarray,
+        settled_at: np.ndarray,
+        at_edge: np.ndarray,
+        edge: np.ndarray,
+    ) -> None:
+        """Fill one CI limit in place: ``settled`` rows put both limits at ``settled_at``; rows
+        ``at_edge`` put this limit at ``edge``; the others search Q = ``crit`` by Brent."""
+        limit[settled] = settled_at[settled]
+        other[settled] = settled_at[settled]
+        at_edge = ~settled & at_edge
+        limit[at_edge] = edge[at_edge]
+        rows = np.flatnonzero(~settled & ~at_edge)
+        if len(rows):
+            limit[rows], ok = _q_profile_root(
+                self.y, self.v, self.mask, crit, self.lo_bound, self.hi_bound, rows
+            )
+            self.converged[rows] &= ok
 
 
 def _q_profile_root(
