@@ -19,6 +19,20 @@ def format_p(value: Any) -> str:
     return "<.0001" if value < 1e-4 else f"{value:.4f}"
 
 
+def format_values(values: dict[str, Any], keys: tuple[str, ...]) -> str:
+    """The numbers ``values[key]`` side by side as metafor prints a results row (``pval`` as a
+    p-value)."""
+    return "  ".join(
+        format_p(values[key]) if key == "pval" else format_number(values[key]) for key in keys
+    )
+
+
+def with_warnings(lines: list[str], result: dict[str, Any]) -> str:
+    """The summary text: ``lines`` then one ``Warning:`` line per warning of ``result``."""
+    lines = lines + [f"Warning: {text}" for text in result.get("warnings", [])]
+    return "\n".join(lines) + "\n"
+
+
 _f = format_number
 _p = format_p
 
@@ -46,9 +60,8 @@ def format_summary(fitted: MetaResult) -> str:
         " ratio measures on the log scale):",
         "",
         "estimate      se    stat    pval   ci.lb   ci.ub   pi.lb   pi.ub",
-        "  ".join(
-            _f(result[key]) if key != "pval" else _p(result[key])
-            for key in ("estimate", "se", "stat", "pval", "ci_lb", "ci_ub", "pi_lb", "pi_ub")
+        format_values(
+            result, ("estimate", "se", "stat", "pval", "ci_lb", "ci_ub", "pi_lb", "pi_ub")
         ),
         f"(prediction interval: {s['pi']})",
     ]
@@ -77,6 +90,4 @@ def format_summary(fitted: MetaResult) -> str:
             f"Test for subgroup differences: Q(df = {result['Q_between_df']}) = "
             f"{_f(result['Q_between'])}, p-val = {_p(result['Q_between_p'])}"
         )
-    for text in result.get("warnings", []):
-        lines.append(f"Warning: {text}")
-    return "\n".join(lines) + "\n"
+    return with_warnings(lines, result)
