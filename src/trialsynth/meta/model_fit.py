@@ -6,8 +6,43 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import statsmodels.api as sm
+from scipy import stats
 
+from trialsynth.errors import InputError
 from trialsynth.meta.wald import CoefficientTests
+
+
+def model_arrays(
+    yi: np.ndarray, vi: np.ndarray, x: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``yi``, ``vi`` and the design matrix ``x`` as floats, for a model with moderators.
+
+    Raises
+    ------
+    InputError
+        No more rows than coefficients, or a design matrix not of full rank.
+    """
+    y = np.asarray(yi, dtype=float)
+    v = np.asarray(vi, dtype=float)
+    x = np.asarray(x, dtype=float)
+    k, p = x.shape
+    if k <= p:
+        raise InputError(f"k = {k} rows cannot support {p} coefficients", hint="fewer moderators")
+    if np.linalg.matrix_rank(x) < p:
+        raise InputError(
+            "moderators are collinear (design matrix not of full rank)",
+            hint="drop redundant moderators, or a factor level that occurs with another only",
+        )
+    return y, v, x
+
+
+def residual_heterogeneity(y: np.ndarray, v: np.ndarray, x: np.ndarray) -> dict[str, Any]:
+    """The test for residual heterogeneity: ``QE``, the residual sum of squares of the WLS fit
+    with weights ``1/v``, on ``k - p`` df (Hedges & Olkin 1985; metafor ``QE``, ``QEp``)."""
+    k, p = x.shape
+    qe = float(sm.WLS(y, x, weights=1 / v).fit().ssr)
+    return {"QE": qe, "QE_df": k - p, "QE_p": float(stats.chi2.sf(qe, k - p))}
 
 
 @dataclass(frozen=True)

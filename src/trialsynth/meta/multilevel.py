@@ -30,10 +30,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import statsmodels.api as sm
-from scipy import optimize, stats
+from scipy import optimize
 
 from trialsynth.errors import ConvergenceError, InputError
-from trialsynth.meta.model_fit import ModelFit
+from trialsynth.meta.model_fit import ModelFit, model_arrays, residual_heterogeneity
 from trialsynth.meta.wald import wald_tests
 
 #: Tests of the three-level model: metafor ``test = "z"`` or ``"t"``.
@@ -219,24 +219,14 @@ def fit_three_level(
         )
     if test not in MULTILEVEL_TESTS:
         raise InputError(f"unknown test {test!r} for the three-level model", hint="use z or t")
-    y = np.asarray(yi, dtype=float)
-    v = np.asarray(vi, dtype=float)
-    x = np.asarray(x, dtype=float)
+    y, v, x = model_arrays(yi, vi, x)
     k, p = x.shape
-    if k <= p:
-        raise InputError(f"k = {k} rows cannot support {p} coefficients", hint="fewer moderators")
-    if np.linalg.matrix_rank(x) < p:
-        raise InputError(
-            "moderators are collinear (design matrix not of full rank)",
-            hint="drop redundant moderators",
-        )
     cl = ClusterStructure.from_labels(clusters)
     reml = method == "REML"
     sigma2 = estimate_sigma2(y, v, x, cl, reml)
     _, _, vb, beta, _ = _profile(y, v, x, sigma2, cl)
     names = names or [f"x{i}" for i in range(p)]
     tests = wald_tests(names, beta, vb, k - p if test == "t" else None, level)
-    qe = float(sm.WLS(y, x, weights=1 / v).fit().ssr)
     warnings = []
     if cl.n == k:
         warnings.append(
@@ -246,9 +236,7 @@ def fit_three_level(
     return ModelFit(
         tests=tests,
         k=k,
-        QE=qe,
-        QE_df=k - p,
-        QE_p=float(stats.chi2.sf(qe, k - p)),
+        **residual_heterogeneity(y, v, x),
         settings={"method": method, "test": test, "level": level},
         sigma2=[float(s) for s in sigma2],
         n_clusters=cl.n,

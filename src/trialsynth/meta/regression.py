@@ -20,11 +20,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
 
 from trialsynth.errors import ConvergenceError, InputError
 from trialsynth.meta.brent import R_UNIROOT_TOL, brent_root
-from trialsynth.meta.model_fit import ModelFit
+from trialsynth.meta.model_fit import ModelFit, model_arrays, residual_heterogeneity
 from trialsynth.meta.moderators import build_design
 from trialsynth.meta.tau2 import FISHER_FALLBACKS, MAXITER, THRESHOLD
 from trialsynth.meta.wald import wald_tests
@@ -189,19 +188,8 @@ def fit_meta_regression(
     ConvergenceError
         The tau^2 estimator did not converge.
     """
-    y = np.asarray(yi, dtype=float)
-    v = np.asarray(vi, dtype=float)
-    x = np.asarray(x, dtype=float)
+    y, v, x = model_arrays(yi, vi, x)
     k, p = x.shape
-    if k <= p:
-        raise InputError(
-            f"k = {k} studies cannot support {p} coefficients", hint="fewer moderators"
-        )
-    if np.linalg.matrix_rank(x) < p:
-        raise InputError(
-            "moderators are collinear (design matrix not of full rank)",
-            hint="drop redundant moderators, or a factor level that occurs with another only",
-        )
     names = names or [f"x{i}" for i in range(p)]
     tau2, (stepadj, maxiter) = regression_tau2(y, v, x, method)
     wls = sm.WLS(y, x, weights=1 / (v + tau2)).fit()
@@ -212,16 +200,14 @@ def fit_meta_regression(
         vb = (max(1.0, s2w) if test == "adhoc" else s2w) * vb
         df = k - p
     tests = wald_tests(names, np.asarray(wls.params), vb, df, level)
-    w0 = 1 / v
-    qe = float(sm.WLS(y, x, weights=w0).fit().ssr)
-    vt = (k - p) / float(np.trace(_projection(x, w0)))
+    residual = residual_heterogeneity(y, v, x)
+    qe = residual["QE"]
+    vt = (k - p) / float(np.trace(_projection(x, 1 / v)))
     i2 = 100 * tau2 / (vt + tau2) if method != "FE" else max(0.0, 100 * (qe - (k - p)) / qe)
     return ModelFit(
         tests=tests,
         k=k,
-        QE=qe,
-        QE_df=k - p,
-        QE_p=float(stats.chi2.sf(qe, k - p)),
+        **residual,
         settings={
             "method": method,
             "test": test,
