@@ -1,6 +1,6 @@
 """trialsynth: a reproducible evidence-synthesis pipeline.
 
-Each stage of the pipeline is one sub-package (``fetch``, ``records``, ``link``/``screen``,
+Each stage of the pipeline is one sub-package (``fetch``, ``parse``, ``link``/``screen``,
 ``coding``, ``outcomes``, ``meta``, ``figures``, ``report``) and one ``trialsynth`` subcommand.
 """
 

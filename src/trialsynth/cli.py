@@ -27,7 +27,7 @@ log = logging.getLogger("trialsynth")
 #: Stage modules in pipeline order; each has ``register(subparsers)``.
 STAGE_MODULES: tuple[str, ...] = (
     "trialsynth.fetch.cli",  # fetch ctgov | fetch pubmed
-    "trialsynth.records.cli",  # parse ctgov | parse pubmed
+    "trialsynth.parse.cli",  # parse ctgov | parse pubmed
     "trialsynth.studies.cli",  # link | screen
     "trialsynth.coding.cli",  # code
     "trialsynth.outcomes.cli",  # outcomes
@@ -42,7 +42,7 @@ STAGE_MODULES: tuple[str, ...] = (
 #: Subcommand -> the stage module that registers it.
 COMMANDS: dict[str, str] = {
     "fetch": "trialsynth.fetch.cli",
-    "parse": "trialsynth.records.cli",
+    "parse": "trialsynth.parse.cli",
     "link": "trialsynth.studies.cli",
     "screen": "trialsynth.studies.cli",
     "code": "trialsynth.coding.cli",

@@ -1,5 +1,5 @@
 """Which CT.gov records the coder reads: the parse stage's reader
-(:mod:`trialsynth.records.ctgov_pages`), so coding sees the same version of every trial as
+(:mod:`trialsynth.parse.ctgov_pages`), so coding sees the same version of every trial as
 ``trials.csv`` and the outcome stage.
 
 A path may be a single-study JSON file (``{"protocolSection": ...}``), a page file
@@ -17,13 +17,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from trialsynth.records.ctgov_pages import (
+from trialsynth.parse.ctgov_pages import (
     ctgov_files,
     file_raw_studies,
     iter_raw_studies,
     newest_versions,
 )
-from trialsynth.records.skips import SkipLog
+from trialsynth.parse.skips import SkipLog
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def chosen_positions(
     files: Sequence[Path], skipped: list[str] | None = None
 ) -> dict[Path, frozenset[int]]:
     """Per file, the positions of the studies to code: the version of each NCT ID every stage
-    keeps (:func:`trialsynth.records.ctgov_pages.newest_versions`).
+    keeps (:func:`trialsynth.parse.ctgov_pages.newest_versions`).
 
     Parameters
     ----------

@@ -78,7 +78,7 @@ def code_inputs(
     every arm.
 
     A first pass chooses the version of each NCT ID every stage reads (newest
-    ``lastUpdatePostDate``, :mod:`trialsynth.records.ctgov_pages`); only those are coded.
+    ``lastUpdatePostDate``, :mod:`trialsynth.parse.ctgov_pages`); only those are coded.
     Files are coded in ``jobs`` worker processes when there are several files (one task per
     file), so the output does not depend on ``jobs``.
     """

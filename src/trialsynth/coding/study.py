@@ -16,7 +16,7 @@ from trialsynth.coding.gates import lowered
 from trialsynth.coding.texts import StudyText, study_text
 from trialsynth.coding.therapy import code_psychotherapy
 from trialsynth.errors import InputError
-from trialsynth.records.nct_ids import study_nct_id
+from trialsynth.parse.nct_ids import study_nct_id
 
 
 @dataclass

@@ -33,8 +33,8 @@ from trialsynth.fetch.snapshot import (
     read_manifest,
 )
 from trialsynth.log import show_progress
-from trialsynth.records.ctgov_pages import last_update_post_date
-from trialsynth.records.nct_ids import study_nct_id
+from trialsynth.parse.ctgov_pages import last_update_post_date
+from trialsynth.parse.nct_ids import study_nct_id
 
 log = logging.getLogger(__name__)
 

@@ -30,8 +30,8 @@ from typing import Any
 from trialsynth.errors import InputError, TrialsynthError
 from trialsynth.fetch.snapshot import SnapshotWriter
 from trialsynth.log import configure_logging
-from trialsynth.records.ctgov_pages import last_update_post_date
-from trialsynth.records.nct_ids import study_nct_id
+from trialsynth.parse.ctgov_pages import last_update_post_date
+from trialsynth.parse.nct_ids import study_nct_id
 
 log = logging.getLogger(__name__)
 

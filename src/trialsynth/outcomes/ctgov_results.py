@@ -23,8 +23,8 @@ from trialsynth.outcomes.derive import events_from_percent, sd_from_se
 from trialsynth.outcomes.rows import new_row
 from trialsynth.outcomes.rules import OutcomeDefinition, OutcomeRules
 from trialsynth.outcomes.timeframes import parse_time_frame
-from trialsynth.records.ctgov_pages import iter_ctgov_studies
-from trialsynth.records.nct_ids import study_nct_id
+from trialsynth.parse.ctgov_pages import iter_ctgov_studies
+from trialsynth.parse.nct_ids import study_nct_id
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 def load_ctgov_studies(raw_dir: str | os.PathLike[str]) -> Iterator[tuple[str, dict[str, Any]]]:
     """Yield ``(page file name, study)`` for every study of the raw CT.gov snapshot.
 
-    Delegates to the parse stage's reader (:func:`trialsynth.records.ctgov_pages.
+    Delegates to the parse stage's reader (:func:`trialsynth.parse.ctgov_pages.
     iter_ctgov_studies`), so this stage sees exactly the studies of ``trials.csv``: invalid
     NCT IDs skipped and logged, the newest version of a duplicated NCT ID kept.
 

@@ -26,7 +26,7 @@ from trialsynth.outcomes.rows import new_row
 from trialsynth.outcomes.rules import OutcomeRules
 from trialsynth.outcomes.sheet_checks import mark_duplicates, percent_contradiction
 from trialsynth.outcomes.timeframes import parse_time_frame
-from trialsynth.records.raw_files import decode_utf8
+from trialsynth.parse.raw_files import decode_utf8
 from trialsynth.tables import load_schema, read_table, validate_table
 
 log = logging.getLogger(__name__)

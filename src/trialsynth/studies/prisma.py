@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 
 from trialsynth.errors import InputError
-from trialsynth.records.ctgov_pages import DUPLICATE_REASON as CTGOV_DUPLICATE
-from trialsynth.records.pubmed import DUPLICATE_REASON as PUBMED_DUPLICATE
+from trialsynth.parse.ctgov_pages import DUPLICATE_REASON as CTGOV_DUPLICATE
+from trialsynth.parse.pubmed import DUPLICATE_REASON as PUBMED_DUPLICATE
 
 #: Reasons of the parse stage's skipped-records tables that mean "a duplicate was removed".
 PARSE_DUPLICATE_REASONS = frozenset({CTGOV_DUPLICATE, PUBMED_DUPLICATE})

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from trialsynth.fetch.snapshot import read_manifest
-from trialsynth.records.ctgov_parse import parse_ctgov
-from trialsynth.records.pubmed import parse_pubmed
+from trialsynth.parse.ctgov_parse import parse_ctgov
+from trialsynth.parse.pubmed import parse_pubmed
 
 REPO = Path(__file__).resolve().parents[3]
 

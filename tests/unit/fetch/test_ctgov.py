@@ -18,7 +18,7 @@ from trialsynth.fetch.ctgov import (
     read_snapshot_studies,
 )
 from trialsynth.fetch.snapshot import read_manifest
-from trialsynth.records.nct_ids import study_nct_id as nct_id
+from trialsynth.parse.nct_ids import study_nct_id as nct_id
 
 QUERY = CtgovQuery(query_intr="ketamine", fields=("protocolSection", "hasResults"), page_size=5)
 

@@ -20,7 +20,7 @@ from trialsynth.fetch.ctgov import CtgovQuery, fetch_ctgov_snapshot
 from trialsynth.fetch.http import HttpClient, redact
 from trialsynth.fetch.pubmed import PubmedQuery, fetch_pubmed_snapshot
 from trialsynth.fetch.snapshot import ShrinkGuard, read_manifest
-from trialsynth.records.nct_ids import study_nct_id as nct_id
+from trialsynth.parse.nct_ids import study_nct_id as nct_id
 
 REPO = Path(__file__).resolve().parents[3]
 QUERY = CtgovQuery(query_intr="drug A", page_size=5)

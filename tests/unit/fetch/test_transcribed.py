@@ -16,7 +16,7 @@ from trialsynth.errors import InputError
 from trialsynth.fetch.pubmed import article_pmids
 from trialsynth.fetch.snapshot import read_manifest
 from trialsynth.fetch.transcribed import load_pubmed_articles, main
-from trialsynth.records.nct_ids import study_nct_id as nct_id
+from trialsynth.parse.nct_ids import study_nct_id as nct_id
 
 REPO = Path(__file__).resolve().parents[3]
 

@@ -7,8 +7,8 @@ import pytest
 from studies_builders import ELIGIBILITY, article, frame, trial
 
 from trialsynth.errors import InputError
-from trialsynth.records.ctgov_pages import DUPLICATE_REASON as CTGOV_DUPLICATE
-from trialsynth.records.pubmed import DUPLICATE_REASON as PUBMED_DUPLICATE
+from trialsynth.parse.ctgov_pages import DUPLICATE_REASON as CTGOV_DUPLICATE
+from trialsynth.parse.pubmed import DUPLICATE_REASON as PUBMED_DUPLICATE
 from trialsynth.studies.grouping import build_studies
 from trialsynth.studies.links import build_links
 from trialsynth.studies.overrides import read_overrides

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from trialsynth.errors import InputError, SchemaError
-from trialsynth.records.ctgov_pages import DUPLICATE_REASON, iter_ctgov_studies
-from trialsynth.records.ctgov_parse import parse_ctgov, write_trials
-from trialsynth.records.skips import SkipLog
+from trialsynth.parse.ctgov_pages import DUPLICATE_REASON, iter_ctgov_studies
+from trialsynth.parse.ctgov_parse import parse_ctgov, write_trials
+from trialsynth.parse.skips import SkipLog
 from trialsynth.tables import read_table
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "records" / "ctgov" / "records"

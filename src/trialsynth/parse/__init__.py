@@ -8,11 +8,11 @@ Public API for other stages:
 - :func:`find_nct_ids` finds NCT IDs in free text.
 """
 
-from trialsynth.records.ctgov_pages import iter_ctgov_studies
-from trialsynth.records.ctgov_parse import parse_ctgov
-from trialsynth.records.nct_ids import find_nct_ids, is_valid_nct_id, normalise_nct_id
-from trialsynth.records.pubmed import parse_pubmed
-from trialsynth.records.skips import SkipLog
+from trialsynth.parse.ctgov_pages import iter_ctgov_studies
+from trialsynth.parse.ctgov_parse import parse_ctgov
+from trialsynth.parse.nct_ids import find_nct_ids, is_valid_nct_id, normalise_nct_id
+from trialsynth.parse.pubmed import parse_pubmed
+from trialsynth.parse.skips import SkipLog
 
 __all__ = [
     "SkipLog",

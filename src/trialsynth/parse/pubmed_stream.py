@@ -5,8 +5,8 @@ against the DTD; on registry-scale snapshots (tens of thousands of articles) tha
 parse stage's time. This reader parses each file with the standard library's C parser, checks
 the element names against the same bundled DTD (Biopython's copy of the PubMed DTD the file
 declares, and the modules it includes), and flattens each ``PubmedArticle`` straight from the
-element tree. Its rows are identical to those of :mod:`trialsynth.records.pubmed_rows` on
-``Bio.Entrez`` objects (tests/unit/records/test_pubmed_stream.py compares the two on every
+element tree. Its rows are identical to those of :mod:`trialsynth.parse.pubmed_rows` on
+``Bio.Entrez`` objects (tests/unit/parse/test_pubmed_stream.py compares the two on every
 shipped article and on a synthetic snapshot); ``trialsynth parse pubmed --xml-reader biopython``
 selects the ``Bio.Entrez`` reader.
 
@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from trialsynth.errors import InputError
-from trialsynth.records.cells import join_sorted
-from trialsynth.records.nct_ids import find_nct_ids
-from trialsynth.records.pubmed_rows import CTGOV_DATABANK, accession_nct_ids, plain_text
+from trialsynth.parse.cells import join_sorted
+from trialsynth.parse.nct_ids import find_nct_ids
+from trialsynth.parse.pubmed_rows import CTGOV_DATABANK, accession_nct_ids, plain_text
 
 _DOCTYPE = re.compile(rb"<!DOCTYPE\s+(\S+)\s+PUBLIC\s+\"[^\"]*\"\s+\"([^\"]+)\"")
 _ELEMENT = re.compile(r"<!ELEMENT\s+(\S+)")
@@ -199,7 +199,7 @@ def _databank_ids(article: ET.Element, pmid: str) -> list[str]:
 
 
 def _authors(article: ET.Element) -> str | None:
-    """``AuthorList`` in author order, as :func:`~trialsynth.records.pubmed_rows.author_names`."""
+    """``AuthorList`` in author order, as :func:`~trialsynth.parse.pubmed_rows.author_names`."""
     names = []
     for author in article.iterfind("AuthorList/Author"):
         last = _plain(author.find("LastName"))
@@ -225,7 +225,7 @@ def _doi(record: ET.Element, article: ET.Element) -> str | None:
 
 def article_to_row(record: ET.Element, pmid: str, source_file: str) -> dict[str, Any]:
     """Flatten one ``PubmedArticle`` element into the ``articles.csv`` columns; the same row
-    as :func:`trialsynth.records.pubmed_rows.article_to_row` gives for the ``Bio.Entrez``
+    as :func:`trialsynth.parse.pubmed_rows.article_to_row` gives for the ``Bio.Entrez``
     object of that element."""
     citation = record.find("MedlineCitation")
     assert citation is not None  # pmid_of found its PMID

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 from trialsynth.errors import InputError
-from trialsynth.records.pubmed import parse_pubmed, write_articles
-from trialsynth.records.skips import SkipLog
+from trialsynth.parse.pubmed import parse_pubmed, write_articles
+from trialsynth.parse.skips import SkipLog
 
 REPO = Path(__file__).resolve().parents[3]
 FIXTURES = REPO / "tests" / "fixtures" / "records" / "pubmed"

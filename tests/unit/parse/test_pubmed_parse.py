@@ -15,8 +15,8 @@ import pytest
 
 from trialsynth.cli import main
 from trialsynth.errors import InputError
-from trialsynth.records.pubmed import ARTICLES_COLUMNS, parse_pubmed
-from trialsynth.records.skips import SkipLog
+from trialsynth.parse.pubmed import ARTICLES_COLUMNS, parse_pubmed
+from trialsynth.parse.skips import SkipLog
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "records" / "pubmed"
 ARTICLES = FIXTURES / "articles"

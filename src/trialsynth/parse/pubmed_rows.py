@@ -14,8 +14,8 @@ import logging
 import re
 from typing import Any
 
-from trialsynth.records.cells import join_sorted
-from trialsynth.records.nct_ids import find_nct_ids, normalise_nct_id
+from trialsynth.parse.cells import join_sorted
+from trialsynth.parse.nct_ids import find_nct_ids, normalise_nct_id
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trialsynth.records.nct_ids import find_nct_ids, is_valid_nct_id, normalise_nct_id
+from trialsynth.parse.nct_ids import find_nct_ids, is_valid_nct_id, normalise_nct_id
 
 
 @pytest.mark.parametrize(

@@ -9,14 +9,14 @@ Decisions on bad input (issue "parse stage", item 15; issue 8, items 5, 6 and 9)
 * a page that is not valid JSON, not UTF-8, or not an object with a ``studies`` list ->
   :class:`~trialsynth.errors.InputError` naming the file and the line/column or byte offset;
 * a page that differs from its sha256 in the snapshot's manifest, or is not listed there ->
-  ``InputError`` naming the file and the fix (:mod:`trialsynth.records.raw_files`);
+  ``InputError`` naming the file and the fix (:mod:`trialsynth.parse.raw_files`);
 * a field present with the wrong JSON type (``phases`` a string, ...) -> ``InputError`` naming
-  the file, the NCT ID and the field path (:mod:`trialsynth.records.ctgov_flatten`);
+  the file, the NCT ID and the field path (:mod:`trialsynth.parse.ctgov_flatten`);
 * a study missing whole optional modules -> parsed, with empty cells;
 * a study that is not a JSON object, or whose ``nctId`` is missing or not ``NCT`` + 8 digits ->
-  skipped, counted, logged and listed (:class:`~trialsynth.records.skips.SkipLog`);
+  skipped, counted, logged and listed (:class:`~trialsynth.parse.skips.SkipLog`);
 * control characters in any string -> removed, counted and logged per study
-  (:mod:`trialsynth.records.control_chars`);
+  (:mod:`trialsynth.parse.control_chars`);
 * the same NCT ID more than once (e.g. across pages) -> the version with the newest
   ``lastUpdatePostDate`` is kept (a missing date counts as oldest; on a tie the one met later
   in file order wins, as a later page comes from a later request); each one dropped is
@@ -34,10 +34,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from trialsynth.errors import InputError
-from trialsynth.records.control_chars import log_removed, strip_control_characters
-from trialsynth.records.nct_ids import is_valid_nct_id, study_nct_id
-from trialsynth.records.raw_files import list_raw_files, read_utf8
-from trialsynth.records.skips import SkipLog
+from trialsynth.parse.control_chars import log_removed, strip_control_characters
+from trialsynth.parse.nct_ids import is_valid_nct_id, study_nct_id
+from trialsynth.parse.raw_files import list_raw_files, read_utf8
+from trialsynth.parse.skips import SkipLog
 
 log = logging.getLogger(__name__)
 

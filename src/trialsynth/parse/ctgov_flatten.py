@@ -11,8 +11,8 @@ import logging
 from typing import Any
 
 from trialsynth.errors import InputError
-from trialsynth.records.cells import join_sorted, json_cell
-from trialsynth.records.nct_ids import study_nct_id
+from trialsynth.parse.cells import join_sorted, json_cell
+from trialsynth.parse.nct_ids import study_nct_id
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Files are ``efetch-*.xml`` PubmedArticleSet documents, each read whole (efetch files hold at
 most one batch of articles), by one of two readers that give the same table: the default
-:mod:`trialsynth.records.pubmed_stream` (the standard library's C parser, element names checked
+:mod:`trialsynth.parse.pubmed_stream` (the standard library's C parser, element names checked
 against the DTD the file declares; about ten times faster on large snapshots) or
 ``Bio.Entrez.read`` (``xml_reader="biopython"``, validating against that DTD; Biopython bundles
 the PubMed DTDs, so no network is used for them).
@@ -36,12 +36,12 @@ from Bio import Entrez
 from Bio.Entrez.Parser import CorruptedXMLError, NotXMLError, ValidationError
 
 from trialsynth.errors import InputError
-from trialsynth.records import pubmed_stream
-from trialsynth.records.control_chars import log_removed, strip_control_characters
-from trialsynth.records.frames import rows_to_frame, write_contract_csv
-from trialsynth.records.pubmed_rows import article_to_row, revised_date
-from trialsynth.records.raw_files import decode_utf8, verify_snapshot
-from trialsynth.records.skips import SkipLog
+from trialsynth.parse import pubmed_stream
+from trialsynth.parse.control_chars import log_removed, strip_control_characters
+from trialsynth.parse.frames import rows_to_frame, write_contract_csv
+from trialsynth.parse.pubmed_rows import article_to_row, revised_date
+from trialsynth.parse.raw_files import decode_utf8, verify_snapshot
+from trialsynth.parse.skips import SkipLog
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ def _pmid_of(record: dict[str, Any]) -> str | None:
 
 
 #: The efetch readers: ``stream`` (standard-library C parser, the default) and ``biopython``
-#: (``Bio.Entrez.read``); both give identical rows (tests/unit/records/test_pubmed_stream.py).
+#: (``Bio.Entrez.read``); both give identical rows (tests/unit/parse/test_pubmed_stream.py).
 XML_READERS = ("stream", "biopython")
 #: One article as a reader gives it: (PMID or None, DateRevised, a function giving its row).
 _Record = tuple[str | None, str, Callable[[str, str], dict[str, Any]]]
@@ -198,7 +198,7 @@ def parse_pubmed(
         Collects the records left out (missing PMID, book records, superseded duplicates);
         ``None`` only logs them.
     xml_reader
-        ``stream`` (:mod:`trialsynth.records.pubmed_stream`) or ``biopython``
+        ``stream`` (:mod:`trialsynth.parse.pubmed_stream`) or ``biopython``
         (``Bio.Entrez.read``); the table is the same.
 
     Returns

@@ -9,10 +9,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from trialsynth.records.cells import json_cell
-from trialsynth.records.ctgov_flatten import TRIAL_COLUMNS
-from trialsynth.records.ctgov_parse import parse_ctgov, write_trials
-from trialsynth.records.skips import SkipLog
+from trialsynth.parse.cells import json_cell
+from trialsynth.parse.ctgov_flatten import TRIAL_COLUMNS
+from trialsynth.parse.ctgov_parse import parse_ctgov, write_trials
+from trialsynth.parse.skips import SkipLog
 from trialsynth.tables import load_schema, read_table
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "records" / "ctgov"

@@ -7,9 +7,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from trialsynth.records.ctgov_parse import parse_ctgov, write_trials
-from trialsynth.records.pubmed import XML_READERS, parse_pubmed, write_articles
-from trialsynth.records.skips import SkipLog
+from trialsynth.parse.ctgov_parse import parse_ctgov, write_trials
+from trialsynth.parse.pubmed import XML_READERS, parse_pubmed, write_articles
+from trialsynth.parse.skips import SkipLog
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from trialsynth.records.ctgov_flatten import TRIAL_COLUMNS, flatten_study
-from trialsynth.records.ctgov_pages import Version, iter_raw_studies, supersedes, version_of
-from trialsynth.records.frames import rows_to_frame, write_contract_csv
-from trialsynth.records.skips import SkipLog
+from trialsynth.parse.ctgov_flatten import TRIAL_COLUMNS, flatten_study
+from trialsynth.parse.ctgov_pages import Version, iter_raw_studies, supersedes, version_of
+from trialsynth.parse.frames import rows_to_frame, write_contract_csv
+from trialsynth.parse.skips import SkipLog
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def parse_ctgov(raw_dir: str | Path, skips: SkipLog | None = None) -> pd.DataFra
     -------
     pandas.DataFrame
         One row per NCT ID, sorted by NCT ID, columns
-        :data:`~trialsynth.records.ctgov_flatten.TRIAL_COLUMNS`; ``enrollment`` is ``Int64``,
+        :data:`~trialsynth.parse.ctgov_flatten.TRIAL_COLUMNS`; ``enrollment`` is ``Int64``,
         ``has_results`` ``boolean``, the rest ``string`` (missing = ``<NA>``).
 
     Raises
@@ -44,7 +44,7 @@ def parse_ctgov(raw_dir: str | Path, skips: SkipLog | None = None) -> pd.DataFra
     Notes
     -----
     Duplicates keep the newest ``lastUpdatePostDate`` (see
-    :mod:`trialsynth.records.ctgov_pages`); each one dropped is counted, logged and listed.
+    :mod:`trialsynth.parse.ctgov_pages`); each one dropped is counted, logged and listed.
     """
     skips = skips if skips is not None else SkipLog()
     skipped_before = len(skips)

@@ -18,8 +18,8 @@ from trialsynth.coding import load_codebook
 from trialsynth.coding.stage import run_coding
 from trialsynth.errors import InputError
 from trialsynth.outcomes.ctgov_results import load_ctgov_studies
-from trialsynth.records.ctgov_parse import parse_ctgov, write_trials
-from trialsynth.records.pubmed import parse_pubmed, write_articles
+from trialsynth.parse.ctgov_parse import parse_ctgov, write_trials
+from trialsynth.parse.pubmed import parse_pubmed, write_articles
 
 REPO = Path(__file__).resolve().parents[3]
 RECORDS = REPO / "tests" / "fixtures" / "coding" / "records"
@@ -89,7 +89,7 @@ def test_one_nct_id_accessor_in_the_package():
         for path in sorted(package.rglob("*.py"))
         if re.search(r"""\.get\(\s*["']nctId["']""", path.read_text(encoding="utf-8"))
     ]
-    assert lookups == ["records/nct_ids.py"]
+    assert lookups == ["parse/nct_ids.py"]
 
 
 # item 6 -----------------------------------------------------------------------------------
