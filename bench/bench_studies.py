@@ -3,7 +3,7 @@
 Builds the inputs in a temporary folder by replicating real records under new IDs: the 46
 trials and 23 publications of ``tests/fixtures/studies`` (``trials.csv``, ``articles.csv``,
 from the shipped snapshot) and, for coding, the same 46 CT.gov v2 records of
-``tests/fixtures/coding/records`` written as ``/studies`` pages of 1,000. In replica ``r`` the
+``tests/fixtures/code/records`` written as ``/studies`` pages of 1,000. In replica ``r`` the
 ``j``-th distinct NCT ID becomes ``NCT{r:04d}{j:04d}`` and the ``j``-th PMID ``9{r:04d}{j:03d}``,
 everywhere it occurs (rows, DataBankList, text mentions, titles and abstracts), so every
 replica links exactly as the real records do. Records keep the real trial:publication
@@ -34,7 +34,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "studies"
-RECORDS = REPO / "tests" / "fixtures" / "coding" / "records"
+RECORDS = REPO / "tests" / "fixtures" / "code" / "records"
 CODEBOOK = REPO / "analysis" / "codebook.yaml"
 PAGE_SIZE = 1000
 PROTOCOL = REPO / "analysis" / "protocol.yaml"

@@ -29,7 +29,7 @@ STAGE_MODULES: tuple[str, ...] = (
     "trialsynth.fetch.cli",  # fetch ctgov | fetch pubmed
     "trialsynth.parse.cli",  # parse ctgov | parse pubmed
     "trialsynth.studies.cli",  # link | screen
-    "trialsynth.coding.cli",  # code
+    "trialsynth.code.cli",  # code
     "trialsynth.outcomes.cli",  # outcomes
     "trialsynth.meta.cli",  # meta
     "trialsynth.figures.cli",  # forest
@@ -45,7 +45,7 @@ COMMANDS: dict[str, str] = {
     "parse": "trialsynth.parse.cli",
     "link": "trialsynth.studies.cli",
     "screen": "trialsynth.studies.cli",
-    "code": "trialsynth.coding.cli",
+    "code": "trialsynth.code.cli",
     "outcomes": "trialsynth.outcomes.cli",
     "meta": "trialsynth.meta.cli",
     "forest": "trialsynth.figures.cli",

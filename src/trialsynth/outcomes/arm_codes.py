@@ -2,7 +2,7 @@
 study's registry coding for the study-level fields.
 
 Sheets that code their arms (``drug``, ``psychotherapy``, ...) keep the curators' codes. For a
-sheet without them, each arm label is coded by :func:`trialsynth.coding.arms.code_arm_label`
+sheet without them, each arm label is coded by :func:`trialsynth.code.arms.code_arm_label`
 (the same rules as a registry arm: the drug of the review the words name, or the codebook's
 ``not_stated`` value; the therapy they name), and ``condition``, ``design`` and ``route`` are
 taken from the study's row of ``coding.csv`` when the study is a registered trial. Every row
@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from trialsynth.coding.arms import code_arm_label
-from trialsynth.coding.codebook import Codebook
+from trialsynth.code.arms import code_arm_label
+from trialsynth.code.codebook import Codebook
 
 #: Study-level fields filled from the registry coding when the sheet has none.
 STUDY_FIELDS = ("condition", "design", "route")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from trialsynth.coding.codebook import load_codebook
+from trialsynth.code.codebook import load_codebook
 from trialsynth.errors import ProtocolError
 from trialsynth.meta.effect_sizes import ZeroCellSettings
 from trialsynth.outcomes.analyses import analysis_columns, build_analysis, check_analysis

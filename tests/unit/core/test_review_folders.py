@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from trialsynth.coding.codebook import load_codebook
+from trialsynth.code.codebook import load_codebook
 from trialsynth.outcomes.extraction import load_extraction_dir
 from trialsynth.protocol import load_protocol
 

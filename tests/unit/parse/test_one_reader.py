@@ -14,15 +14,15 @@ from typing import Any
 
 import pytest
 
-from trialsynth.coding import load_codebook
-from trialsynth.coding.stage import run_coding
+from trialsynth.code import load_codebook
+from trialsynth.code.stage import run_coding
 from trialsynth.errors import InputError
 from trialsynth.outcomes.ctgov_results import load_ctgov_studies
 from trialsynth.parse.ctgov_parse import parse_ctgov, write_trials
 from trialsynth.parse.pubmed import parse_pubmed, write_articles
 
 REPO = Path(__file__).resolve().parents[3]
-RECORDS = REPO / "tests" / "fixtures" / "coding" / "records"
+RECORDS = REPO / "tests" / "fixtures" / "code" / "records"
 NCT = "NCT02417064"
 
 

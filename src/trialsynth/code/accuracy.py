@@ -1,7 +1,7 @@
 """Agreement of coded values with expert labels, per field (exact match; sets for multi-valued):
 trials (:func:`agreement`) and free-text arms (:func:`arm_agreement`).
 
-Used by ``bench/bench_coding.py`` and the accuracy unit test.
+Used by ``bench/bench_code.py`` and the accuracy unit test.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from trialsynth.coding.arms import code_arm_label
-from trialsynth.coding.codebook import Codebook
-from trialsynth.coding.fields import FieldSpec
-from trialsynth.coding.study import FIELDS, CodedStudy
+from trialsynth.code.arms import code_arm_label
+from trialsynth.code.codebook import Codebook
+from trialsynth.code.fields import FieldSpec
+from trialsynth.code.study import FIELDS, CodedStudy
 from trialsynth.errors import InputError
 
 

@@ -25,11 +25,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from trialsynth.coding.codebook import Codebook
-from trialsynth.coding.drug_route import drug_of
-from trialsynth.coding.evidence import Evidence, evidence_of, kept_sentences, render_all
-from trialsynth.coding.texts import Arm, Intervention, StudyText, Text
-from trialsynth.coding.therapy import therapy_types_in
+from trialsynth.code.codebook import Codebook
+from trialsynth.code.drug_route import drug_of
+from trialsynth.code.evidence import Evidence, evidence_of, kept_sentences, render_all
+from trialsynth.code.texts import Arm, Intervention, StudyText, Text
+from trialsynth.code.therapy import therapy_types_in
 
 #: Column order of arms.csv.
 ARM_COLUMNS: tuple[str, ...] = (

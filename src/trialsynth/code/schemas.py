@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from trialsynth.coding.codebook import Codebook
+from trialsynth.code.codebook import Codebook
 from trialsynth.tables import load_schema
 
 
@@ -20,7 +20,7 @@ def schema_with_values(name: str, codebook: Codebook) -> dict[str, Any]:
 
     A column is a coded column when its name is a field of the codebook (``drug``,
     ``psychotherapy_type`` ...); its ``pattern`` becomes
-    :meth:`trialsynth.coding.fields.FieldSpec.cell_pattern` and its description names the source.
+    :meth:`trialsynth.code.fields.FieldSpec.cell_pattern` and its description names the source.
     """
     schema = copy.deepcopy(load_schema(name))
     for column, prop in schema.get("properties", {}).items():

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from trialsynth.cli import main
-from trialsynth.coding import Codebook
-from trialsynth.coding.accuracy import arm_agreement, read_arm_labels
-from trialsynth.coding.arms import ARM_COLUMNS, code_arm_label, code_study_arms
-from trialsynth.coding.schemas import schema_with_values
-from trialsynth.coding.stage import arms_frame, run_coding
-from trialsynth.coding.texts import study_text
+from trialsynth.code import Codebook
+from trialsynth.code.accuracy import arm_agreement, read_arm_labels
+from trialsynth.code.arms import ARM_COLUMNS, code_arm_label, code_study_arms
+from trialsynth.code.schemas import schema_with_values
+from trialsynth.code.stage import arms_frame, run_coding
+from trialsynth.code.texts import study_text
 from trialsynth.errors import SchemaError
 from trialsynth.tables import read_table, validate_table
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from trialsynth.coding import Codebook, load_codebook
+from trialsynth.code import Codebook, load_codebook
 
 ROOT = Path(__file__).resolve().parents[3]
 CODEBOOK = ROOT / "analysis" / "codebook.yaml"
-FIXTURES = ROOT / "tests" / "fixtures" / "coding"
+FIXTURES = ROOT / "tests" / "fixtures" / "code"
 RECORDS = FIXTURES / "records"
 LABELS = FIXTURES / "labels.csv"
 

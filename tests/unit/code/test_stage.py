@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from trialsynth.cli import main
-from trialsynth.coding import Codebook
-from trialsynth.coding.overrides import load_overrides
-from trialsynth.coding.schemas import schema_with_values
-from trialsynth.coding.stage import COLUMNS, coding_frame, run_coding
+from trialsynth.code import Codebook
+from trialsynth.code.overrides import load_overrides
+from trialsynth.code.schemas import schema_with_values
+from trialsynth.code.stage import COLUMNS, coding_frame, run_coding
 from trialsynth.errors import InputError, SchemaError
 from trialsynth.tables import load_schema, read_table, validate_table
 

@@ -6,10 +6,10 @@ Codes every record under ``--records`` without reviewer overrides and compares e
 Time and memory of coding 10,000 records are measured with linking and screening by
 ``bench/bench_studies.py``.
 
-    python bench/bench_coding.py --labels tests/fixtures/coding/labels.csv \
-        --records tests/fixtures/coding/records
+    python bench/bench_code.py --labels tests/fixtures/code/labels.csv \
+        --records tests/fixtures/code/records
 
-With ``--arm-labels tests/fixtures/coding/arm_labels.csv`` it also measures the free-text arm
+With ``--arm-labels tests/fixtures/code/arm_labels.csv`` it also measures the free-text arm
 coder (``code_arm_label``) against the curated codes of each arm text.
 """
 
@@ -19,9 +19,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from trialsynth.coding import load_codebook
-from trialsynth.coding.accuracy import agreement, arm_agreement, read_arm_labels, read_labels
-from trialsynth.coding.stage import code_inputs
+from trialsynth.code import load_codebook
+from trialsynth.code.accuracy import agreement, arm_agreement, read_arm_labels, read_labels
+from trialsynth.code.stage import code_inputs
 
 REPO = Path(__file__).resolve().parents[1]
 CODEBOOK = REPO / "analysis" / "codebook.yaml"

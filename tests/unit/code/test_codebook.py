@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from trialsynth.coding import Codebook, load_codebook
+from trialsynth.code import Codebook, load_codebook
 from trialsynth.errors import ProtocolError
 
 from .conftest import CODEBOOK

@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from trialsynth.coding.arms import ArmCoding, code_study_arms
-from trialsynth.coding.codebook import Codebook
-from trialsynth.coding.condition import code_condition
-from trialsynth.coding.design import code_design, explicit_comparator, final_comparator
-from trialsynth.coding.drug_route import FieldResult, code_drug, code_route
-from trialsynth.coding.evidence import render_all
-from trialsynth.coding.fields import FIELDS
-from trialsynth.coding.gates import lowered
-from trialsynth.coding.texts import StudyText, study_text
-from trialsynth.coding.therapy import code_psychotherapy
+from trialsynth.code.arms import ArmCoding, code_study_arms
+from trialsynth.code.codebook import Codebook
+from trialsynth.code.condition import code_condition
+from trialsynth.code.design import code_design, explicit_comparator, final_comparator
+from trialsynth.code.drug_route import FieldResult, code_drug, code_route
+from trialsynth.code.evidence import render_all
+from trialsynth.code.fields import FIELDS
+from trialsynth.code.gates import lowered
+from trialsynth.code.texts import StudyText, study_text
+from trialsynth.code.therapy import code_psychotherapy
 from trialsynth.errors import InputError
 from trialsynth.parse.nct_ids import study_nct_id
 
@@ -36,7 +36,7 @@ class CodedStudy:
     decided_by
         Fields set by a reviewer override (empty when the coder decided everything).
     arms
-        The coding of every arm (:mod:`trialsynth.coding.arms`), when asked for.
+        The coding of every arm (:mod:`trialsynth.code.arms`), when asked for.
     """
 
     nct_id: str
@@ -75,7 +75,7 @@ def code_study(study: dict[str, Any], codebook: Codebook, with_arms: bool = Fals
     study
         A CT.gov API v2 study object (``{"protocolSection": {...}, ...}``).
     codebook
-        The compiled codebook (:func:`trialsynth.coding.load_codebook`).
+        The compiled codebook (:func:`trialsynth.code.load_codebook`).
     with_arms
         Also code every arm (``CodedStudy.arms``).
 

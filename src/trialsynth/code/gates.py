@@ -6,7 +6,7 @@ parse tree a set of literal strings of which at least one must occur in any matc
 ``\\b(post-?partum|peri-?natal)`` -> ``{"partum", "natal"}`` -> the longer-minimum choice). A
 text whose lower-cased form contains none of them is skipped without running the regex; a
 pattern with no such literal is always run. The gate never changes a result, only skips
-searches that cannot succeed (``tests/unit/coding/test_gates.py`` checks this on real text).
+searches that cannot succeed (``tests/unit/code/test_gates.py`` checks this on real text).
 
 The parse tree comes from ``re._parser``, the parser behind ``re.compile`` (Python >= 3.11).
 """

@@ -6,10 +6,10 @@ Public API: :func:`load_codebook`, :func:`code_study` (-> :class:`CodedStudy`),
 (what ``trialsynth code`` runs).
 """
 
-from trialsynth.coding.arms import ArmCoding, code_arm_label
-from trialsynth.coding.codebook import Codebook, load_codebook
-from trialsynth.coding.stage import run_coding
-from trialsynth.coding.study import FIELDS, CodedStudy, code_study
+from trialsynth.code.arms import ArmCoding, code_arm_label
+from trialsynth.code.codebook import Codebook, load_codebook
+from trialsynth.code.stage import run_coding
+from trialsynth.code.study import FIELDS, CodedStudy, code_study
 
 __all__ = [
     "FIELDS",

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from trialsynth.coding.codebook import Codebook
-from trialsynth.coding.drug_route import FieldResult
-from trialsynth.coding.evidence import Evidence, evidence_of, kept_sentences
-from trialsynth.coding.texts import StudyText, Text
+from trialsynth.code.codebook import Codebook
+from trialsynth.code.drug_route import FieldResult
+from trialsynth.code.evidence import Evidence, evidence_of, kept_sentences
+from trialsynth.code.texts import StudyText, Text
 
 
 def therapy_types_in(texts: Sequence[Text], codebook: Codebook) -> dict[str, Evidence]:

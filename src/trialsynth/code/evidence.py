@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from trialsynth.coding.codebook import Rule
-from trialsynth.coding.texts import Text, sentences
+from trialsynth.code.codebook import Rule
+from trialsynth.code.texts import Text, sentences
 
 #: Longest quoted text in an evidence cell; longer field texts are cut around the match.
 QUOTE_CHARS = 100

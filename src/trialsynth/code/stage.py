@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from trialsynth.coding.arms import ARM_COLUMNS
-from trialsynth.coding.codebook import Codebook
-from trialsynth.coding.inputs import chosen_positions, file_studies, input_files
-from trialsynth.coding.overrides import apply_overrides, load_overrides
-from trialsynth.coding.schemas import schema_with_values
-from trialsynth.coding.study import FIELDS, CodedStudy, code_study
+from trialsynth.code.arms import ARM_COLUMNS
+from trialsynth.code.codebook import Codebook
+from trialsynth.code.inputs import chosen_positions, file_studies, input_files
+from trialsynth.code.overrides import apply_overrides, load_overrides
+from trialsynth.code.schemas import schema_with_values
+from trialsynth.code.study import FIELDS, CodedStudy, code_study
 from trialsynth.errors import InputError
 from trialsynth.tables import validate_table, write_table
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from trialsynth.coding.codebook import Codebook
-from trialsynth.coding.evidence import Evidence, evidence_of
-from trialsynth.coding.texts import Arm, Intervention, StudyText, Text
+from trialsynth.code.codebook import Codebook
+from trialsynth.code.evidence import Evidence, evidence_of
+from trialsynth.code.texts import Arm, Intervention, StudyText, Text
 
 
 @dataclass

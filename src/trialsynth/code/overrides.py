@@ -13,8 +13,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from trialsynth.coding.codebook import Codebook
-from trialsynth.coding.study import CodedStudy
+from trialsynth.code.codebook import Codebook
+from trialsynth.code.study import CodedStudy
 from trialsynth.errors import InputError
 from trialsynth.tables import read_table
 

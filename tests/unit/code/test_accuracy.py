@@ -8,9 +8,9 @@ of labels.csv), so their floors are the measured 43/46 and 42/46 and any regress
 
 from __future__ import annotations
 
-from trialsynth.coding import FIELDS, Codebook
-from trialsynth.coding.accuracy import agreement, read_labels, same
-from trialsynth.coding.stage import code_inputs
+from trialsynth.code import FIELDS, Codebook
+from trialsynth.code.accuracy import agreement, read_labels, same
+from trialsynth.code.stage import code_inputs
 
 from .conftest import LABELS, RECORDS
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trialsynth.coding.fields import FieldSpec, check_values, field_specs
-from trialsynth.coding.gates import Gate, literal_gate, lowered
+from trialsynth.code.fields import FieldSpec, check_values, field_specs
+from trialsynth.code.gates import Gate, literal_gate, lowered
 from trialsynth.errors import ProtocolError
 from trialsynth.protocol import load_yaml, validate_document
 
@@ -27,7 +27,7 @@ class Rule:
     """One coded value and the patterns that give evidence for it.
 
     ``pattern`` is the alternation of all the value's patterns; ``parts`` holds each pattern
-    with its literal gate (:mod:`trialsynth.coding.gates`), so a search runs only the patterns
+    with its literal gate (:mod:`trialsynth.code.gates`), so a search runs only the patterns
     whose literals occur in the text.
     """
 
@@ -214,7 +214,7 @@ def load_codebook(path: str | os.PathLike[str]) -> Codebook:
     Returns
     -------
     Codebook
-        Compiled rules, ready for :func:`trialsynth.coding.code_study`.
+        Compiled rules, ready for :func:`trialsynth.code.code_study`.
 
     Raises
     ------

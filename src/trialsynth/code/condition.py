@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from trialsynth.coding.codebook import Codebook, Rule
-from trialsynth.coding.drug_route import FieldResult
-from trialsynth.coding.evidence import Evidence, any_pattern, evidence_of, kept_sentences
-from trialsynth.coding.texts import StudyText, Text
+from trialsynth.code.codebook import Codebook, Rule
+from trialsynth.code.drug_route import FieldResult
+from trialsynth.code.evidence import Evidence, any_pattern, evidence_of, kept_sentences
+from trialsynth.code.texts import StudyText, Text
 
 
 def conditions_in(

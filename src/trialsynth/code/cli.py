@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from trialsynth.coding.codebook import load_codebook
-from trialsynth.coding.stage import default_jobs, run_coding
+from trialsynth.code.codebook import load_codebook
+from trialsynth.code.stage import default_jobs, run_coding
 from trialsynth.errors import InputError
 
 

@@ -12,11 +12,11 @@ is coded ``RCT`` (flag ``design_inferred``) and one without ``single_arm``.
 
 from __future__ import annotations
 
-from trialsynth.coding.codebook import Codebook, Rule
-from trialsynth.coding.drug_route import FieldResult, drug_arms, drug_of
-from trialsynth.coding.evidence import Evidence, any_pattern, evidence_of, kept_sentences
-from trialsynth.coding.texts import StudyText, Text
-from trialsynth.coding.therapy import therapy_types_in
+from trialsynth.code.codebook import Codebook, Rule
+from trialsynth.code.drug_route import FieldResult, drug_arms, drug_of
+from trialsynth.code.evidence import Evidence, any_pattern, evidence_of, kept_sentences
+from trialsynth.code.texts import StudyText, Text
+from trialsynth.code.therapy import therapy_types_in
 
 
 def _comparison_sentences(texts: list[Text], codebook: Codebook) -> list[Text]:

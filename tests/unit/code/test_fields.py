@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trialsynth.coding import Codebook, code_study
+from trialsynth.code import Codebook, code_study
 from trialsynth.errors import InputError
 
 from .conftest import make_study, real_record

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from trialsynth.coding import Codebook
-from trialsynth.coding.codebook import Rule
-from trialsynth.coding.gates import literal_gate, passes
-from trialsynth.coding.inputs import load_input_studies
-from trialsynth.coding.stage import code_inputs, coding_frame
-from trialsynth.coding.texts import sentences, study_text
+from trialsynth.code import Codebook
+from trialsynth.code.codebook import Rule
+from trialsynth.code.gates import literal_gate, passes
+from trialsynth.code.inputs import load_input_studies
+from trialsynth.code.stage import code_inputs, coding_frame
+from trialsynth.code.texts import sentences, study_text
 
 from .conftest import RECORDS, real_record
 
