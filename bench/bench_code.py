@@ -4,7 +4,7 @@ Codes every record under ``--records`` without reviewer overrides and compares e
 ``--labels`` (exact match; multi-valued fields as sets). Prints a table (field, agreement n/N,
 %) and every disagreement (NCT, field, expected, got) on stdout. Goal: >= 90 % on every field.
 Time and memory of coding 10,000 records are measured with linking and screening by
-``bench/bench_studies.py``.
+``bench/bench_code_link_screen.py``.
 
     python bench/bench_code.py --labels tests/fixtures/code/labels.csv \
         --records tests/fixtures/code/records

@@ -23,7 +23,7 @@ RUNS: tuple[tuple[str, ...], ...] = (
         "--records",
         "tests/fixtures/code/records",
     ),
-    ("bench_studies.py",),
+    ("bench_code_link_screen.py",),
     ("bench_outcomes.py", "--records", "1000"),
     ("bench_meta.py",),
     ("bench_meta_scale.py",),

@@ -28,7 +28,8 @@ log = logging.getLogger("trialsynth")
 STAGE_MODULES: tuple[str, ...] = (
     "trialsynth.fetch.cli",  # fetch ctgov | fetch pubmed
     "trialsynth.parse.cli",  # parse ctgov | parse pubmed
-    "trialsynth.studies.cli",  # link | screen
+    "trialsynth.link.cli",  # link
+    "trialsynth.screen.cli",  # screen
     "trialsynth.code.cli",  # code
     "trialsynth.outcomes.cli",  # outcomes
     "trialsynth.meta.cli",  # meta
@@ -43,8 +44,8 @@ STAGE_MODULES: tuple[str, ...] = (
 COMMANDS: dict[str, str] = {
     "fetch": "trialsynth.fetch.cli",
     "parse": "trialsynth.parse.cli",
-    "link": "trialsynth.studies.cli",
-    "screen": "trialsynth.studies.cli",
+    "link": "trialsynth.link.cli",
+    "screen": "trialsynth.screen.cli",
     "code": "trialsynth.code.cli",
     "outcomes": "trialsynth.outcomes.cli",
     "meta": "trialsynth.meta.cli",

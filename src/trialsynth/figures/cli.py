@@ -79,7 +79,7 @@ def load_labels(args: argparse.Namespace) -> dict[str, str] | None:
             "author-year labels need --studies, --articles and --trials together",
             hint="give all three, or none for the analysis table's own labels",
         )
-    from trialsynth.studies.labels import study_labels
+    from trialsynth.link.labels import study_labels
 
     def records(path: Path) -> list[dict[str, Any]]:
         return read_table(path).astype(object).where(lambda f: f.notna(), "").to_dict("records")

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from trialsynth.link.labels import study_labels
 from trialsynth.protocol import load_protocol
 from trialsynth.report.certainty import draft_certainty, validate_overrides
 from trialsynth.report.claims import judge_claim, load_claims
@@ -31,7 +32,6 @@ from trialsynth.report.findings import key_finding, summary_row
 from trialsynth.report.methods import REFERENCES, methods_paragraphs
 from trialsynth.report.registry_gap import parse_date, registry_gap
 from trialsynth.report.render import ReportInputs
-from trialsynth.studies.labels import study_labels
 from trialsynth.tables import read_json_document, read_table
 
 log = logging.getLogger(__name__)

@@ -21,8 +21,8 @@ from trialsynth.outcomes.extraction import (
 from trialsynth.outcomes.horizons import horizon_after_course
 from trialsynth.outcomes.rules import OutcomeRules, load_outcome_rules
 from trialsynth.outcomes.verify import numbers_in, verify_sheets
-from trialsynth.protocol import load_protocol
 from trialsynth.parse.pubmed import parse_pubmed
+from trialsynth.protocol import load_protocol
 
 from .conftest import EXTRACTION, REPO
 

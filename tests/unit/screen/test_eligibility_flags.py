@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trialsynth.studies.eligibility import screen_registered
+from trialsynth.screen.eligibility import screen_registered
 
 REGISTRY = {
     "study_type": {"include": ["INTERVENTIONAL"], "exclude": ["OBSERVATIONAL"]},

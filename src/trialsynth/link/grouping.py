@@ -121,7 +121,7 @@ def build_studies(
     article_ids
         ``pmid`` of every row of ``articles.csv``, duplicates included.
     links
-        The ``links.csv`` table from :func:`trialsynth.studies.links.build_links`.
+        The ``links.csv`` table from :func:`trialsynth.link.links.build_links`.
 
     Returns
     -------

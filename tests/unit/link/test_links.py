@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from studies_builders import FIXTURES, article, frame, trial
+from study_builders import FIXTURES, article, frame, trial
 
 from trialsynth.errors import InputError
-from trialsynth.studies.links import build_links, reference_links
+from trialsynth.link.links import build_links, reference_links
 from trialsynth.tables import load_schema, read_table, validate_table
 
 

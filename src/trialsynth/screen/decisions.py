@@ -13,7 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from trialsynth.studies.eligibility import (
+from trialsynth.link.grouping import FLAG_AMBIGUOUS
+from trialsynth.link.links import split_cell
+from trialsynth.screen.eligibility import (
     EXCLUDE,
     REVIEW,
     REVIEW_REASONS,
@@ -22,8 +24,6 @@ from trialsynth.studies.eligibility import (
     screen_publication,
     screen_registered,
 )
-from trialsynth.studies.grouping import FLAG_AMBIGUOUS
-from trialsynth.studies.links import split_cell
 
 SCREENING_COLUMNS = ["study_id", "decision", "reason", "detail", "decided_by"]
 

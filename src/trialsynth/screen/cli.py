@@ -1,4 +1,4 @@
-"""``trialsynth link`` and ``trialsynth screen``: studies from records, then eligibility."""
+"""``trialsynth screen``: the protocol's eligibility rules and reviewer decisions per study."""
 
 from __future__ import annotations
 
@@ -11,12 +11,10 @@ import pandas as pd
 
 from trialsynth.errors import InputError, ProtocolError
 from trialsynth.protocol import load_protocol
-from trialsynth.studies.eligibility import check_patterns
-from trialsynth.studies.grouping import build_studies
-from trialsynth.studies.links import build_links
-from trialsynth.studies.overrides import read_overrides
-from trialsynth.studies.prisma import prisma_counts
-from trialsynth.studies.screen import apply_overrides, rules_decisions
+from trialsynth.screen.decisions import apply_overrides, rules_decisions
+from trialsynth.screen.eligibility import check_patterns
+from trialsynth.screen.overrides import read_overrides
+from trialsynth.screen.prisma import prisma_counts
 from trialsynth.tables import read_table, write_json_atomic, write_table
 
 log = logging.getLogger(__name__)
@@ -25,22 +23,7 @@ CODING_COLUMNS = ("nct_id", "drug", "condition", "design")
 
 
 def register(subparsers: Any) -> None:
-    """Add the ``link`` and ``screen`` subcommands."""
-    link = subparsers.add_parser(
-        "link",
-        help="link registry records and publications into studies",
-        description=(
-            "Write links.csv (every NCT-PMID link with its evidence) and studies.csv (one row "
-            "per study: a trial with its publications, or a publication without a registry "
-            "entry)."
-        ),
-    )
-    link.add_argument("--trials", required=True, type=Path, help="trials.csv")
-    link.add_argument("--articles", required=True, type=Path, help="articles.csv")
-    link.add_argument("--out-links", required=True, type=Path, help="links.csv to write")
-    link.add_argument("--out-studies", required=True, type=Path, help="studies.csv to write")
-    link.set_defaults(func=run_link)
-
+    """Add the ``screen`` subcommand."""
     screen = subparsers.add_parser(
         "screen",
         help="apply the protocol's eligibility rules and reviewer decisions",
@@ -72,25 +55,6 @@ def register(subparsers: Any) -> None:
     screen.add_argument("--out", required=True, type=Path, help="screening.csv to write")
     screen.add_argument("--prisma", required=True, type=Path, help="prisma.json to write")
     screen.set_defaults(func=run_screen)
-
-
-def run_link(args: argparse.Namespace) -> int:
-    """Read the records, write links.csv and studies.csv."""
-    trials = read_table(args.trials, "trials")
-    articles = read_table(args.articles, "articles")
-    links = build_links(trials, articles, trials_path=args.trials)
-    studies = build_studies(list(trials["nct_id"]), list(articles["pmid"]), links)
-    write_table(links, args.out_links, "links")
-    write_table(studies, args.out_studies, "studies")
-    log.info(
-        "%d trial and %d article record(s) -> %d link(s), %d study(ies), %d duplicate(s) merged",
-        len(trials),
-        len(articles),
-        len(links),
-        len(studies),
-        int(studies["merged_duplicates"].sum()),
-    )
-    return 0
 
 
 def load_eligibility(path: Path) -> dict[str, Any]:

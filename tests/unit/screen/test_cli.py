@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from studies_builders import FIXTURES
+from study_builders import FIXTURES
 
 from trialsynth.cli import main
 from trialsynth.tables import read_table

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from trialsynth.errors import InputError
-from trialsynth.studies.eligibility import Decision
-from trialsynth.studies.overrides import read_overrides
-from trialsynth.studies.screen import apply_overrides
+from trialsynth.screen.decisions import apply_overrides
+from trialsynth.screen.eligibility import Decision
+from trialsynth.screen.overrides import read_overrides
 
 HEADER = "study_id,decision,reason,note\n"
 STUDIES = {"NCT00000001", "PMID:31", "NCT00000002"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trialsynth.studies.labels import study_labels
+from trialsynth.link.labels import study_labels
 
 ARTICLES = [
     {"pmid": "31290965", "authors": "Fedgchin M; Trivedi M", "year": "2019"},

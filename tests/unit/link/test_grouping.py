@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
-from studies_builders import FIXTURES, article, frame, trial
+from study_builders import FIXTURES, article, frame, trial
 
-from trialsynth.studies.grouping import build_studies
-from trialsynth.studies.links import build_links
+from trialsynth.link.grouping import build_studies
+from trialsynth.link.links import build_links
 from trialsynth.tables import load_schema, read_table, validate_table
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from studies_builders import ELIGIBILITY
+from study_builders import ELIGIBILITY
 
-from trialsynth.studies.eligibility import (
+from trialsynth.screen.eligibility import (
     Decision,
     PublicationRules,
     check_patterns,

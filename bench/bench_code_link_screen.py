@@ -1,7 +1,7 @@
 """Benchmark: `trialsynth code`, `link` and `screen` on 10,000 records (<= 10 s, <= 1 GiB).
 
 Builds the inputs in a temporary folder by replicating real records under new IDs: the 46
-trials and 23 publications of ``tests/fixtures/studies`` (``trials.csv``, ``articles.csv``,
+trials and 23 publications of ``tests/fixtures/link`` (``trials.csv``, ``articles.csv``,
 from the shipped snapshot) and, for coding, the same 46 CT.gov v2 records of
 ``tests/fixtures/code/records`` written as ``/studies`` pages of 1,000. In replica ``r`` the
 ``j``-th distinct NCT ID becomes ``NCT{r:04d}{j:04d}`` and the ``j``-th PMID ``9{r:04d}{j:03d}``,
@@ -15,7 +15,7 @@ The script reports wall time and peak resident memory per step (``ru_maxrss`` fr
 resident size at ``fork`` into the child's ``ru_maxrss``, so the inputs are built in a separate
 process and the timing process never imports pandas: the figures are the commands' own.
 
-    python bench/bench_studies.py [--records 10000] [--repeat 3] [--jobs 2]
+    python bench/bench_code_link_screen.py [--records 10000] [--repeat 3] [--jobs 2]
 """
 
 from __future__ import annotations
@@ -33,12 +33,12 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO / "tests" / "fixtures" / "studies"
+FIXTURES = REPO / "tests" / "fixtures" / "link"
 RECORDS = REPO / "tests" / "fixtures" / "code" / "records"
 CODEBOOK = REPO / "analysis" / "codebook.yaml"
 PAGE_SIZE = 1000
 PROTOCOL = REPO / "analysis" / "protocol.yaml"
-log = logging.getLogger("bench_studies")
+log = logging.getLogger("bench_code_link_screen")
 
 
 def _read(name: str) -> Any:
@@ -134,7 +134,7 @@ def main() -> int:
     if opts.build_only:
         print(*build_inputs(opts.build_only, opts.records))
         return 0
-    with tempfile.TemporaryDirectory(prefix="bench_studies_") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench_code_link_screen_") as tmp:
         folder = Path(tmp)
         built = subprocess.run(
             [sys.executable, __file__, "--records", str(opts.records), "--build-only", tmp],

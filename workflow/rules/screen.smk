@@ -1,30 +1,4 @@
-rule link_records:
-    """Link NCT IDs and PMIDs (registry references, DataBankList, text mentions) into studies.
-
-    input:  data/processed/trials.csv, data/processed/articles.csv
-    output: data/processed/links.csv, data/processed/studies.csv
-    """
-    input:
-        trials=f"{PROCESSED}/trials.csv",
-        articles=f"{PROCESSED}/articles.csv",
-    output:
-        links=f"{PROCESSED}/links.csv",
-        studies=f"{PROCESSED}/studies.csv",
-    log:
-        log_file("link_records"),
-    benchmark:
-        benchmark_file("link_records")
-    conda:
-        CONDA_ENV
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    shell:
-        "trialsynth link --trials {input.trials:q} --articles {input.articles:q}"
-        " --out-links {output.links:q} --out-studies {output.studies:q} 2> {log:q}"
-
-
-rule screen_studies:
+rule screen:
     """Apply the protocol's eligibility rules and reviewer decisions; count PRISMA 2020 steps.
 
     input:  data/processed/{studies,trials,articles,trials_skipped,articles_skipped,coding}.csv,
@@ -44,9 +18,9 @@ rule screen_studies:
         screening=f"{PROCESSED}/screening.csv",
         prisma=f"{PROCESSED}/prisma.json",
     log:
-        log_file("screen_studies"),
+        log_file("screen"),
     benchmark:
-        benchmark_file("screen_studies")
+        benchmark_file("screen")
     conda:
         CONDA_ENV
     resources:

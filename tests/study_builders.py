@@ -1,4 +1,4 @@
-"""Builders for the studies tests: full-contract tables from a few columns."""
+"""Builders for the link and screen tests: full-contract tables from a few columns."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 
 from trialsynth.tables import load_schema
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "studies"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "link"
 
 
 def frame(schema: str, rows: list[dict[str, Any]]) -> pd.DataFrame:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from studies_builders import ELIGIBILITY, article, frame, trial
+from study_builders import ELIGIBILITY, article, frame, trial
 
 from trialsynth.errors import InputError
+from trialsynth.link.grouping import build_studies
+from trialsynth.link.links import build_links
 from trialsynth.parse.ctgov_pages import DUPLICATE_REASON as CTGOV_DUPLICATE
 from trialsynth.parse.pubmed import DUPLICATE_REASON as PUBMED_DUPLICATE
-from trialsynth.studies.grouping import build_studies
-from trialsynth.studies.links import build_links
-from trialsynth.studies.overrides import read_overrides
-from trialsynth.studies.prisma import prisma_counts
-from trialsynth.studies.screen import apply_overrides, rules_decisions
+from trialsynth.screen.decisions import apply_overrides, rules_decisions
+from trialsynth.screen.overrides import read_overrides
+from trialsynth.screen.prisma import prisma_counts
 
 # 4 trial rows (one duplicated) and 6 article rows (one duplicated):
 #   NCT01: TRD RCT + its RESULT paper 101 (and 101 listed twice)   -> include, 2 records
