@@ -48,7 +48,7 @@ lint: $(STAMP)
 ## no longer reruns the analyses, figures and report that read it.
 update: $(STAMP)
 	$(UNLOCK_IF_STALE)
-	$(SNAKEMAKE) --until extract_outcomes
+	$(SNAKEMAKE) --until outcomes
 	$(SNAKEMAKE)
 
 ## refresh: fetch new snapshots from the live APIs (atomic; the old snapshot stays on failure),

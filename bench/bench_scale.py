@@ -5,7 +5,7 @@ For each size N in ``--trials`` (with ``--ratio`` x N articles) the script build
 snapshot into a scratch folder, and runs ``snakemake --cores C`` there: cold, then a no-op rerun,
 then (``--refresh``) a refresh in which 1 % of the trials changed (a new last-update date and a
 changed enrollment, as a ``fetch ctgov --since`` merge writes them), run as ``make update`` runs
-it (``--until extract_outcomes``, then the rest).
+it (``--until outcomes``, then the rest).
 
 Every ``trialsynth`` process the rules start is timed by a shim put first on ``PATH`` that runs
 the real command under ``/usr/bin/time`` (wall, user and system seconds and peak resident
@@ -43,7 +43,7 @@ STAGE_INPUT = {
     "screen": "both",
     "outcomes": "trials",
     "meta": "both",
-    "forest": "both",
+    "figures forest": "both",
     "report": "both",
     "history": "both",
 }
@@ -67,10 +67,11 @@ def stage_project(target: Path, raw: Path) -> None:
 
 
 def stage_name(argv: str) -> str:
-    """``parse ctgov`` / ``code`` / ... from the command line recorded by the shim."""
+    """``parse ctgov`` / ``code`` / ``figures forest`` / ... from the command line recorded by
+    the shim."""
     words = [w for w in argv.split() if w not in ("-q", "-v")]
-    if words[0] == "parse":
-        return f"parse {words[1]}"
+    if words[0] in ("parse", "figures"):
+        return f"{words[0]} {words[1]}"
     return words[0]
 
 
@@ -155,7 +156,7 @@ def run_size(n_trials: int, args: argparse.Namespace, tmp: Path) -> dict[str, ob
         refresh_times = tmp / f"refresh-{n_trials}.txt"
         result["refresh_changed"] = changed
         # the two passes of `make update`: the second skips jobs whose inputs kept their content
-        first = snakemake(project, args.cores, refresh_times, "--until", "extract_outcomes")
+        first = snakemake(project, args.cores, refresh_times, "--until", "outcomes")
         result["refresh_s"] = first + snakemake(project, args.cores, refresh_times)
         result["refresh_stages"] = read_times(refresh_times)
     if args.keep:

@@ -33,8 +33,7 @@ STAGE_MODULES: tuple[str, ...] = (
     "trialsynth.code.cli",  # code
     "trialsynth.outcomes.cli",  # outcomes
     "trialsynth.meta.cli",  # meta
-    "trialsynth.figures.cli",  # forest
-    "trialsynth.figures.durability_cli",  # durability-figure
+    "trialsynth.figures.cli",  # figures forest | sensitivity | prisma | durability
     "trialsynth.report.cli",  # report
     "trialsynth.history.cli",  # history | diff
 )
@@ -49,10 +48,7 @@ COMMANDS: dict[str, str] = {
     "code": "trialsynth.code.cli",
     "outcomes": "trialsynth.outcomes.cli",
     "meta": "trialsynth.meta.cli",
-    "forest": "trialsynth.figures.cli",
-    "durability-figure": "trialsynth.figures.durability_cli",
-    "sensitivity-figures": "trialsynth.figures.cli",
-    "prisma-flow": "trialsynth.figures.cli",
+    "figures": "trialsynth.figures.cli",
     "report": "trialsynth.report.cli",
     "history": "trialsynth.history.cli",
     "diff": "trialsynth.history.cli",

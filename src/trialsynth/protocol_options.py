@@ -11,7 +11,7 @@ Mapping of protocol keys to options:
 ``trialsynth meta --protocol P --analysis ID``
     ``analyses[ID].measure`` and ``analyses[ID].by``; ``meta.method``, ``meta.test``,
     ``meta.pi``, ``meta.level`` and ``meta.zero_cells.{add,to,drop00}``.
-``trialsynth forest --protocol P --analysis ID``
+``trialsynth figures forest --protocol P --analysis ID``
     ``analyses[ID].title`` (else the id) as the figure title.
 ``trialsynth fetch ctgov --protocol P``
     ``sources.ctgov.{query_intr,query_cond,query_term,filter_advanced,fields,page_size,

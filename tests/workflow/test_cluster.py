@@ -110,4 +110,4 @@ def test_slurm_profile_dry_run(local: Path) -> None:
     dry = _snakemake(local, "--profile", "workflow/profiles/slurm", "-n", "--forceall")
     assert dry.returncode == 0, dry.stderr[-4000:]
     out = dry.stdout + dry.stderr
-    assert "render_report" in out and "record_history" in out
+    assert "rule report:" in out and "rule history:" in out

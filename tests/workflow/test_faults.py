@@ -122,11 +122,11 @@ def test_an_edited_page_reruns_every_stage_that_reads_it_and_is_refused(recovere
     scheduled = {
         line.split()[1].rstrip(":") for line in dry.stdout.splitlines() if line.startswith("rule ")
     }
-    assert {"parse_ctgov", "code_studies", "extract_outcomes"} <= scheduled, dry.stdout
+    assert {"parse_ctgov", "code", "outcomes"} <= scheduled, dry.stdout
     assert "parse_pubmed" not in scheduled
     run = snakemake(project, "--keep-going")
     assert run.returncode != 0
-    for rule in ("parse_ctgov", "code_studies"):
+    for rule in ("parse_ctgov", "code"):
         log = (project / "logs" / rule / f"{rule}.log").read_text("utf-8")
         assert f"{page.relative_to(project)}: does not match its sha256" in log, log
         assert "git checkout --" in log and "trialsynth fetch ctgov" in log

@@ -63,7 +63,7 @@ def test_second_run_has_nothing_to_do(project: Path) -> None:
 def test_forced_rerun_is_byte_identical(project: Path) -> None:
     before = _digests(project)
     # Everything downstream of the raw snapshot (the fetch rules would need the network).
-    rerun = _snakemake(project, "--forcerun", "parse_ctgov", "parse_pubmed", "code_studies")
+    rerun = _snakemake(project, "--forcerun", "parse_ctgov", "parse_pubmed", "code")
     assert rerun.returncode == 0, rerun.stderr[-4000:]
     assert _digests(project) == before
 

@@ -1,4 +1,4 @@
-rule code_studies:
+rule code:
     """Code every registered trial for the codebook's fields (one row per NCT ID, with the
     evidence for each value); reviewer overrides win and are recorded. Every arm is also
     coded (arms.csv). One worker process per snapshot page, `threads` of them.
@@ -16,9 +16,9 @@ rule code_studies:
         coding=f"{PROCESSED}/coding.csv",
         arms=f"{PROCESSED}/arms.csv",
     log:
-        log_file("code_studies"),
+        log_file("code"),
     benchmark:
-        benchmark_file("code_studies")
+        benchmark_file("code")
     conda:
         CONDA_ENV
     threads: 4

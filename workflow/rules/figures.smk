@@ -1,4 +1,4 @@
-rule forest_plot:
+rule figures_forest:
     """Forest plot of one analysis (RevMan / metafor layout), PNG at 300 dpi and SVG.
 
     input: the analysis table, its pooled result, the protocol (title, subgroups, favours
@@ -20,16 +20,16 @@ rule forest_plot:
         ),
         svg=f"{REPORTS}/figures/forest_{{analysis}}.svg",
     log:
-        log_file("forest_plot", "{analysis}"),
+        log_file("figures_forest", "{analysis}"),
     benchmark:
-        benchmark_file("forest_plot", "{analysis}")
+        benchmark_file("figures_forest", "{analysis}")
     conda:
         CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=10,
     shell:
-        "trialsynth forest --data {input.data:q} --result {input.result:q}"
+        "trialsynth figures forest --data {input.data:q} --result {input.result:q}"
         " --protocol {input.protocol:q} --analysis {wildcards.analysis:q}"
         " --studies {input.studies:q} --articles {input.articles:q} --trials {input.trials:q}"
         " --out {output.png:q} {output.svg:q} 2> {log:q}"
@@ -58,7 +58,7 @@ DURABILITY_FIGURE = (
 
 if DURABILITY_DECAY:
 
-    rule durability_figure:
+    rule figures_durability:
         """Durability figure: proportion still benefiting against days since the last dose per
         modality (study arms sized by n, pooled windows, the decay model's predicted curve with
         its CI band, median times), PNG and SVG, and the drawn numbers as a table.
@@ -85,23 +85,23 @@ if DURABILITY_DECAY:
             svg=f"{REPORTS}/figures/durability.svg",
             table=f"{REPORTS}/tables/durability_figure.csv",
         log:
-            log_file("durability_figure"),
+            log_file("figures_durability"),
         benchmark:
-            benchmark_file("durability_figure")
+            benchmark_file("figures_durability")
         conda:
             CONDA_ENV
         resources:
             mem_mb=1000,
             runtime=10,
         shell:
-            "trialsynth durability-figure --protocol {input.protocol:q}"
+            "trialsynth figures durability --protocol {input.protocol:q}"
             " --decay {input.decay_data:q} {input.decay_result:q}"
             " --window-data {input.window_data:q} --window-result {input.window_result:q}"
             " --medians {input.medians:q} --out {output.png:q} {output.svg:q}"
             " --table {output.table:q} 2> {log:q}"
 
 
-rule plot_sensitivity:
+rule figures_sensitivity:
     """Leave-one-out plot (k >= 3) and funnel plot with Egger's test (k >= 10) of one
     analysis; index.json names each figure drawn or the reason it is not.
 
@@ -122,21 +122,21 @@ rule plot_sensitivity:
             category="Sensitivity analyses",
         ),
     log:
-        log_file("plot_sensitivity", "{analysis}"),
+        log_file("figures_sensitivity", "{analysis}"),
     benchmark:
-        benchmark_file("plot_sensitivity", "{analysis}")
+        benchmark_file("figures_sensitivity", "{analysis}")
     conda:
         CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=10,
     shell:
-        "trialsynth sensitivity-figures --data {input.data:q} --result {input.result:q}"
+        "trialsynth figures sensitivity --data {input.data:q} --result {input.result:q}"
         " --studies {input.studies:q} --articles {input.articles:q} --trials {input.trials:q}"
         " --out-dir {output.folder:q} 2> {log:q}"
 
 
-rule plot_prisma_flow:
+rule figures_prisma:
     """PRISMA 2020 flow diagram from the screening counts.
 
     input: data/processed/prisma.json
@@ -152,14 +152,14 @@ rule plot_prisma_flow:
         ),
         svg=f"{REPORTS}/figures/prisma_flow.svg",
     log:
-        log_file("plot_prisma_flow"),
+        log_file("figures_prisma"),
     benchmark:
-        benchmark_file("plot_prisma_flow")
+        benchmark_file("figures_prisma")
     conda:
         CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=10,
     shell:
-        "trialsynth prisma-flow --prisma {input.prisma:q} --out {output.png:q} {output.svg:q}"
+        "trialsynth figures prisma --prisma {input.prisma:q} --out {output.png:q} {output.svg:q}"
         " 2> {log:q}"

@@ -1,4 +1,4 @@
-rule record_history:
+rule history:
     """Keep a compact record of this run in reports/history/ and say what changed since the
     previous run.
 
@@ -20,9 +20,9 @@ rule record_history:
     output:
         changes=f"{REPORTS}/history/changes.json",
     log:
-        log_file("record_history"),
+        log_file("history"),
     benchmark:
-        benchmark_file("record_history")
+        benchmark_file("history")
     conda:
         CONDA_ENV
     resources:

@@ -1,4 +1,4 @@
-rule meta_analysis:
+rule meta:
     """Random-effects meta-analysis of one analysis table; the command reads the analysis's
     measure and subgroup column and the estimator settings from the protocol (metafor-identical
     numbers). An analysis without studies gives a k = 0 result, reported, not fatal.
@@ -13,9 +13,9 @@ rule meta_analysis:
     output:
         result=f"{REPORTS}/tables/{{analysis}}.json",
     log:
-        log_file("meta_analysis", "{analysis}"),
+        log_file("meta", "{analysis}"),
     benchmark:
-        benchmark_file("meta_analysis", "{analysis}")
+        benchmark_file("meta", "{analysis}")
     conda:
         CONDA_ENV
     resources:

@@ -1,4 +1,4 @@
-rule extract_outcomes:
+rule outcomes:
     """Extract outcomes (CT.gov posted results, curated extraction sheets) with their sources,
     verify the sheet numbers against the PubMed snapshot, and write one metafor-style input
     table per analysis of the protocol.
@@ -26,9 +26,9 @@ rule extract_outcomes:
         medians=f"{PROCESSED}/median_times.csv",
         analyses=expand(f"{PROCESSED}/analyses/{{analysis}}.csv", analysis=ANALYSIS_IDS),
     log:
-        log_file("extract_outcomes"),
+        log_file("outcomes"),
     benchmark:
-        benchmark_file("extract_outcomes")
+        benchmark_file("outcomes")
     conda:
         CONDA_ENV
     resources:

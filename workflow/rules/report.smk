@@ -1,4 +1,4 @@
-rule render_report:
+rule report:
     """Self-contained HTML report: the answer first (question, key findings), methods from the
     protocol, search and provenance, PRISMA flow, included studies, results per analysis,
     durability, sensitivity, small-study effects, summary of findings with certainty,
@@ -43,9 +43,9 @@ rule render_report:
         pooled=f"{REPORTS}/tables/pooled_results.csv",
         ris=f"{REPORTS}/included_studies.ris",
     log:
-        log_file("render_report"),
+        log_file("report"),
     benchmark:
-        benchmark_file("render_report")
+        benchmark_file("report")
     conda:
         CONDA_ENV
     resources:

@@ -1,5 +1,5 @@
-"""Figure subcommands: ``trialsynth forest``, ``trialsynth sensitivity-figures``,
-``trialsynth prisma-flow``."""
+"""``trialsynth figures``: ``figures forest``, ``figures sensitivity``, ``figures prisma`` and
+``figures durability`` (registered by :mod:`trialsynth.figures.durability_cli`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from trialsynth.errors import InputError
+from trialsynth.figures import durability_cli
 from trialsynth.figures.forest import forest_from_files
 from trialsynth.figures.save import save_figure
 from trialsynth.meta.result import load_result
@@ -27,8 +28,15 @@ def _label_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: Any) -> None:
-    """Add the ``forest``, ``sensitivity-figures`` and ``prisma-flow`` subcommands."""
-    forest = subparsers.add_parser(
+    """Add the ``figures`` command with its ``forest``, ``sensitivity``, ``prisma`` and
+    ``durability`` subcommands."""
+    figures = subparsers.add_parser(
+        "figures",
+        help="draw the review's figures (forest, sensitivity, prisma, durability)",
+        description="Draw one kind of figure; `trialsynth figures KIND --help` lists its options.",
+    )
+    kinds = figures.add_subparsers(dest="figure", metavar="KIND", required=True)
+    forest = kinds.add_parser(
         "forest",
         help="draw the forest plot of one analysis",
         description=(
@@ -44,8 +52,8 @@ def register(subparsers: Any) -> None:
     _label_arguments(forest)
     forest.set_defaults(func=run_forest)
 
-    sensitivity = subparsers.add_parser(
-        "sensitivity-figures",
+    sensitivity = kinds.add_parser(
+        "sensitivity",
         help="draw the leave-one-out, funnel and GOSH plots of one analysis",
         description=(
             "Draw the leave-one-out plot (k >= 3), the funnel plot with Egger's test (k >= 10) and "
@@ -59,14 +67,16 @@ def register(subparsers: Any) -> None:
     _label_arguments(sensitivity)
     sensitivity.set_defaults(func=run_sensitivity_figures)
 
-    flow = subparsers.add_parser(
-        "prisma-flow",
+    flow = kinds.add_parser(
+        "prisma",
         help="draw the PRISMA 2020 flow diagram",
         description="Draw the PRISMA 2020 flow diagram from prisma.json of `trialsynth screen`.",
     )
     flow.add_argument("--prisma", required=True, type=Path, help="prisma.json")
     flow.add_argument("--out", required=True, type=Path, nargs="+", help=".png and/or .svg")
     flow.set_defaults(func=run_prisma_flow)
+
+    durability_cli.register(kinds)
 
 
 def load_labels(args: argparse.Namespace) -> dict[str, str] | None:

@@ -1,4 +1,4 @@
-"""``trialsynth durability-figure``: the durability figure and its number table.
+"""``trialsynth figures durability``: the durability figure and its number table.
 
 The decay model's input and result, each horizon window's input and result (``--window-data``,
 ``--window-result``; a window's id is its file name) and the median-times table are named on
@@ -37,9 +37,9 @@ log = logging.getLogger(__name__)
 
 
 def register(subparsers: Any) -> None:
-    """Add the ``durability-figure`` subcommand."""
+    """Add the ``durability`` subcommand of ``trialsynth figures``."""
     parser = subparsers.add_parser(
-        "durability-figure",
+        "durability",
         help="draw the proportion still benefiting against days since the last dose",
         description=(
             "Draw the durability figure (study points sized by n, pooled window estimates, the "

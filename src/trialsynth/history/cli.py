@@ -1,6 +1,6 @@
 """``trialsynth history`` (keep this run's record) and ``trialsynth diff OLD NEW`` (compare two).
 
-``trialsynth history`` is the workflow's ``record_history`` rule: it writes the run's record
+``trialsynth history`` is the workflow's ``history`` rule: it writes the run's record
 into the history folder and ``changes.json`` (the comparison with the previous run) for the
 report. ``trialsynth diff`` prints the comparison of two records for a person or a CI job;
 ``--fail-on`` makes it exit with status 1 when a change needs a reviewer.

@@ -174,7 +174,7 @@ def embed_png(path: Path) -> str:
 
 
 def load_sensitivity_figures(section: AnalysisSection, folder: Path) -> None:
-    """Embed the figures that ``trialsynth sensitivity-figures`` drew, and keep its reasons."""
+    """Embed the figures that ``trialsynth figures sensitivity`` drew, and keep its reasons."""
     index = read_json(folder / "index.json")
     for name, entry in sorted(index.items()):
         pngs = [f for f in entry.get("files", []) if f.endswith(".png")]
@@ -192,7 +192,9 @@ def load_analysis(
     figure = None
     if figure_path is not None:
         if not figure_path.exists():
-            raise InputError("figure not found", path=figure_path, hint="run `trialsynth forest`")
+            raise InputError(
+                "figure not found", path=figure_path, hint="run `trialsynth figures forest`"
+            )
         figure = base64.b64encode(figure_path.read_bytes()).decode("ascii")
     section = AnalysisSection(
         spec=spec,

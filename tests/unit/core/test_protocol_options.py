@@ -77,15 +77,25 @@ def test_forest_title_comes_from_the_protocol(tmp_path: Path) -> None:
     common = ["--protocol", str(PROTOCOL), "--analysis", analysis_id, "--data", data]
     assert main(["meta", *common, "--out", str(result)]) == 0
     png = tmp_path / "forest.png"
-    args = build_parser("forest").parse_args(
-        ["forest", *common, "--result", str(result), "--out", str(png)]
+    args = build_parser("figures").parse_args(
+        ["figures", "forest", *common, "--result", str(result), "--out", str(png)]
     )
     assert args.func(args) == 0
     protocol = yaml.safe_load(PROTOCOL.read_text())
     assert args.title == next(a for a in protocol["analyses"] if a["id"] == analysis_id)["title"]
     assert png.stat().st_size > 1000
-    explicit = build_parser("forest").parse_args(
-        ["forest", *common, "--result", str(result), "--out", str(png), "--title", "Drug A"]
+    explicit = build_parser("figures").parse_args(
+        [
+            "figures",
+            "forest",
+            *common,
+            "--result",
+            str(result),
+            "--out",
+            str(png),
+            "--title",
+            "Drug A",
+        ]
     )
     assert explicit.func(explicit) == 0
     assert explicit.title == "Drug A"

@@ -21,7 +21,8 @@ WINDOWS = ("durability_4_35d", "durability_1_3m", "durability_6m_plus")
 def _args(out: Path, decay: Path | None = None) -> list[str]:
     args = [
         "-q",
-        "durability-figure",
+        "figures",
+        "durability",
         "--decay",
         str(decay or FIXTURE / "durability_decay.csv"),
         str(FIXTURE / "durability_decay.json"),
@@ -113,7 +114,7 @@ def test_plotted_points_equal_the_input() -> None:
 
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers())
-    args = parser.parse_args(_args(Path("/nonexistent"))[1:])
+    args = parser.parse_args(_args(Path("/nonexistent"))[2:])  # after "-q figures"
     data, decay = build_data(args)
     plot = draw_durability(data)
     decay_table = read_table(FIXTURE / "durability_decay.csv", "meta_input")
@@ -145,7 +146,16 @@ def test_empty_input_draws_a_figure_that_says_no_data(tmp_path: Path) -> None:
     meta = ["-q", "meta", "--data", str(empty), "--measure", "GEN", "--allow-empty"]
     assert main([*meta, "--out", str(result)]) == 0
     svg, table = tmp_path / "empty.svg", tmp_path / "empty.csv"
-    args = ["-q", "durability-figure", "--decay", str(empty), str(result), "--by", "psychotherapy"]
+    args = [
+        "-q",
+        "figures",
+        "durability",
+        "--decay",
+        str(empty),
+        str(result),
+        "--by",
+        "psychotherapy",
+    ]
     assert main([*args, "--out", str(svg), "--table", str(table)]) == 0
     text = svg.read_text()
     assert "No durability data: No decay curve:" in text

@@ -117,7 +117,7 @@ def test_sensitivity_figures_command_draws_what_the_analysis_supports(tmp_path: 
     result = tmp_path / "a.json"
     result.write_text(json.dumps(_result(4).to_dict()))
     out = tmp_path / "figs"
-    assert main(["sensitivity-figures", "--result", str(result), "--out-dir", str(out)]) == 0
+    assert main(["figures", "sensitivity", "--result", str(result), "--out-dir", str(out)]) == 0
     index = json.loads((out / "index.json").read_text())
     assert index["leave1out"] == {"files": ["leave1out.png", "leave1out.svg"]}
     assert "k = 4" in index["funnel"]["reason"]
@@ -130,7 +130,7 @@ def test_gosh_plot_is_drawn_for_six_to_twenty_studies(tmp_path: Path) -> None:
     result = tmp_path / "a.json"
     result.write_text(json.dumps(_result(7).to_dict()))
     out = tmp_path / "figs"
-    assert main(["sensitivity-figures", "--result", str(result), "--out-dir", str(out)]) == 0
+    assert main(["figures", "sensitivity", "--result", str(result), "--out-dir", str(out)]) == 0
     index = json.loads((out / "index.json").read_text())
     assert index["gosh"] == {"files": ["gosh.png", "gosh.svg"]}
     assert "127 subsets of 7 studies" in (out / "gosh.svg").read_text(encoding="utf-8")
@@ -140,6 +140,6 @@ def test_prisma_flow_command_writes_png_and_svg(tmp_path: Path) -> None:
     prisma = tmp_path / "prisma.json"
     prisma.write_text(json.dumps(PRISMA))
     png, svg = tmp_path / "flow.png", tmp_path / "flow.svg"
-    assert main(["prisma-flow", "--prisma", str(prisma), "--out", str(png), str(svg)]) == 0
+    assert main(["figures", "prisma", "--prisma", str(prisma), "--out", str(png), str(svg)]) == 0
     assert png.read_bytes()[:4] == b"\x89PNG"
     assert "Records screened (n = 66)" in svg.read_text(encoding="utf-8")
