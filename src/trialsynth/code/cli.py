@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from trialsynth.cli_options import add_command, add_output
 from trialsynth.code.codebook import load_codebook
 from trialsynth.code.stage import default_jobs, run_coding
 from trialsynth.errors import InputError
@@ -13,14 +14,7 @@ from trialsynth.errors import InputError
 
 def register(subparsers: Any) -> None:
     """Add the ``code`` subcommand."""
-    parser = subparsers.add_parser(
-        "code",
-        help="code trials for drug, route, condition, psychotherapy, design, comparator",
-        description=(
-            "Code CT.gov v2 study records with the codebook and write coding.csv (one row per "
-            "NCT ID, with the evidence for every value). Reviewer overrides win."
-        ),
-    )
+    parser = add_command(subparsers, "code", run_code)
     parser.add_argument(
         "--ctgov",
         required=True,
@@ -29,7 +23,7 @@ def register(subparsers: Any) -> None:
         metavar="PATH",
         help="v2 study JSON files, /studies page files, or folders of them",
     )
-    parser.add_argument("--out", required=True, type=Path, help="output table (coding.csv)")
+    add_output(parser, "coding.csv")
     parser.add_argument(
         "--arms-out",
         type=Path,
@@ -54,11 +48,14 @@ def register(subparsers: Any) -> None:
         default=default_jobs(),
         help="worker processes, one input file each (default: CPUs available, at most 8)",
     )
-    parser.set_defaults(func=run_code)
 
 
 def run_code(args: argparse.Namespace) -> int:
-    """Run the coder on ``args.ctgov`` and write ``args.out``."""
+    """Code trials for drug, route, condition, psychotherapy, design, comparator.
+
+    Code CT.gov v2 study records with the codebook and write coding.csv (one row per NCT ID,
+    with the evidence for every value). Reviewer overrides win.
+    """
     codebook = load_codebook(args.codebook)
     if args.jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {args.jobs}", hint="use --jobs 1")

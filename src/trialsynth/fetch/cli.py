@@ -8,6 +8,7 @@ import argparse
 import logging
 from typing import Any
 
+from trialsynth.cli_options import add_command, add_command_group
 from trialsynth.errors import InputError
 from trialsynth.fetch import ctgov, pubmed
 from trialsynth.fetch.http import HttpClient
@@ -43,15 +44,17 @@ PUBMED_DEFAULTS: dict[str, Any] = {
 
 def register(subparsers: Any) -> None:
     """Add ``fetch`` with the sub-subcommands ``ctgov`` and ``pubmed``."""
-    fetch = subparsers.add_parser(
-        "fetch", help="fetch raw records from ClinicalTrials.gov or PubMed into a snapshot"
+    sources = add_command_group(
+        subparsers,
+        "fetch",
+        "Fetch raw records from ClinicalTrials.gov or PubMed into a snapshot",
+        "source",
     )
-    sources = fetch.add_subparsers(dest="source", metavar="SOURCE", required=True)
-
-    ct = sources.add_parser(
+    ct = add_command(
+        sources,
         "ctgov",
-        help="ClinicalTrials.gov API v2 GET /studies, all pages",
-        description="Writes DIR/manifest.json and the pages as received (DIR/page-0001.json, "
+        run_ctgov,
+        "Writes DIR/manifest.json and the pages as received (DIR/page-0001.json, "
         f"...). Base URL: --base-url, else ${ctgov.BASE_URL_ENV}, else {ctgov.DEFAULT_BASE_URL}.",
     )
     ct.add_argument("--out", required=True, metavar="DIR", help="snapshot folder")
@@ -70,12 +73,12 @@ def register(subparsers: Any) -> None:
     add_protocol_arguments(ct, analysis=False)
     ct.add_argument("--base-url", metavar="URL")
     _add_shrink_flags(ct, "studies")
-    ct.set_defaults(func=run_ctgov)
 
-    pm = sources.add_parser(
+    pm = add_command(
+        sources,
         "pubmed",
-        help="PubMed esearch (history server) and efetch in batches",
-        description="Writes DIR/manifest.json, DIR/esearch-0001.xml, ... and DIR/efetch-0001.xml, "
+        run_pubmed,
+        "Writes DIR/manifest.json, DIR/esearch-0001.xml, ... and DIR/efetch-0001.xml, "
         f"... Base URL: --base-url, else ${pubmed.BASE_URL_ENV}, else {pubmed.DEFAULT_BASE_URL}. "
         f"The API key is read from ${pubmed.API_KEY_ENV} only and never written anywhere.",
     )
@@ -89,7 +92,6 @@ def register(subparsers: Any) -> None:
     pm.add_argument("--base-url", metavar="URL")
     add_protocol_arguments(pm, analysis=False)
     _add_shrink_flags(pm, "records")
-    pm.set_defaults(func=run_pubmed)
 
 
 def _add_shrink_flags(parser: argparse.ArgumentParser, what: str) -> None:
@@ -114,7 +116,10 @@ def _guard(args: argparse.Namespace) -> ShrinkGuard:
 
 
 def run_ctgov(args: argparse.Namespace) -> int:
-    """Fetch a CT.gov snapshot from the parsed flags (else the protocol's sources.ctgov)."""
+    """ClinicalTrials.gov API v2 GET /studies, all pages.
+
+    The query comes from the flags, else from the protocol's sources.ctgov (--protocol).
+    """
     protocol = stage_protocol(args)
     fill_options(
         args,
@@ -152,8 +157,11 @@ def run_ctgov(args: argparse.Namespace) -> int:
 
 
 def run_pubmed(args: argparse.Namespace) -> int:
-    """Fetch a PubMed snapshot from the parsed flags, else the protocol's sources.pubmed
-    (``NCBI_API_KEY`` from the environment)."""
+    """PubMed esearch (history server) and efetch in batches.
+
+    The search comes from the flags, else from the protocol's sources.pubmed (--protocol);
+    the API key from the environment (NCBI_API_KEY).
+    """
     protocol = stage_protocol(args)
     fill_options(
         args,

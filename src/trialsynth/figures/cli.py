@@ -9,6 +9,12 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from trialsynth.cli_options import (
+    add_command,
+    add_command_group,
+    add_figure_output,
+    add_paths,
+)
 from trialsynth.errors import InputError
 from trialsynth.figures import durability_cli
 from trialsynth.figures.forest import forest_from_files
@@ -22,59 +28,43 @@ log = logging.getLogger(__name__)
 
 def _label_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("author-year study labels (all three, or none)")
-    group.add_argument("--studies", type=Path, help="studies.csv")
-    group.add_argument("--articles", type=Path, help="articles.csv (authors, year)")
-    group.add_argument("--trials", type=Path, help="trials.csv (acronyms)")
+    add_paths(
+        group,
+        "studies",
+        "articles",
+        "trials",
+        required=False,
+        articles="articles.csv (authors, year)",
+        trials="trials.csv (acronyms)",
+    )
 
 
 def register(subparsers: Any) -> None:
     """Add the ``figures`` command with its ``forest``, ``sensitivity``, ``prisma`` and
     ``durability`` subcommands."""
-    figures = subparsers.add_parser(
+    kinds = add_command_group(
+        subparsers,
         "figures",
-        help="draw the review's figures (forest, sensitivity, prisma, durability)",
-        description="Draw one kind of figure; `trialsynth figures KIND --help` lists its options.",
+        "Draw the review's figures (forest, sensitivity, prisma, durability)",
+        "figure",
     )
-    kinds = figures.add_subparsers(dest="figure", metavar="KIND", required=True)
-    forest = kinds.add_parser(
-        "forest",
-        help="draw the forest plot of one analysis",
-        description=(
-            "Draw a forest plot (RevMan / metafor forest.rma layout) from an analysis input table "
-            "and the JSON result of `trialsynth meta` for the same table."
-        ),
-    )
-    forest.add_argument("--data", required=True, type=Path, help="analysis input CSV")
-    forest.add_argument("--result", required=True, type=Path, help="`trialsynth meta` JSON")
-    forest.add_argument("--out", required=True, type=Path, nargs="+", help=".png and/or .svg")
+
+    forest = add_command(kinds, "forest", run_forest)
+    add_paths(forest, "data", "result")
+    add_figure_output(forest)
     forest.add_argument("--title", default=None, help="figure title (default: the protocol's)")
     add_protocol_arguments(forest, analysis=True)
     _label_arguments(forest)
-    forest.set_defaults(func=run_forest)
 
-    sensitivity = kinds.add_parser(
-        "sensitivity",
-        help="draw the leave-one-out, funnel and GOSH plots of one analysis",
-        description=(
-            "Draw the leave-one-out plot (k >= 3), the funnel plot with Egger's test (k >= 10) and "
-            "the GOSH plot (6 <= k <= 20) into a folder, with index.json naming each figure drawn "
-            "or why it was not."
-        ),
-    )
-    sensitivity.add_argument("--data", type=Path, help="analysis input CSV (for labels)")
-    sensitivity.add_argument("--result", required=True, type=Path, help="`trialsynth meta` JSON")
+    sensitivity = add_command(kinds, "sensitivity", run_sensitivity_figures)
+    add_paths(sensitivity, "data", required=False, data="analysis input CSV (for labels)")
+    add_paths(sensitivity, "result")
     sensitivity.add_argument("--out-dir", required=True, type=Path)
     _label_arguments(sensitivity)
-    sensitivity.set_defaults(func=run_sensitivity_figures)
 
-    flow = kinds.add_parser(
-        "prisma",
-        help="draw the PRISMA 2020 flow diagram",
-        description="Draw the PRISMA 2020 flow diagram from prisma.json of `trialsynth screen`.",
-    )
-    flow.add_argument("--prisma", required=True, type=Path, help="prisma.json")
-    flow.add_argument("--out", required=True, type=Path, nargs="+", help=".png and/or .svg")
-    flow.set_defaults(func=run_prisma_flow)
+    flow = add_command(kinds, "prisma", run_prisma_flow)
+    add_paths(flow, "prisma")
+    add_figure_output(flow)
 
     durability_cli.register(kinds)
 
@@ -98,7 +88,11 @@ def load_labels(args: argparse.Namespace) -> dict[str, str] | None:
 
 
 def run_forest(args: argparse.Namespace) -> int:
-    """Draw and save the forest plot."""
+    """Draw the forest plot of one analysis.
+
+    Draw a forest plot (RevMan / metafor forest.rma layout) from an analysis input table and
+    the JSON result of `trialsynth meta` for the same table.
+    """
     result = load_result(args.result)
     data = read_table(args.data, "meta_input")
     protocol = stage_protocol(args)
@@ -123,7 +117,12 @@ def _study_names(result: Any, args: argparse.Namespace) -> list[str]:
 
 
 def run_sensitivity_figures(args: argparse.Namespace) -> int:
-    """Draw the sensitivity figures that the analysis supports and index them."""
+    """Draw the leave-one-out, funnel and GOSH plots of one analysis.
+
+    Draw the leave-one-out plot (k >= 3), the funnel plot with Egger's test (k >= 10) and the
+    GOSH plot (6 <= k <= 20) into a folder, with index.json naming each figure drawn or why
+    it was not.
+    """
     from trialsynth.figures.sensitivity import (
         draw_funnel,
         draw_gosh,
@@ -135,41 +134,36 @@ def run_sensitivity_figures(args: argparse.Namespace) -> int:
 
     result = load_result(args.result)
     args.out_dir.mkdir(parents=True, exist_ok=True)
+    figures = (
+        (
+            "leave1out",
+            leave_one_out_reason,
+            lambda: draw_leave_one_out(result, _study_names(result, args)),
+        ),
+        ("funnel", funnel_reason, lambda: draw_funnel(result)),
+        ("gosh", gosh_reason, lambda: draw_gosh(result)),
+    )
     index: dict[str, dict[str, Any]] = {}
-    reason = leave_one_out_reason(result)
-    if reason is None:
-        plot = draw_leave_one_out(result, _study_names(result, args))
-        files = [f"leave1out.{fmt}" for fmt in ("png", "svg")]
-        for name in files:
-            save_figure(plot, args.out_dir / name)
-        index["leave1out"] = {"files": files}
-    else:
-        index["leave1out"] = {"reason": reason}
-    reason = funnel_reason(result)
-    if reason is None:
-        plot = draw_funnel(result)
-        files = [f"funnel.{fmt}" for fmt in ("png", "svg")]
-        for name in files:
-            save_figure(plot, args.out_dir / name)
-        index["funnel"] = {"files": files}
-    else:
-        index["funnel"] = {"reason": reason}
-    reason = gosh_reason(result)
-    if reason is None:
-        plot = draw_gosh(result)
-        files = [f"gosh.{fmt}" for fmt in ("png", "svg")]
-        for name in files:
-            save_figure(plot, args.out_dir / name)
-        index["gosh"] = {"files": files}
-    else:
-        index["gosh"] = {"reason": reason}
+    for name, reason_not_drawn, draw in figures:
+        reason = reason_not_drawn(result)
+        if reason is not None:
+            index[name] = {"reason": reason}
+            continue
+        plot = draw()
+        files = [f"{name}.{fmt}" for fmt in ("png", "svg")]
+        for file_name in files:
+            save_figure(plot, args.out_dir / file_name)
+        index[name] = {"files": files}
     write_json_atomic(args.out_dir / "index.json", index)
     log.info("wrote %s", json.dumps({k: sorted(v) for k, v in index.items()}))
     return 0
 
 
 def run_prisma_flow(args: argparse.Namespace) -> int:
-    """Draw and save the PRISMA 2020 flow diagram."""
+    """Draw the PRISMA 2020 flow diagram.
+
+    Draw the PRISMA 2020 flow diagram from prisma.json of `trialsynth screen`.
+    """
     from trialsynth.figures.prisma_flow import draw_prisma_flow
 
     try:

@@ -16,6 +16,7 @@ from typing import Any
 import matplotlib
 import pandas as pd
 
+from trialsynth.cli_options import add_command, add_figure_output, add_paths
 from trialsynth.errors import InputError
 from trialsynth.figures.durability import (
     DurabilityData,
@@ -38,15 +39,7 @@ log = logging.getLogger(__name__)
 
 def register(subparsers: Any) -> None:
     """Add the ``durability`` subcommand of ``trialsynth figures``."""
-    parser = subparsers.add_parser(
-        "durability",
-        help="draw the proportion still benefiting against days since the last dose",
-        description=(
-            "Draw the durability figure (study points sized by n, pooled window estimates, the "
-            "decay model's predicted curve with its confidence band, median times) and write "
-            "its numbers as a CSV table."
-        ),
-    )
+    parser = add_command(subparsers, "durability", run_durability_figure)
     parser.add_argument(
         "--decay",
         nargs=2,
@@ -71,16 +64,15 @@ def register(subparsers: Any) -> None:
         metavar="JSON",
         help="`trialsynth meta` JSON of each window, in the order of --window-data",
     )
-    parser.add_argument("--medians", type=Path, default=None, help="median_times.csv")
+    add_paths(parser, "medians", required=False)
     parser.add_argument(
         "--by", default=None, help="modality column (default: the decay analysis's `by`)"
     )
     parser.add_argument("--decay-id", default=None, help="protocol id of the decay analysis")
     parser.add_argument("--title", default=None, help="figure title")
-    parser.add_argument("--out", required=True, type=Path, nargs="+", help=".png and/or .svg")
-    parser.add_argument("--table", type=Path, default=None, help="CSV of the drawn numbers")
+    add_figure_output(parser)
+    add_paths(parser, "table", required=False, table="CSV of the drawn numbers")
     add_protocol_arguments(parser, analysis=False)
-    parser.set_defaults(func=run_durability_figure)
 
 
 def _entries(protocol: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
@@ -168,7 +160,12 @@ def build_data(args: argparse.Namespace) -> tuple[DurabilityData, MetaResult]:
 
 
 def run_durability_figure(args: argparse.Namespace) -> int:
-    """Draw and save the figure(s) and the number table."""
+    """Draw the proportion still benefiting against days since the last dose.
+
+    Draw the durability figure (study points sized by n, pooled window estimates, the decay
+    model's predicted curve with its confidence band, median times) and write its numbers as a
+    CSV table.
+    """
     data, decay = build_data(args)
     entries = _entries(stage_protocol(args))
     title = args.title

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from trialsynth.cli_options import add_command, add_manifests, add_output, add_paths, manifest_paths
 from trialsynth.history.archive import keep_record, resolve
 from trialsynth.history.compare import (
     FAIL_ON,
@@ -31,36 +32,16 @@ DEFAULT_HISTORY = Path("reports/history")
 
 def register(subparsers: Any) -> None:
     """Add the ``history`` and ``diff`` subcommands."""
-    record = subparsers.add_parser(
-        "history",
-        help="keep this run's record in the history folder and compare it with the previous run",
-        description="Write a compact record of this run (studies, screening decisions, pooled "
-        "estimates, snapshot hashes) as HISTORY/<snapshot key>.json, and the changes since "
-        "the previous run as --out (JSON).",
-    )
-    record.add_argument(
-        "--manifest",
-        action="append",
-        default=[],
-        metavar="NAME=PATH",
-        required=True,
-        help="a raw snapshot manifest, e.g. ctgov=data/raw/ctgov/manifest.json (repeatable)",
-    )
-    for name in ("studies", "trials", "articles", "screening"):
-        record.add_argument(f"--{name}", required=True, type=Path, help=f"{name}.csv")
+    record = add_command(subparsers, "history", run_history)
+    add_manifests(record, required=True)
+    add_paths(record, "studies", "trials", "articles", "screening")
     record.add_argument(
         "--result", nargs="*", default=[], type=Path, help="the pooled results (JSON)"
     )
     record.add_argument("--history", type=Path, default=DEFAULT_HISTORY, help="history folder")
-    record.add_argument("--out", required=True, type=Path, help="changes.json")
-    record.set_defaults(func=run_history)
+    add_output(record, "changes.json")
 
-    diff = subparsers.add_parser(
-        "diff",
-        help="compare two run records (new/removed/updated studies, decisions, estimates)",
-        description="Compare two records of reports/history/ (paths, snapshot keys, or "
-        "'previous' and 'latest').",
-    )
+    diff = add_command(subparsers, "diff", run_diff)
     diff.add_argument("old", help="older record: a path, a snapshot key or 'previous'")
     diff.add_argument("new", help="newer record: a path, a snapshot key or 'latest'")
     diff.add_argument("--history", type=Path, default=DEFAULT_HISTORY, help="history folder")
@@ -72,25 +53,17 @@ def register(subparsers: Any) -> None:
         help="exit with status 1 when this change happened (repeatable)",
     )
     diff.add_argument("--json", action="store_true", help="print the comparison as JSON")
-    diff.set_defaults(func=run_diff)
-
-
-def _manifests(items: list[str]) -> dict[str, Path]:
-    from trialsynth.errors import InputError
-
-    manifests = {}
-    for item in items:
-        name, sep, path = item.partition("=")
-        if not sep or not name or not path:
-            raise InputError(f"--manifest {item!r}", hint="use NAME=PATH")
-        manifests[name] = Path(path)
-    return manifests
 
 
 def run_history(args: argparse.Namespace) -> int:
-    """Keep the record of this run and write the changes since the previous run."""
+    """Keep this run's record in the history folder and compare it with the previous run.
+
+    Write a compact record of this run (studies, screening decisions, pooled estimates,
+    snapshot hashes) as HISTORY/<snapshot key>.json, and the changes since the previous run as
+    --out (JSON).
+    """
     record = build_record(
-        _manifests(args.manifest),
+        manifest_paths(args.manifest),
         args.studies,
         args.trials,
         args.articles,
@@ -113,7 +86,11 @@ def run_history(args: argparse.Namespace) -> int:
 
 
 def run_diff(args: argparse.Namespace) -> int:
-    """Print the comparison of two records; status 1 when a ``--fail-on`` condition is met."""
+    """Compare two run records (new/removed/updated studies, decisions, estimates).
+
+    Compare two records of reports/history/ (paths, snapshot keys, or 'previous' and
+    'latest'); the exit status is 1 when a --fail-on condition is met.
+    """
     old = load_record(resolve(args.history, args.old))
     new = load_record(resolve(args.history, args.new))
     changes = compare_records(old, new)

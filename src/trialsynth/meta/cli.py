@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from trialsynth.cli_options import add_command, add_paths
 from trialsynth.errors import InputError
 from trialsynth.meta.effect_sizes import ZERO_CELL_RULES, ZeroCellSettings
 from trialsynth.meta.fit import CLI_METHODS, LEAVE1OUT_AUTO_MAX_K, LEAVE1OUT_CHOICES, fit_meta
@@ -35,16 +36,8 @@ log = logging.getLogger(__name__)
 
 def register(subparsers: Any) -> None:
     """Add the ``meta`` subcommand."""
-    parser = subparsers.add_parser(
-        "meta",
-        help="meta-analysis of one analysis table",
-        description=(
-            "Random-effects meta-analysis of a CSV in metafor column names (plus an optional "
-            "`study` column). Defaults: REML, Knapp-Hartung with ad hoc guard, HTS prediction "
-            "interval. Ratio measures are reported on the log scale."
-        ),
-    )
-    parser.add_argument("--data", required=True, type=Path, help="input CSV")
+    parser = add_command(subparsers, "meta", run_meta)
+    add_paths(parser, "data", data="input CSV")
     add_protocol_arguments(parser, analysis=True)
     parser.add_argument(
         "--measure",
@@ -83,14 +76,13 @@ def register(subparsers: Any) -> None:
         help=f"leave-one-out refits: auto = only when k <= {LEAVE1OUT_AUTO_MAX_K} (default)",
     )
     parser.add_argument("--json", action="store_true", help="print the JSON result to stdout")
-    parser.add_argument("--out", type=Path, default=None, help="write the JSON result here")
+    add_paths(parser, "out", required=False, out="write the JSON result here")
     parser.add_argument(
         "--allow-empty",
         action="store_true",
         help="a table with no studies gives a result with k = 0 and a warning instead of an "
         "error (the workflow uses this so an analysis without data is reported, not fatal)",
     )
-    parser.set_defaults(func=run_meta)
 
 
 #: Built-in settings, used when neither the command line nor the protocol gives one.
@@ -140,7 +132,13 @@ def table_fit_settings(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run_meta(args: argparse.Namespace) -> int:
-    """Fit the model, print the result and optionally write it."""
+    """Meta-analysis of one analysis table.
+
+    Random-effects meta-analysis of a CSV in metafor column names (plus an optional `study`
+    column). Defaults: REML, Knapp-Hartung with ad hoc guard, HTS prediction interval. Ratio
+    measures are reported on the log scale. The fitted result is printed and, with --out,
+    written as JSON.
+    """
     resolve_settings(args)
     data = read_table(args.data, "meta_input")
     if data.empty and args.allow_empty:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
+from trialsynth.cli_options import add_command, add_output, add_paths, add_protocol_file
 from trialsynth.outcomes.stage import extract_outcomes, write_outcomes
 from trialsynth.protocol import load_protocol
 
@@ -13,41 +14,48 @@ log = logging.getLogger(__name__)
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``outcomes`` subcommand."""
-    parser = subparsers.add_parser(
-        "outcomes",
-        help="extract outcomes (CT.gov posted results, curated sheets) and analysis inputs",
-        description=(
-            "Read CT.gov posted results and the curated extraction sheets, write outcomes.csv "
-            "(every number with its source), analyses/<id>.csv for every analysis of the "
-            "protocol (metafor column names) and the exclusions with their reasons."
-        ),
+    parser = add_command(subparsers, "outcomes", run)
+    add_paths(
+        parser,
+        "ctgov_raw",
+        "extraction_dir",
+        "analyses_dir",
+        ctgov_raw="folder with CT.gov page-*.json",
+        extraction_dir="folder with curated *.csv",
+        analyses_dir="folder for analyses/<id>.csv",
     )
-    parser.add_argument("--ctgov-raw", required=True, help="folder with CT.gov page-*.json")
-    parser.add_argument("--extraction-dir", required=True, help="folder with curated *.csv")
-    parser.add_argument("--protocol", required=True, help="analysis/protocol.yaml")
-    parser.add_argument("--coding", required=True, help="coding.csv")
-    parser.add_argument("--screening", help="screening.csv (studies not included are left out)")
-    parser.add_argument(
-        "--articles",
-        help="articles.csv (parsed PubMed snapshot): verify sheet numbers against the abstracts",
+    add_protocol_file(parser)
+    add_paths(parser, "coding")
+    add_paths(
+        parser,
+        "screening",
+        "articles",
+        "codebook",
+        required=False,
+        screening="screening.csv (studies not included are left out)",
+        articles="articles.csv (parsed PubMed snapshot): verify sheet numbers against the "
+        "abstracts",
+        codebook="codebook.yaml: code the arms of sheets that carry no arm codes",
     )
-    parser.add_argument(
-        "--verification", help="outcome_verification.csv to write (needs --articles)"
+    add_paths(
+        parser,
+        "verification",
+        "medians",
+        required=False,
+        verification="outcome_verification.csv to write (needs --articles)",
+        medians="median_times.csv to write (median times per arm, never pooled)",
     )
-    parser.add_argument(
-        "--codebook", help="codebook.yaml: code the arms of sheets that carry no arm codes"
-    )
-    parser.add_argument(
-        "--medians", help="median_times.csv to write (median times per arm, never pooled)"
-    )
-    parser.add_argument("--out", required=True, help="outcomes.csv to write")
-    parser.add_argument("--analyses-dir", required=True, help="folder for analyses/<id>.csv")
-    parser.add_argument("--exclusions", required=True, help="outcome_exclusions.csv to write")
-    parser.set_defaults(func=run)
+    add_output(parser, "outcomes.csv")
+    add_output(parser, "outcome_exclusions.csv", "--exclusions")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the stage; returns the exit status."""
+    """Extract outcomes (CT.gov posted results, curated sheets) and analysis inputs.
+
+    Read CT.gov posted results and the curated extraction sheets, write outcomes.csv (every
+    number with its source), analyses/<id>.csv for every analysis of the protocol (metafor
+    column names) and the exclusions with their reasons.
+    """
     outcome_run = extract_outcomes(
         args.ctgov_raw,
         args.extraction_dir,

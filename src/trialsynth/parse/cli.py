@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 from typing import Any
 
+from trialsynth.cli_options import add_command, add_command_group, add_output, add_paths
 from trialsynth.parse.ctgov_parse import parse_ctgov, write_trials
 from trialsynth.parse.pubmed import XML_READERS, parse_pubmed, write_articles
 from trialsynth.parse.skips import SkipLog
@@ -16,24 +16,29 @@ log = logging.getLogger(__name__)
 
 def register(subparsers: Any) -> None:
     """Add the ``parse`` subcommand with its ``ctgov`` and ``pubmed`` sources."""
-    parser = subparsers.add_parser(
+    sources = add_command_group(
+        subparsers,
         "parse",
-        help="parse raw CT.gov pages or PubMed efetch XML into a table",
-        description="Parse a raw snapshot folder into trials.csv (ctgov) or articles.csv (pubmed).",
+        "Parse raw CT.gov pages or PubMed efetch XML into a table",
+        "source",
+        "Parse a raw snapshot folder into trials.csv (ctgov) or articles.csv (pubmed).",
     )
-    sources = parser.add_subparsers(dest="source", metavar="SOURCE", required=True)
-    for name, table, helptext, func in (
-        ("ctgov", "trials.csv", "CT.gov page-*.json -> trials.csv", run_parse_ctgov),
-        ("pubmed", "articles.csv", "PubMed efetch-*.xml -> articles.csv", run_parse_pubmed),
+    for name, table, func in (
+        ("ctgov", "trials.csv", run_parse_ctgov),
+        ("pubmed", "articles.csv", run_parse_pubmed),
     ):
-        sub = sources.add_parser(name, help=helptext, description=helptext)
-        sub.add_argument("--raw", required=True, type=Path, help=f"raw {name} snapshot folder")
-        sub.add_argument("--out", required=True, type=Path, help=f"output table ({table})")
-        sub.add_argument(
-            "--skipped",
-            type=Path,
-            default=None,
-            help="also write the records left out (source_file, record, reason) to this CSV",
+        sub = add_command(sources, name, func)
+        add_paths(
+            sub,
+            "raw",
+            raw=f"raw {name} snapshot folder",
+        )
+        add_output(sub, table)
+        add_paths(
+            sub,
+            "skipped",
+            required=False,
+            skipped="also write the records left out (source_file, record, reason) to this CSV",
         )
         if name == "pubmed":
             sub.add_argument(
@@ -43,7 +48,6 @@ def register(subparsers: Any) -> None:
                 help="efetch XML reader: the fast standard-library one (default) or Bio.Entrez; "
                 "both give the same table",
             )
-        sub.set_defaults(func=func)
 
 
 def _finish(args: argparse.Namespace, skips: SkipLog, n_rows: int) -> int:
@@ -56,7 +60,7 @@ def _finish(args: argparse.Namespace, skips: SkipLog, n_rows: int) -> int:
 
 
 def run_parse_ctgov(args: argparse.Namespace) -> int:
-    """Parse the CT.gov pages and write ``trials.csv`` (and the skipped records)."""
+    """CT.gov page-*.json -> trials.csv (and the records left out, with --skipped)."""
     skips = SkipLog()
     trials = parse_ctgov(args.raw, skips)
     write_trials(trials, args.out)
@@ -64,7 +68,7 @@ def run_parse_ctgov(args: argparse.Namespace) -> int:
 
 
 def run_parse_pubmed(args: argparse.Namespace) -> int:
-    """Parse the PubMed efetch files and write ``articles.csv`` (and the skipped records)."""
+    """PubMed efetch-*.xml -> articles.csv (and the records left out, with --skipped)."""
     skips = SkipLog()
     articles = parse_pubmed(args.raw, skips, xml_reader=args.xml_reader)
     write_articles(articles, args.out)

@@ -10,7 +10,14 @@ from typing import Any
 
 import yaml
 
-from trialsynth.errors import InputError
+from trialsynth.cli_options import (
+    add_command,
+    add_manifests,
+    add_output,
+    add_paths,
+    add_protocol_file,
+    manifest_paths,
+)
 from trialsynth.history.compare import changes_for_report
 from trialsynth.report.build import ReportPaths, build_inputs
 from trialsynth.report.context import read_csv_records, read_json
@@ -26,61 +33,58 @@ SNAPSHOT_KEYS = ("source", "api_version", "data_timestamp", "finished_utc")
 
 def register(subparsers: Any) -> None:
     """Add the ``report`` subcommand."""
-    parser = subparsers.add_parser(
-        "report",
-        help="render the HTML report",
-        description="Render a self-contained HTML report (and run_config.yaml) from the outputs "
-        "of every stage.",
+    parser = add_command(subparsers, "report", run_report)
+    add_protocol_file(parser)
+    add_manifests(parser)
+    add_paths(
+        parser,
+        "prisma",
+        "screening",
+        "coding",
+        "trials",
+        "articles",
+        "studies",
+        "claims",
+        "certainty_overrides",
+        "exclusions",
+        "changes",
+        required=False,
+        prisma="prisma.json of the screening stage",
+        trials="trials.csv (titles, masking, status)",
+        articles="articles.csv (authors, year, journal)",
+        studies="studies.csv (records of each study)",
+        claims="claims.yaml of the claims audit",
+        certainty_overrides="certainty_overrides.csv (reviewer decisions)",
+        exclusions="outcome_exclusions.csv",
+        changes="changes.json of `trialsynth history` (the 'What changed' section)",
     )
-    parser.add_argument("--protocol", required=True, type=Path)
-    parser.add_argument(
-        "--manifest",
-        action="append",
-        default=[],
-        metavar="NAME=PATH",
-        help="a raw snapshot manifest, e.g. ctgov=data/raw/ctgov/manifest.json (repeatable)",
+    add_paths(
+        parser,
+        "analyses_dir",
+        "results_dir",
+        "figures_dir",
+        analyses_dir="folder of the analysis tables (<id>.csv)",
+        results_dir="folder of the pooled results (<id>.json)",
+        figures_dir="folder of the figures",
     )
-    parser.add_argument("--prisma", type=Path, help="prisma.json of the screening stage")
-    parser.add_argument("--screening", type=Path, help="screening.csv")
-    parser.add_argument("--coding", type=Path, help="coding.csv")
-    parser.add_argument("--trials", type=Path, help="trials.csv (titles, masking, status)")
-    parser.add_argument("--articles", type=Path, help="articles.csv (authors, year, journal)")
-    parser.add_argument("--studies", type=Path, help="studies.csv (records of each study)")
-    parser.add_argument("--claims", type=Path, help="claims.yaml of the claims audit")
-    parser.add_argument(
-        "--certainty-overrides", type=Path, help="certainty_overrides.csv (reviewer decisions)"
+    add_output(parser, "report.html")
+    add_paths(
+        parser,
+        "pooled_csv",
+        "ris",
+        "run_config",
+        required=False,
+        pooled_csv="write pooled_results.csv here",
+        ris="write included_studies.ris here",
+        run_config="also write run_config.yaml here",
     )
-    parser.add_argument("--pooled-csv", type=Path, help="write pooled_results.csv here")
-    parser.add_argument("--ris", type=Path, help="write included_studies.ris here")
-    parser.add_argument("--exclusions", type=Path, help="outcome_exclusions.csv")
-    parser.add_argument("--analyses-dir", required=True, type=Path)
-    parser.add_argument("--results-dir", required=True, type=Path)
-    parser.add_argument("--figures-dir", required=True, type=Path)
-    parser.add_argument(
-        "--changes",
-        type=Path,
-        help="changes.json of `trialsynth history` (the 'What changed' section)",
-    )
-    parser.add_argument("--out", required=True, type=Path, help="report.html")
-    parser.add_argument("--run-config", type=Path, help="also write run_config.yaml here")
-    parser.set_defaults(func=run_report)
-
-
-def _parse_manifests(items: list[str]) -> dict[str, Path]:
-    manifests: dict[str, Path] = {}
-    for item in items:
-        name, sep, path = item.partition("=")
-        if not sep or not name or not path:
-            raise InputError(
-                f"--manifest {item!r} is not NAME=PATH",
-                hint="e.g. ctgov=data/raw/ctgov/manifest.json",
-            )
-        manifests[name] = Path(path)
-    return manifests
 
 
 def run_report(args: argparse.Namespace) -> int:
-    """Load every input, write the report, its exports and run_config.yaml."""
+    """Render the HTML report.
+
+    Render a self-contained HTML report (and run_config.yaml) from the outputs of every stage.
+    """
     exports = {}
     if args.pooled_csv:
         exports["pooled results (CSV)"] = _relative(args.pooled_csv, args.out)
@@ -91,7 +95,7 @@ def run_report(args: argparse.Namespace) -> int:
         analyses_dir=args.analyses_dir,
         results_dir=args.results_dir,
         figures_dir=args.figures_dir,
-        manifests=_parse_manifests(args.manifest),
+        manifests=manifest_paths(args.manifest),
         prisma=args.prisma,
         screening=args.screening,
         coding=args.coding,

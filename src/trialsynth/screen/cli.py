@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from trialsynth.cli_options import add_command, add_output, add_paths, add_protocol_file
 from trialsynth.errors import InputError, ProtocolError
 from trialsynth.protocol import load_protocol
 from trialsynth.screen.decisions import apply_overrides, rules_decisions
@@ -24,37 +25,22 @@ CODING_COLUMNS = ("nct_id", "drug", "condition", "design")
 
 def register(subparsers: Any) -> None:
     """Add the ``screen`` subcommand."""
-    screen = subparsers.add_parser(
-        "screen",
-        help="apply the protocol's eligibility rules and reviewer decisions",
-        description=(
-            "Write screening.csv (one decision per study, with reason and who decided) and "
-            "prisma.json (PRISMA 2020 flow counts)."
-        ),
+    parser = add_command(subparsers, "screen", run_screen)
+    add_paths(parser, "studies", "trials", "articles", "coding")
+    add_protocol_file(parser)
+    add_paths(parser, "overrides", overrides="analysis/screening_overrides.csv")
+    add_paths(
+        parser,
+        "trials_skipped",
+        "articles_skipped",
+        required=False,
+        trials_skipped="records `trialsynth parse ctgov --skipped` left out (counted in "
+        "prisma.json)",
+        articles_skipped="records `trialsynth parse pubmed --skipped` left out (counted in "
+        "prisma.json)",
     )
-    screen.add_argument("--studies", required=True, type=Path, help="studies.csv")
-    screen.add_argument("--trials", required=True, type=Path, help="trials.csv")
-    screen.add_argument("--articles", required=True, type=Path, help="articles.csv")
-    screen.add_argument("--coding", required=True, type=Path, help="coding.csv")
-    screen.add_argument("--protocol", required=True, type=Path, help="analysis/protocol.yaml")
-    screen.add_argument(
-        "--overrides", required=True, type=Path, help="analysis/screening_overrides.csv"
-    )
-    screen.add_argument(
-        "--trials-skipped",
-        type=Path,
-        default=None,
-        help="records `trialsynth parse ctgov --skipped` left out (counted in prisma.json)",
-    )
-    screen.add_argument(
-        "--articles-skipped",
-        type=Path,
-        default=None,
-        help="records `trialsynth parse pubmed --skipped` left out (counted in prisma.json)",
-    )
-    screen.add_argument("--out", required=True, type=Path, help="screening.csv to write")
-    screen.add_argument("--prisma", required=True, type=Path, help="prisma.json to write")
-    screen.set_defaults(func=run_screen)
+    add_output(parser, "screening.csv")
+    add_output(parser, "prisma.json", "--prisma")
 
 
 def load_eligibility(path: Path) -> dict[str, Any]:
@@ -99,7 +85,11 @@ def _skipped(path: Path | None) -> pd.DataFrame | None:
 
 
 def run_screen(args: argparse.Namespace) -> int:
-    """Screen every study, write screening.csv and prisma.json."""
+    """Apply the protocol's eligibility rules and reviewer decisions.
+
+    Write screening.csv (one decision per study, with reason and who decided) and prisma.json
+    (PRISMA 2020 flow counts).
+    """
     eligibility = load_eligibility(args.protocol)
     studies = read_table(args.studies, "studies")
     trials = read_table(args.trials, "trials")
