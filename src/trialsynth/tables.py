@@ -208,6 +208,24 @@ def read_table(
     return df
 
 
+def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``frame.to_dict("records")`` (same keys, values and types: a missing value of a nullable
+    column is ``None``, a float column keeps ``nan``), built column by column, several times
+    faster on the string-typed tables :func:`read_table` returns."""
+    if len(frame.columns) == 0:
+        return [{} for _ in range(len(frame))]
+    columns = list(frame.columns)
+    values = [
+        (
+            series.to_numpy(dtype=object, na_value=None)
+            if isinstance(series.dtype, pd.api.extensions.ExtensionDtype)
+            else series.to_numpy(dtype=object)
+        ).tolist()
+        for _, series in frame.items()
+    ]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
 def _convert_columns(df: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
     """Give validated text columns the dtype their schema names."""
     for col, prop in spec.get("properties", {}).items():

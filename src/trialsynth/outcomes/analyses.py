@@ -24,6 +24,7 @@ from trialsynth.meta.measures import BINARY, CONTINUOUS, MEASURES, SINGLE_ARM, m
 from trialsynth.outcomes.derive import combine_binary, combine_means
 from trialsynth.outcomes.rows import exclusion
 from trialsynth.outcomes.rules import OutcomeRules
+from trialsynth.tables import frame_records
 
 #: The coded fields an analysis may filter or group by (the columns of coding.csv).
 CODING_FIELDS = FIELDS
@@ -125,14 +126,31 @@ def _gate(
     return None
 
 
+#: ``coding.csv`` rows by NCT ID and ``screening.csv`` rows by study ID (``None``: no screening).
+StudyMaps = tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]] | None]
+
+
+def study_maps(coding: pd.DataFrame, screening: pd.DataFrame | None) -> StudyMaps:
+    """The coding and screening rows by study, as :func:`build_analysis` reads them."""
+    coding_map = {str(r["nct_id"]): r for r in frame_records(coding)}
+    screen_map = (
+        None if screening is None else {str(r["study_id"]): r for r in frame_records(screening)}
+    )
+    return coding_map, screen_map
+
+
 def build_analysis(
     spec: dict[str, Any],
     rows: list[dict[str, Any]],
     rules: OutcomeRules,
     coding: pd.DataFrame,
     screening: pd.DataFrame | None,
+    maps: StudyMaps | None = None,
 ) -> AnalysisResult:
-    """Build the input table of one analysis (see the module docstring for the rules)."""
+    """Build the input table of one analysis (see the module docstring for the rules).
+
+    ``maps`` (:func:`study_maps` of ``coding`` and ``screening``) saves converting the two
+    tables again for every analysis."""
     aid, definition = spec["id"], rules.definitions[spec["outcome"]]
     match = re.compile(spec["match"], re.IGNORECASE) if spec.get("match") else None
     cands = [r for r in rows if r["outcome"] == spec["outcome"] and r["study_id"]]
@@ -142,10 +160,7 @@ def build_analysis(
             for r in cands
             if match.search(f"{r['measure_title']} {r['timepoint_text']} {r['group']}")
         ]
-    coding_map = {str(r["nct_id"]): r for r in coding.to_dict("records")}
-    screen_map = (
-        None if screening is None else {str(r["study_id"]): r for r in screening.to_dict("records")}
-    )
+    coding_map, screen_map = maps if maps is not None else study_maps(coding, screening)
     by_study: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in cands:
         by_study[row["study_id"]].append(row)

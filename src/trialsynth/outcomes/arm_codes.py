@@ -17,6 +17,7 @@ import pandas as pd
 
 from trialsynth.code.arms import code_arm_label
 from trialsynth.code.codebook import Codebook
+from trialsynth.tables import frame_records
 
 #: Study-level fields filled from the registry coding when the sheet has none.
 STUDY_FIELDS = ("condition", "design", "route")
@@ -29,7 +30,7 @@ def code_sheet_arms(
     trials = (
         {}
         if coding is None
-        else {str(r["nct_id"]): r for r in coding.to_dict("records") if r.get("nct_id")}
+        else {str(r["nct_id"]): r for r in frame_records(coding) if r.get("nct_id")}
     )
     counts = {"sheet": 0, "arm_coder": 0, "uncoded": 0}
     for row in rows:

@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from trialsynth.outcomes.derive import events_from_percent, sd_from_se
 from trialsynth.outcomes.rows import new_row
 from trialsynth.outcomes.rules import OutcomeDefinition, OutcomeRules
 from trialsynth.outcomes.timeframes import parse_time_frame
-from trialsynth.parse.ctgov_pages import iter_ctgov_studies
+from trialsynth.parse.ctgov_pages import iter_ctgov_studies, newest_values
 from trialsynth.parse.nct_ids import study_nct_id
 
 log = logging.getLogger(__name__)
@@ -56,8 +56,18 @@ def _counts(denoms: list[dict[str, Any]] | None) -> dict[str, str]:
     return {}
 
 
+#: Counts :func:`extract_ctgov_outcomes` returns.
+COUNT_KEYS = (
+    "studies",
+    "studies_with_results",
+    "measures",
+    "measures_matched",
+    "measures_ambiguous",
+)
+
+
 def extract_ctgov_outcomes(
-    studies: Iterator[tuple[str, dict[str, Any]]], rules: OutcomeRules
+    studies: Iterable[tuple[str, dict[str, Any]]], rules: OutcomeRules
 ) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Arm-level rows of every posted outcome measure that matches a protocol outcome.
 
@@ -69,38 +79,70 @@ def extract_ctgov_outcomes(
         ``studies``, ``studies_with_results``, ``measures``, ``measures_matched``,
         ``measures_ambiguous`` (title matching several outcomes, skipped and logged).
     """
+    return _combine(study_outcomes(file_name, study, rules) for file_name, study in studies)
+
+
+def read_ctgov_outcomes(
+    raw_dir: str | os.PathLike[str], rules: OutcomeRules
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """:func:`extract_ctgov_outcomes` of the raw snapshot's studies, each page read once.
+
+    The studies are those of :func:`load_ctgov_studies` in the same order
+    (:func:`trialsynth.parse.ctgov_pages.newest_values`).
+    """
+    kept = newest_values(Path(raw_dir), lambda raw: study_outcomes(raw.path.name, raw.study, rules))
+    return _combine(value for _, value in kept)
+
+
+class StudyOutcomes(NamedTuple):
+    """The rows of one study's posted results, the counts they add and what to warn about."""
+
+    rows: list[dict[str, Any]]
+    counts: dict[str, int]
+    warnings: list[str]
+
+
+def _combine(per_study: Iterable[StudyOutcomes]) -> tuple[list[dict[str, Any]], dict[str, int]]:
     rows: list[dict[str, Any]] = []
-    counts = dict.fromkeys(
-        ["studies", "studies_with_results", "measures", "measures_matched", "measures_ambiguous"],
-        0,
-    )
-    for file_name, study in studies:
-        counts["studies"] += 1
-        nct = study_nct_id(study) or ""
-        acronym = study.get("protocolSection", {}).get("identificationModule", {}).get("acronym")
-        measures = (
-            study.get("resultsSection", {}).get("outcomeMeasuresModule", {}).get("outcomeMeasures")
-        ) or []
-        if measures:
-            counts["studies_with_results"] += 1
-        for index, measure in enumerate(measures, start=1):
-            counts["measures"] += 1
-            title = str(measure.get("title", ""))
-            # Registry results are read per arm: outcomes tabulated as medians or as
-            # precomputed effects (hazard ratios) come from curated sheets only.
-            matched = [name for name in rules.classify(title) if rules.definitions[name].arm_level]
-            if not matched:
-                continue
-            if len(matched) > 1:
-                counts["measures_ambiguous"] += 1
-                log.warning(
-                    "%s measure %r matches several outcomes %s; skipped", nct, title, matched
-                )
-                continue
-            counts["measures_matched"] += 1
-            definition = rules.definitions[matched[0]]
-            rows.extend(_measure_rows(nct, acronym, file_name, index, measure, definition, rules))
+    counts = dict.fromkeys(COUNT_KEYS, 0)
+    for item in per_study:
+        rows.extend(item.rows)
+        for key, value in item.counts.items():
+            counts[key] += value
+        for warning in item.warnings:
+            log.warning("%s", warning)
     return rows, counts
+
+
+def study_outcomes(file_name: str, study: dict[str, Any], rules: OutcomeRules) -> StudyOutcomes:
+    """The outcome rows of one study's posted results (see :func:`extract_ctgov_outcomes`)."""
+    rows: list[dict[str, Any]] = []
+    counts = dict.fromkeys(COUNT_KEYS, 0)
+    warnings: list[str] = []
+    counts["studies"] = 1
+    nct = study_nct_id(study) or ""
+    acronym = study.get("protocolSection", {}).get("identificationModule", {}).get("acronym")
+    measures = (
+        study.get("resultsSection", {}).get("outcomeMeasuresModule", {}).get("outcomeMeasures")
+    ) or []
+    if measures:
+        counts["studies_with_results"] = 1
+    for index, measure in enumerate(measures, start=1):
+        counts["measures"] += 1
+        title = str(measure.get("title", ""))
+        # Registry results are read per arm: outcomes tabulated as medians or as
+        # precomputed effects (hazard ratios) come from curated sheets only.
+        matched = [name for name in rules.classify(title) if rules.definitions[name].arm_level]
+        if not matched:
+            continue
+        if len(matched) > 1:
+            counts["measures_ambiguous"] += 1
+            warnings.append(f"{nct} measure {title!r} matches several outcomes {matched}; skipped")
+            continue
+        counts["measures_matched"] += 1
+        definition = rules.definitions[matched[0]]
+        rows.extend(_measure_rows(nct, acronym, file_name, index, measure, definition, rules))
+    return StudyOutcomes(rows, counts, warnings)
 
 
 def _measure_rows(

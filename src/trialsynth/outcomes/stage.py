@@ -18,7 +18,12 @@ import pandas as pd
 from trialsynth.code.codebook import load_codebook
 from trialsynth.errors import ProtocolError
 from trialsynth.meta.effect_sizes import ZeroCellSettings
-from trialsynth.outcomes.analyses import analysis_columns, build_analysis, check_analysis
+from trialsynth.outcomes.analyses import (
+    analysis_columns,
+    build_analysis,
+    check_analysis,
+    study_maps,
+)
 from trialsynth.outcomes.arm_analyses import (
     ARM_KINDS,
     arm_analysis_columns,
@@ -26,7 +31,7 @@ from trialsynth.outcomes.arm_analyses import (
     check_arm_analysis,
 )
 from trialsynth.outcomes.arm_codes import code_sheet_arms
-from trialsynth.outcomes.ctgov_results import extract_ctgov_outcomes, load_ctgov_studies
+from trialsynth.outcomes.ctgov_results import read_ctgov_outcomes
 from trialsynth.outcomes.extraction import extraction_rows, load_extraction_dir
 from trialsynth.outcomes.medians import median_table
 from trialsynth.outcomes.rows import EXCLUSION_COLUMNS, OUTCOME_COLUMNS, exclusion
@@ -101,7 +106,7 @@ def extract_outcomes(
         to=str(zero.get("to", "only0")),
         drop00=bool(zero.get("drop00", False)),
     )
-    ctgov_rows, ctgov_counts = extract_ctgov_outcomes(load_ctgov_studies(ctgov_raw), rules)
+    ctgov_rows, ctgov_counts = read_ctgov_outcomes(ctgov_raw, rules)
     sheets = load_extraction_dir(extraction_dir)
     verification, verified = (
         verify_sheets(sheets, read_table(articles_path)) if articles_path else (None, {})
@@ -127,6 +132,7 @@ def extract_outcomes(
         for r in rows
         if not r["usable"]
     ]
+    maps = study_maps(coding, screening)
     used: dict[str, list[str]] = {}
     not_used: dict[str, list[str]] = {}
     analyses = {}
@@ -134,7 +140,7 @@ def extract_outcomes(
         if spec.get("kind", "contrast") in ARM_KINDS:
             result = build_arm_analysis(spec, rows, screening, zero_cells)
         else:
-            result = build_analysis(spec, rows, rules, coding, screening)
+            result = build_analysis(spec, rows, rules, coding, screening, maps)
         analyses[spec["id"]] = _integers(result.table)
         exclusions.extend(result.exclusions)
         for record_id in result.used:

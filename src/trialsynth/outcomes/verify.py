@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from trialsynth.errors import InputError
+from trialsynth.tables import frame_records
 
 #: Sheet columns holding numbers read from the source (checked unless listed in ``derived``).
 NUMBER_COLUMNS = (
@@ -218,7 +219,7 @@ def verify_sheets(
     """
     records = {
         str(a["pmid"]): (str(a.get("title") or ""), str(a.get("abstract") or ""))
-        for a in articles.to_dict("records")
+        for a in frame_records(articles)
     }
     checks = []
     for name, sheet in sorted(sheets.items()):

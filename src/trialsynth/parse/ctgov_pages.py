@@ -28,13 +28,18 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from trialsynth.errors import InputError
-from trialsynth.parse.control_chars import log_removed, strip_control_characters
+from trialsynth.parse.control_chars import (
+    CONTROL_CHARACTERS,
+    log_removed,
+    strip_control_characters,
+)
 from trialsynth.parse.nct_ids import is_valid_nct_id, study_nct_id
 from trialsynth.parse.raw_files import list_raw_files, read_utf8
 from trialsynth.parse.skips import SkipLog
@@ -45,6 +50,7 @@ PAGE_GLOB = "page-*.json"
 MANIFEST = "manifest.json"
 #: What the reader accepts, for error messages.
 _SOURCES_HINT = "pass a raw CT.gov snapshot folder, /studies page files or v2 study files"
+T = TypeVar("T")
 #: One source: a folder or file, or several of them.
 Sources = str | Path | Sequence[str | Path]
 
@@ -58,6 +64,7 @@ __all__ = [
     "iter_raw_studies",
     "last_update_post_date",
     "list_ctgov_pages",
+    "newest_values",
     "newest_versions",
     "read_ctgov_file",
     "read_ctgov_page",
@@ -115,10 +122,24 @@ def ctgov_files(sources: Sources) -> list[Path]:
     return files
 
 
+#: What a control character looks like in JSON text: the character itself (DEL and C1 may
+#: stand unescaped in a JSON string), a ``\\u`` escape of one, or ``\\b`` / ``\\f``. A file
+#: without any of these holds no control character once parsed (a match may be a false alarm,
+#: such as an escaped backslash before a ``b``: the record is then checked string by string).
+_CONTROL_IN_JSON = re.compile(
+    CONTROL_CHARACTERS.pattern + r"|\\(?:u00[01][0-9a-fA-F]|u007[fF]|u00[89][0-9a-fA-F]|[bf])"
+)
+
+
 def _load_json(path: Path) -> Any:
+    return _load_json_text(path)[0]
+
+
+def _load_json_text(path: Path) -> tuple[Any, bool]:
+    """The parsed file, and whether its text may hold a control character."""
     text = read_utf8(path)
     try:
-        return json.loads(text)
+        return json.loads(text), _CONTROL_IN_JSON.search(text) is not None
     except json.JSONDecodeError as exc:
         raise InputError(
             f"not valid JSON: {exc.msg}",
@@ -136,7 +157,10 @@ def read_ctgov_page(path: Path) -> list[Any]:
     InputError
         Not UTF-8 (byte offset), not JSON (line and column), or not ``{"studies": [...]}``.
     """
-    body = _load_json(path)
+    return _page_studies(_load_json(path), path)
+
+
+def _page_studies(body: Any, path: Path) -> list[Any]:
     if not isinstance(body, dict) or not isinstance(body.get("studies"), list):
         raise InputError(
             'not a CT.gov /studies response body: expected an object with a "studies" array',
@@ -156,13 +180,18 @@ def read_ctgov_file(path: Path) -> list[tuple[str, Any]]:
     InputError
         Not UTF-8, not JSON, or neither shape (a ``page-*.json`` must be a page).
     """
+    return _read_ctgov_file(path)[0]
+
+
+def _read_ctgov_file(path: Path) -> tuple[list[tuple[str, Any]], bool]:
+    """:func:`read_ctgov_file`, and whether the file may hold a control character."""
+    body, controls = _load_json_text(path)
     if path.match(PAGE_GLOB):
-        return [(f"studies[{i}]", s) for i, s in enumerate(read_ctgov_page(path))]
-    body = _load_json(path)
+        return [(f"studies[{i}]", s) for i, s in enumerate(_page_studies(body, path))], controls
     if isinstance(body, dict) and isinstance(body.get("studies"), list):
-        return [(f"studies[{i}]", s) for i, s in enumerate(body["studies"])]
+        return [(f"studies[{i}]", s) for i, s in enumerate(body["studies"])], controls
     if isinstance(body, dict) and "protocolSection" in body:
-        return [("study", body)]
+        return [("study", body)], controls
     raise InputError(
         'neither a CT.gov v2 study ({"protocolSection": ...}) nor a /studies page '
         '({"studies": [...]})',
@@ -182,14 +211,15 @@ def last_update_post_date(study: dict[str, Any]) -> str:
 def file_raw_studies(path: Path, skips: SkipLog) -> Iterator[RawStudy]:
     """The studies with a valid NCT ID of one file, in file order, control characters
     removed; the others are reported to ``skips`` (removals are logged at its level)."""
-    studies = read_ctgov_file(path)
+    studies, controls = _read_ctgov_file(path)
     log.debug("%s: %d studies", path.name, len(studies))
     for index, (record, study) in enumerate(studies):
         if not isinstance(study, dict):
             skips.skip(path.name, record, "study is not a JSON object")
             continue
         removed: Counter[str] = Counter()
-        study = strip_control_characters(study, removed)
+        if controls:
+            study = strip_control_characters(study, removed)
         nct_id = study_nct_id(study)
         if nct_id is None:
             skips.skip(path.name, record, "missing NCT ID (identificationModule.nctId)")
@@ -298,3 +328,34 @@ def iter_ctgov_studies(
     for raw in iter_raw_studies(raw_dir, SkipLog(level=logging.DEBUG)):
         if (raw.path, raw.position) in chosen:
             yield raw.path, raw.study
+
+
+def newest_values(
+    sources: Sources,
+    compute: Callable[[RawStudy], T],
+    skips: SkipLog | None = None,
+) -> list[tuple[RawStudy, T]]:
+    """``compute`` of the version of every NCT ID that every stage reads, in one pass.
+
+    The same choice as :func:`iter_ctgov_studies` (invalid IDs skipped, the newest version of
+    a duplicated NCT ID kept, :func:`supersedes`), with each page read once: ``compute`` runs
+    on every study as it is read (a superseded duplicate's value is dropped), so memory holds
+    one page and the computed values, not the studies.
+
+    Returns
+    -------
+    list of (RawStudy, value)
+        In file order of the kept versions (as :func:`iter_ctgov_studies` yields them); the
+        ``RawStudy`` keeps its path, position, NCT ID and record but not the study object.
+    """
+    skips = skips if skips is not None else SkipLog()
+    winners: dict[str, tuple[int, Version]] = {}
+    values: dict[str, tuple[int, RawStudy, T]] = {}
+    for order, raw in enumerate(iter_raw_studies(sources, skips)):
+        here = version_of(raw)
+        kept = winners.get(raw.nct_id)
+        if kept is not None and not supersedes(raw.nct_id, kept[1], here, skips):
+            continue
+        winners[raw.nct_id] = (order, here)
+        values[raw.nct_id] = (order, raw._replace(study={}), compute(raw))
+    return [(raw, value) for _, raw, value in sorted(values.values(), key=lambda item: item[0])]

@@ -10,6 +10,7 @@ import pytest
 from trialsynth.errors import InputError, SchemaError
 from trialsynth.tables import (
     atomic_path,
+    frame_records,
     load_schema,
     read_table,
     validate_table,
@@ -152,3 +153,28 @@ def test_rewriting_equal_bytes_keeps_the_file_and_its_time(tmp_path) -> None:
     write_json_atomic(target, {"estimate": 0.26, "k": 5})
     assert target.stat().st_mtime_ns != 1_000_000_000
     assert '"estimate": 0.26' in target.read_text()
+
+
+def test_frame_records_equals_to_dict_records(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "s": pd.array(["a", None, "c"], dtype="string"),
+            "i": pd.array([1, None, 3], dtype="Int64"),
+            "b": pd.array([True, None, False], dtype="boolean"),
+            "f": [1.5, float("nan"), -0.0],
+            "n": [1, 2, 3],
+            "o": ["x", None, 2],
+        }
+    )
+    expected = frame.to_dict("records")
+    got = frame_records(frame)
+    assert [[type(v) for v in r.values()] for r in got] == [
+        [type(v) for v in r.values()] for r in expected
+    ]
+    assert str(got) == str(expected)
+    assert got[1]["s"] is None and got[1]["i"] is None and got[1]["b"] is None
+    assert frame_records(frame.iloc[:0]) == [] and frame_records(frame[[]]) == [{}, {}, {}]
+    table = tmp_path / "t.csv"
+    write_table(frame[["s", "i"]], table)
+    read = read_table(table)
+    assert frame_records(read) == read.to_dict("records")
