@@ -133,12 +133,18 @@ def extract_outcomes(
         if not r["usable"]
     ]
     maps = study_maps(coding, screening)
+    # An arm analysis looks up the screening decision of the studies its rows name only; the
+    # rows' studies are a small part of a registry-scale screening table.
+    row_studies = {r["study_id"] for r in rows if r["study_id"]}
+    rows_screening = (
+        None if screening is None else screening[screening["study_id"].isin(row_studies)]
+    )
     used: dict[str, list[str]] = {}
     not_used: dict[str, list[str]] = {}
     analyses = {}
     for spec in specs:
         if spec.get("kind", "contrast") in ARM_KINDS:
-            result = build_arm_analysis(spec, rows, screening, zero_cells)
+            result = build_arm_analysis(spec, rows, rows_screening, zero_cells)
         else:
             result = build_analysis(spec, rows, rules, coding, screening, maps)
         analyses[spec["id"]] = _integers(result.table)
