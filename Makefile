@@ -62,6 +62,6 @@ refresh: $(STAMP)
 bench: $(STAMP)
 	$(RUN) $(BIN)/python bench/run_all.py
 
-## clean: remove derived outputs (data/processed, reports, logs); data/raw is kept
+## clean: remove derived outputs (data/processed, reports, logs) and the memo (data/cache); data/raw is kept
 clean:
-	rm -rf data/processed/*.csv data/processed/*.json data/processed/analyses reports/tables reports/figures reports/report.html reports/run_config.yaml logs .snakemake
+	rm -rf data/cache data/processed/*.csv data/processed/*.json data/processed/analyses reports/tables reports/figures reports/report.html reports/run_config.yaml logs .snakemake

@@ -1,7 +1,9 @@
 rule code:
     """Code every registered trial for the codebook's fields (one row per NCT ID, with the
     evidence for each value); reviewer overrides win and are recorded. Every arm is also
-    coded (arms.csv). One worker process per snapshot page, `threads` of them.
+    coded (arms.csv). Trials whose record, codebook and package did not change since the
+    last run are taken from the memo in the cache folder (a pure memo: safe to delete); the
+    others are coded in `threads` worker processes when there are many.
 
     input:  <raw>/ctgov/manifest.json and its pages, <review>/codebook.yaml,
             <review>/coding_overrides.csv
@@ -27,7 +29,8 @@ rule code:
         runtime=15,
     params:
         raw_dir=input_folder("manifest"),
+        cache=CACHE,
     shell:
         "trialsynth code --ctgov {params.raw_dir:q} --codebook {input.codebook:q}"
         " --overrides {input.overrides:q} --out {output.coding:q} --arms-out {output.arms:q}"
-        " --jobs {threads} 2> {log:q}"
+        " --jobs {threads} --cache {params.cache:q} 2> {log:q}"

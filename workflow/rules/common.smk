@@ -61,6 +61,9 @@ def _under_results(path):
 
 
 PROCESSED = _under_results("data/processed")
+# The per-record memo (trialsynth.memo): never an input or output of a rule, never changes a
+# result; a refresh reuses what did not change. Safe to delete.
+CACHE = config.get("cache_dir") or _under_results("data/cache")
 REPORTS = _under_results("reports")
 LOGS = _under_results("logs")
 BENCHMARKS = _under_results("benchmarks")

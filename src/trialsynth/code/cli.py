@@ -48,6 +48,16 @@ def register(subparsers: Any) -> None:
         default=default_jobs(),
         help="worker processes, one input file each (default: CPUs available, at most 8)",
     )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=(
+            "memo folder (the workflow's data/cache): reuse the coding of trials whose record, "
+            "codebook and package did not change; never changes the tables, safe to delete"
+        ),
+    )
 
 
 def run_code(args: argparse.Namespace) -> int:
@@ -59,5 +69,5 @@ def run_code(args: argparse.Namespace) -> int:
     codebook = load_codebook(args.codebook)
     if args.jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {args.jobs}", hint="use --jobs 1")
-    run_coding(args.ctgov, codebook, args.out, args.overrides, args.jobs, args.arms_out)
+    run_coding(args.ctgov, codebook, args.out, args.overrides, args.jobs, args.arms_out, args.cache)
     return 0

@@ -10,6 +10,8 @@ keep abbreviations such as ``IV`` case-sensitive). Every value a rule names is c
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -116,6 +118,9 @@ class Codebook:
     comparison_sentence: Rule
     design: dict[str, Rule] = field(default_factory=dict)
     source: str = ""
+    #: sha256 of the codebook document as read (:func:`document_digest`); ``""`` for a
+    #: codebook not read from a file. Names the codebook in the coding memo's keys.
+    digest: str = ""
 
     def __post_init__(self) -> None:
         """Field-level prefilters: the union of every value's pattern, so a text that matches
@@ -268,7 +273,14 @@ def load_codebook(path: str | os.PathLike[str]) -> Codebook:
             for key in ("observational", "randomized", "nonrandomized", "single_arm")
         },
         source=str(path),
+        digest=document_digest(doc),
     )
+
+
+def document_digest(doc: Any) -> str:
+    """sha256 of a YAML document's content (keys sorted; comments and layout do not count)."""
+    text = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _check_rule_values(doc: dict[str, Any], fields: dict[str, FieldSpec], path: Path) -> None:

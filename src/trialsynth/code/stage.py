@@ -6,18 +6,18 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 
 from trialsynth.code.arms import ARM_COLUMNS
 from trialsynth.code.codebook import Codebook
-from trialsynth.code.inputs import chosen_positions, file_studies, input_files
 from trialsynth.code.overrides import apply_overrides, load_overrides
+from trialsynth.code.reuse import code_memo, code_snapshot
 from trialsynth.code.schemas import schema_with_values
-from trialsynth.code.study import FIELDS, CodedStudy, code_study
+from trialsynth.code.study import FIELDS, CodedStudy
 from trialsynth.errors import InputError
+from trialsynth.memo import RecordMemo
 from trialsynth.tables import validate_table, write_table
 
 log = logging.getLogger(__name__)
@@ -32,36 +32,6 @@ COLUMNS: tuple[str, ...] = (
 )
 
 
-def _code_file(
-    path: Path, positions: frozenset[int], codebook: Codebook, with_arms: bool = False
-) -> list[tuple[str, CodedStudy]]:
-    """Code the studies at ``positions`` of one file: ``[(nct_id, coded), ...]`` in file order."""
-    coded: list[tuple[str, CodedStudy]] = []
-    for item in file_studies(path, positions=positions):
-        try:
-            coded.append((item.nct_id, code_study(item.study, codebook, with_arms)))
-        except InputError as exc:
-            raise InputError(
-                str(exc), path=item.path, record=f"{item.record} {item.nct_id}"
-            ) from exc
-    return coded
-
-
-_WORKER_CODEBOOK: Codebook | None = None
-_WORKER_WITH_ARMS = False
-
-
-def _init_worker(codebook: Codebook, with_arms: bool) -> None:
-    global _WORKER_CODEBOOK, _WORKER_WITH_ARMS
-    _WORKER_CODEBOOK = codebook
-    _WORKER_WITH_ARMS = with_arms
-
-
-def _code_file_in_worker(task: tuple[Path, frozenset[int]]) -> list[tuple[str, CodedStudy]]:
-    assert _WORKER_CODEBOOK is not None, "worker not initialised"
-    return _code_file(*task, _WORKER_CODEBOOK, _WORKER_WITH_ARMS)
-
-
 def default_jobs() -> int:
     """Worker processes used by default: the CPUs available, at most 8."""
     return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
@@ -73,31 +43,19 @@ def code_inputs(
     skipped: list[str] | None = None,
     jobs: int = 1,
     with_arms: bool = False,
+    memo: RecordMemo | None = None,
 ) -> dict[str, CodedStudy]:
     """Code every study found in ``paths`` (files, folders, pages); ``with_arms`` also codes
     every arm.
 
-    A first pass chooses the version of each NCT ID every stage reads (newest
-    ``lastUpdatePostDate``, :mod:`trialsynth.parse.ctgov_pages`); only those are coded.
-    Files are coded in ``jobs`` worker processes when there are several files (one task per
-    file), so the output does not depend on ``jobs``.
+    The version of each NCT ID every stage reads is coded (newest ``lastUpdatePostDate``,
+    :mod:`trialsynth.parse.ctgov_pages`), in one pass over the files; a trial whose coding
+    ``memo`` holds (:func:`trialsynth.code.reuse.code_memo`) is not coded again, and many
+    trials to code go to ``jobs`` worker processes (:func:`trialsynth.code.reuse.
+    code_snapshot`). The output depends neither on ``jobs`` nor on the memo.
     """
-    files = input_files(paths)
-    chosen = chosen_positions(files, skipped)
-    tasks = [(path, chosen[path]) for path in files if chosen[path]]
-    if jobs > 1 and len(tasks) > 1:
-        with ProcessPoolExecutor(
-            max_workers=min(jobs, len(tasks)),
-            initializer=_init_worker,
-            initargs=(codebook, with_arms),
-        ) as pool:
-            results = list(pool.map(_code_file_in_worker, tasks))
-    else:
-        results = [_code_file(path, positions, codebook, with_arms) for path, positions in tasks]
-    coded: dict[str, CodedStudy] = {}
-    for items in results:
-        coded.update(items)
-    return dict(sorted(coded.items()))
+    memo = memo if memo is not None else code_memo(None, codebook, with_arms)
+    return code_snapshot(paths, codebook, memo, skipped, jobs, with_arms)
 
 
 def coding_frame(coded: dict[str, CodedStudy]) -> pd.DataFrame:
@@ -125,12 +83,19 @@ def run_coding(
     overrides: str | os.PathLike[str] | None = None,
     jobs: int = 1,
     arms_out: str | os.PathLike[str] | None = None,
+    cache: str | os.PathLike[str] | None = None,
 ) -> dict[str, CodedStudy]:
     """Code (in ``jobs`` processes), apply reviewer overrides, validate against
     ``coding.schema.json`` with the codebook's values and write ``out`` atomically; with
-    ``arms_out``, also write arms.csv (:func:`arms_frame`). Returns the coded studies."""
+    ``arms_out``, also write arms.csv (:func:`arms_frame`). Returns the coded studies.
+
+    ``cache`` is the memo folder (:mod:`trialsynth.memo`, file ``code.memo``): trials coded
+    by an earlier run from the same record, codebook and package are reused, and the memo is
+    rewritten with this run's trials. It never changes a table.
+    """
     skipped: list[str] = []
-    coded = code_inputs(paths, codebook, skipped, jobs, with_arms=arms_out is not None)
+    memo = code_memo(cache, codebook, with_arms=arms_out is not None)
+    coded = code_inputs(paths, codebook, skipped, jobs, arms_out is not None, memo)
     if not coded and skipped:
         raise InputError(
             "no studies with a valid NCT ID found",
@@ -159,6 +124,7 @@ def run_coding(
     write_table(frame, out, "coding")
     if arms_out is not None:
         write_table(arms, arms_out, "arms")
+    memo.save()
     flagged = sum(1 for c in coded.values() if c.flags)
     log.info(
         "wrote %s: %d studies (%d flagged, %d reviewer-decided, %d skipped)",
