@@ -2,16 +2,15 @@ rule figures_forest:
     """Forest plot of one analysis (RevMan / metafor layout), PNG at 300 dpi and SVG.
 
     input: the analysis table, its pooled result, the protocol (title, subgroups, favours
-    labels) and studies/articles/trials (author-year labels).
+    labels) and study_labels.csv (author-year labels; a refresh that changes no label does
+    not redraw the figure).
     output: reports/figures/forest_<analysis>.png and .svg
     """
     input:
         data=f"{PROCESSED}/analyses/{{analysis}}.csv",
         result=f"{REPORTS}/tables/{{analysis}}.json",
         protocol=PROTOCOL,
-        studies=f"{PROCESSED}/studies.csv",
-        articles=f"{PROCESSED}/articles.csv",
-        trials=f"{PROCESSED}/trials.csv",
+        labels=f"{PROCESSED}/study_labels.csv",
     output:
         png=report(
             f"{REPORTS}/figures/forest_{{analysis}}.png",
@@ -31,7 +30,7 @@ rule figures_forest:
     shell:
         "trialsynth figures forest --data {input.data:q} --result {input.result:q}"
         " --protocol {input.protocol:q} --analysis {wildcards.analysis:q}"
-        " --studies {input.studies:q} --articles {input.articles:q} --trials {input.trials:q}"
+        " --labels {input.labels:q}"
         " --out {output.png:q} {output.svg:q} 2> {log:q}"
 
 
@@ -105,15 +104,13 @@ rule figures_sensitivity:
     """Leave-one-out plot (k >= 3) and funnel plot with Egger's test (k >= 10) of one
     analysis; index.json names each figure drawn or the reason it is not.
 
-    input: the analysis table and its pooled result, studies/articles/trials (labels).
+    input: the analysis table and its pooled result, study_labels.csv (labels).
     output: reports/figures/sensitivity_<analysis>/ (index.json, leave1out.*, funnel.*)
     """
     input:
         data=f"{PROCESSED}/analyses/{{analysis}}.csv",
         result=f"{REPORTS}/tables/{{analysis}}.json",
-        studies=f"{PROCESSED}/studies.csv",
-        articles=f"{PROCESSED}/articles.csv",
-        trials=f"{PROCESSED}/trials.csv",
+        labels=f"{PROCESSED}/study_labels.csv",
     output:
         folder=report(
             directory(f"{REPORTS}/figures/sensitivity_{{analysis}}"),
@@ -132,7 +129,7 @@ rule figures_sensitivity:
         runtime=10,
     shell:
         "trialsynth figures sensitivity --data {input.data:q} --result {input.result:q}"
-        " --studies {input.studies:q} --articles {input.articles:q} --trials {input.trials:q}"
+        " --labels {input.labels:q}"
         " --out-dir {output.folder:q} 2> {log:q}"
 
 

@@ -27,7 +27,12 @@ log = logging.getLogger(__name__)
 
 
 def _label_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("author-year study labels (all three, or none)")
+    group = parser.add_argument_group(
+        "author-year study labels (--labels, or all three tables they are made from, or none)"
+    )
+    group.add_argument(
+        "--labels", type=Path, help="study_labels.csv (`trialsynth link --out-labels`)"
+    )
     add_paths(
         group,
         "studies",
@@ -70,8 +75,17 @@ def register(subparsers: Any) -> None:
 
 
 def load_labels(args: argparse.Namespace) -> dict[str, str] | None:
-    """``study_id -> author-year label`` from ``--studies/--articles/--trials``, if given."""
+    """``study_id -> author-year label`` from ``--labels`` or ``--studies/--articles/--trials``,
+    if given."""
     given = [args.studies, args.articles, args.trials]
+    if args.labels is not None:
+        if any(given):
+            raise InputError(
+                "--labels and --studies/--articles/--trials name the labels twice",
+                hint="give study_labels.csv, or the three tables, not both",
+            )
+        table = read_table(args.labels, "study_labels")
+        return dict(zip(table["study_id"], table["label"], strict=True))
     if not any(given):
         return None
     if not all(given):

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from trialsynth.cli_options import add_command, add_output, add_paths
 from trialsynth.link.grouping import build_studies
+from trialsynth.link.labels import study_labels
 from trialsynth.link.links import build_links
-from trialsynth.tables import read_table, write_table
+from trialsynth.tables import frame_records, read_table, write_table
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +24,20 @@ def register(subparsers: Any) -> None:
     add_paths(parser, "trials", "articles")
     add_output(parser, "links.csv", "--out-links")
     add_output(parser, "studies.csv", "--out-studies")
+    parser.add_argument(
+        "--out-labels",
+        type=Path,
+        default=None,
+        help="study_labels.csv to write (the author-year label of every study, for the figures)",
+    )
+
+
+def labels_frame(
+    studies: pd.DataFrame, articles: pd.DataFrame, trials: pd.DataFrame
+) -> pd.DataFrame:
+    """study_labels.csv: :func:`trialsynth.link.labels.study_labels` by study ID, sorted."""
+    labels = study_labels(frame_records(studies), frame_records(articles), frame_records(trials))
+    return pd.DataFrame(sorted(labels.items()), columns=["study_id", "label"], dtype="string")
 
 
 def run_link(args: argparse.Namespace) -> int:
@@ -34,6 +52,8 @@ def run_link(args: argparse.Namespace) -> int:
     studies = build_studies(list(trials["nct_id"]), list(articles["pmid"]), links)
     write_table(links, args.out_links, "links")
     write_table(studies, args.out_studies, "studies")
+    if args.out_labels is not None:
+        write_table(labels_frame(studies, articles, trials), args.out_labels, "study_labels")
     log.info(
         "%d trial and %d article record(s) -> %d link(s), %d study(ies), %d duplicate(s) merged",
         len(trials),
