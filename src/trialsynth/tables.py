@@ -21,7 +21,7 @@ import numbers
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -183,7 +183,11 @@ def write_table(
 
 
 def read_table(
-    path: str | os.PathLike[str], schema: str | None = None, *, partial: bool = False
+    path: str | os.PathLike[str],
+    schema: str | None = None,
+    *,
+    partial: bool = False,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Read a CSV written by :func:`write_table` (all columns as strings unless the schema
     says integer/number/boolean) and validate it.
@@ -191,19 +195,41 @@ def read_table(
     ``partial=True`` is for a reader that uses only some columns of another stage's table: every
     column present is checked against the schema (type, enum, pattern, unknown columns), but
     the schema's required columns are not demanded; the reader checks the ones it needs.
+    ``columns`` reads only those columns (a registry-scale table's long texts are not parsed
+    when a stage does not use them), checked as with ``partial``; one the file lacks is left
+    out, unless the schema requires it (then an :class:`InputError` names it).
     """
     path = Path(path)
     if not path.exists():
         raise InputError("file not found", path=path, hint="run the stage that produces it first")
     spec = load_schema(schema) if schema else None
     try:
+        usecols = None
+        if columns is not None:
+            header = list(pd.read_csv(path, nrows=0).columns)
+            required = set(spec.get("required", [])) if spec else set()
+            missing = [c for c in columns if c not in header and c in required]
+            usecols = [c for c in header if c in set(columns)]
+            if missing:
+                raise InputError(
+                    f"missing column(s) {missing}",
+                    path=path,
+                    record="line 1",
+                    hint="re-run the stage that writes this table",
+                )
         # Read every cell as text first, so that validation can name the row and column of a
         # bad value before anything is converted.
-        df = pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""])
+        df = pd.read_csv(
+            path,
+            dtype="string",
+            keep_default_na=False,
+            na_values=[""],
+            usecols=usecols,
+        )
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read CSV: {exc}", path=path) from exc
     if spec:
-        validate_table(df, spec, path=path, require_columns=not partial)
+        validate_table(df, spec, path=path, require_columns=not partial and columns is None)
         df = _convert_columns(df, spec)
     return df
 

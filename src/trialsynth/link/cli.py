@@ -17,6 +17,10 @@ from trialsynth.tables import frame_records, read_table, write_table
 
 log = logging.getLogger(__name__)
 
+#: The columns linking and labelling read (the abstracts and other texts are not parsed).
+TRIAL_COLUMNS = ("nct_id", "acronym", "references")
+ARTICLE_COLUMNS = ("pmid", "title", "authors", "year", "databank_nct_ids", "text_nct_ids")
+
 
 def register(subparsers: Any) -> None:
     """Add the ``link`` subcommand."""
@@ -46,8 +50,8 @@ def run_link(args: argparse.Namespace) -> int:
     Write links.csv (every NCT-PMID link with its evidence) and studies.csv (one row per
     study: a trial with its publications, or a publication without a registry entry).
     """
-    trials = read_table(args.trials, "trials")
-    articles = read_table(args.articles, "articles")
+    trials = read_table(args.trials, "trials", columns=TRIAL_COLUMNS)
+    articles = read_table(args.articles, "articles", columns=ARTICLE_COLUMNS)
     links = build_links(trials, articles, trials_path=args.trials)
     studies = build_studies(list(trials["nct_id"]), list(articles["pmid"]), links)
     write_table(links, args.out_links, "links")

@@ -109,7 +109,9 @@ def extract_outcomes(
     ctgov_rows, ctgov_counts = read_ctgov_outcomes(ctgov_raw, rules)
     sheets = load_extraction_dir(extraction_dir)
     verification, verified = (
-        verify_sheets(sheets, read_table(articles_path)) if articles_path else (None, {})
+        verify_sheets(sheets, read_table(articles_path, columns=("pmid", "title", "abstract")))
+        if articles_path
+        else (None, {})
     )
     sheet_rows, sheet_counts = extraction_rows(sheets, rules)
     coding = read_table(coding_path, "coding", partial=True)

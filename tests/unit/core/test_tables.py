@@ -178,3 +178,16 @@ def test_frame_records_equals_to_dict_records(tmp_path: Path) -> None:
     write_table(frame[["s", "i"]], table)
     read = read_table(table)
     assert frame_records(read) == read.to_dict("records")
+
+
+def test_read_table_reads_only_the_columns_asked_for(tmp_path: Path) -> None:
+    table = tmp_path / "t.csv"
+    frame = pd.DataFrame({"nct_id": ["NCT02417064"], "n": [114], "arm": ["control"]})
+    write_table(frame, table)
+    read = read_table(table, columns=("arm", "nct_id"))
+    assert list(read.columns) == ["nct_id", "arm"]  # file order
+    assert read.loc[0, "arm"] == "control"
+    assert list(read_table(table, columns=("nct_id", "abstract")).columns) == ["nct_id"]
+    write_table(frame[["n", "arm"]], table)
+    with pytest.raises(InputError, match=r"missing column\(s\) \['nct_id', 'acronym'\]"):
+        read_table(table, "trials", columns=("nct_id", "acronym"))  # required by the schema
