@@ -14,11 +14,9 @@ added therapy). The figure draws, on a log-scaled horizon axis:
 * median times (e.g. to relapse) per arm as ticks on the horizon axis, labelled with the days.
 
 The same numbers are returned as one table (:func:`durability_table`) that the report prints
-beside the figure. The number of people behind a decay row is ``n = 1 / (v_i p (1 - p))`` with
-``p = expit(y_i)``: for a logit proportion ``v_i = 1/x + 1/(n - x)`` (Sutton et al. 2000,
-*Methods for Meta-Analysis in Medical Research*, 2.3), so this recovers ``n`` exactly unless a
-zero-cell correction was added (then ``n + 2 * add``). A ``ni`` column, when present, is used
-as it is.
+beside the figure. The number of people behind a decay row is its ``ni`` column (the arm size
+the outcomes stage counted, before any zero-cell addition): it is never recovered from ``y_i``
+and ``v_i``, which a zero-cell correction changes.
 """
 
 from __future__ import annotations
@@ -110,32 +108,38 @@ def _require(table: pd.DataFrame, columns: Sequence[str], what: str, path: objec
 def study_points(
     decay: pd.DataFrame, modality: str, level: float = 95.0, path: object = None
 ) -> pd.DataFrame:
-    """Study rows of the decay input on the proportion scale with their CIs and ``n``.
+    """Study rows of the decay input on the proportion scale with their CIs and ``n`` (the
+    table's ``ni``).
 
     Raises
     ------
     InputError
-        A column is missing, or a row has no horizon, a non-finite ``yi`` or ``vi <= 0``.
+        A column is missing (a decay table without ``xi``/``ni`` was written before the
+        outcomes stage kept the counts: rerun it), or a row has no horizon, a non-finite ``yi``,
+        ``vi <= 0`` or no arm size.
     """
-    _require(decay, ["study", "yi", "vi", "horizon_days", modality], "decay model input", path)
+    _require(
+        decay,
+        ["study", "yi", "vi", "xi", "ni", "horizon_days", modality],
+        "decay model input",
+        path,
+    )
     yi = pd.to_numeric(decay["yi"]).to_numpy(dtype=float)
     vi = pd.to_numeric(decay["vi"]).to_numpy(dtype=float)
     days = pd.to_numeric(decay["horizon_days"]).to_numpy(dtype=float)
+    n = pd.to_numeric(decay["ni"], errors="coerce").to_numpy(dtype=float)
     for i in range(len(decay)):
-        if not (math.isfinite(yi[i]) and math.isfinite(vi[i]) and vi[i] > 0 and days[i] > 0):
+        drawable = math.isfinite(yi[i]) and math.isfinite(vi[i]) and vi[i] > 0 and days[i] > 0
+        if not (drawable and math.isfinite(n[i]) and n[i] > 0):
             raise InputError(
                 f"row {decay['study'].iloc[i]!r}: yi={yi[i]}, vi={vi[i]}, "
-                f"horizon_days={days[i]} cannot be drawn",
+                f"horizon_days={days[i]}, ni={n[i]} cannot be drawn",
                 path=path,
                 record=f"row {i + 2}",
-                hint="every decay row needs a finite yi, vi > 0 and horizon_days > 0",
+                hint="every decay row needs a finite yi, vi > 0, horizon_days > 0 and ni > 0",
             )
     p = special.expit(yi)
     crit = _crit(level) * np.sqrt(vi)
-    if "ni" in decay.columns:
-        n = pd.to_numeric(decay["ni"]).to_numpy(dtype=float)
-    else:
-        n = np.rint(1.0 / (vi * p * (1.0 - p))) if len(vi) else vi
     return pd.DataFrame(
         {
             "modality": decay[modality].astype(str).to_numpy(),

@@ -13,7 +13,6 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import matplotlib
 import pandas as pd
 
 from trialsynth.cli_options import add_command, add_figure_output, add_paths
@@ -29,7 +28,7 @@ from trialsynth.figures.durability import (
     study_points,
     window_estimates,
 )
-from trialsynth.figures.forest import save_forest
+from trialsynth.figures.save import save_figure
 from trialsynth.meta.result import MetaResult, load_result
 from trialsynth.protocol_options import add_protocol_arguments, stage_protocol
 from trialsynth.tables import read_table, write_table
@@ -46,7 +45,7 @@ def register(subparsers: Any) -> None:
         required=True,
         type=Path,
         metavar=("DATA", "RESULT"),
-        help="decay-model input CSV (study, yi, vi, horizon_days, modality) and its meta JSON",
+        help="decay-model input CSV (study, yi, vi, xi, ni, horizon_days, modality) and its JSON",
     )
     parser.add_argument(
         "--window-data",
@@ -173,11 +172,10 @@ def run_durability_figure(args: argparse.Namespace) -> int:
         decay_id = args.decay_id or args.decay[0].stem
         title = str(entries.get(decay_id, {}).get("title") or "")
     plot = draw_durability(data, title=title, caption=default_caption(data))
-    # Text stays text in the SVG (editable by a journal's editor); save_forest strips dates.
-    with matplotlib.rc_context({"svg.fonttype": "none"}):
-        for out in args.out:
-            save_forest(plot, out)
-            log.info("wrote %s (%d study points)", out, len(data.points))
+    # The shared saver: PNG at 300 dpi, SVG with editable text, no dates (deterministic bytes).
+    for out in args.out:
+        save_figure(plot, out)
+        log.info("wrote %s (%d study points)", out, len(data.points))
     if args.table is not None:
         write_table(
             durability_table(data, decay.predictions or []), args.table, "durability_figure"

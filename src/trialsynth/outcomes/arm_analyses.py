@@ -19,8 +19,9 @@ Kinds (``analyses[].kind``):
     ``corrections``.
 ``decay``
     One row per study, subgroup value and horizon, with ``yi``/``vi`` of the logit proportion
-    (metafor ``escalc("PLO")`` with the protocol's zero-cell rule) and ``horizon_days``: the
-    input of a meta-regression on the horizon.
+    (metafor ``escalc("PLO")`` with the protocol's zero-cell rule), the counts behind it
+    (``xi`` people keeping the benefit of ``ni``, before any zero-cell addition) and
+    ``horizon_days``: the input of a meta-regression on the horizon.
 ``effect_estimate``
     One row per study with ``yi``/``vi`` from an estimate and its CI (:mod:`.effects`).
 ``arm_contrast``
@@ -59,7 +60,7 @@ ARM_FIELDS = (
 _PROVENANCE = (*ID_COLUMNS, "horizon_days")
 _EFFECT_COLUMNS = {
     "arm_proportion": ("xi", "ni"),
-    "decay": ("yi", "vi"),
+    "decay": ("yi", "vi", "xi", "ni"),
     "effect_estimate": ("yi", "vi", "measure_label"),
     "arm_contrast": ("ai", "bi", "ci", "di"),
 }
@@ -408,6 +409,8 @@ def _decay(
             study=f"{_label(chosen[0])} [{value}, {days:g} d]",
             yi=float(sizes.yi[0]),
             vi=float(sizes.vi[0]),
+            xi=x,
+            ni=n,
         )
         out.append(row)
         result.used.update(r["record_id"] for r in chosen)

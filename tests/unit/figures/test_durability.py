@@ -56,6 +56,22 @@ def test_png_and_svg_bytes_identical_across_runs(drawn: tuple[Path, Path]) -> No
     assert (first / "durability.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_png_is_saved_at_300_dpi_by_the_shared_saver(drawn: tuple[Path, Path]) -> None:
+    png = (drawn[0] / "durability.png").read_bytes()
+    phys = png.index(b"pHYs") + 4
+    # 300 dpi = 11811 pixels per metre in both directions (figures.save.PNG_DPI).
+    assert int.from_bytes(png[phys : phys + 4], "big") == 11811
+    assert int.from_bytes(png[phys + 4 : phys + 8], "big") == 11811
+    width = int.from_bytes(png[16:20], "big")
+    assert width == 8 * 300  # figure_size 8 inches wide
+
+
+def test_a_decay_table_without_counts_is_refused(tmp_path: Path) -> None:
+    table = read_table(FIXTURE / "durability_decay.csv", "meta_input")
+    with pytest.raises(InputError, match=r"no column\(s\) xi, ni"):
+        study_points(table.drop(columns=["xi", "ni"]), "psychotherapy", path=tmp_path)
+
+
 def test_svg_keeps_text_editable(drawn: tuple[Path, Path]) -> None:
     svg = (drawn[0] / "durability.svg").read_text()
     assert "<text" in svg
@@ -69,8 +85,11 @@ def test_table_holds_the_drawn_numbers(drawn: tuple[Path, Path]) -> None:
     # Shiroma 2014: 5 of 11 still responding at 28 days (sheet row 6).
     assert studies.loc["Shiroma 2014 [no, 28 d]", "proportion"] == pytest.approx(5 / 11)
     assert studies.loc["Shiroma 2014 [no, 28 d]", "n"] == 11
-    # Krupitsky 1997: 73 of 111 abstinent at 365 days; n recovered from yi and vi.
+    # Krupitsky 1997: 73 of 111 abstinent at 365 days; n is the table's ni.
     assert studies.loc["Krupitsky 1997 [yes, 365 d]", "n"] == 111
+    # Vande Voort 2016: 5 of 5 (sheet row 28). Its logit carries a zero-cell addition, so n
+    # recovered from yi and vi would be 6; the figure draws the counted 5.
+    assert studies.loc["Vande Voort 2016 [no, 28 d]", "n"] == 5
     # Wald CI on the logit scale, back-transformed: expit(yi -/+ 1.96 sqrt(vi)).
     yi, vi = math.log(73 / 38), 1 / 73 + 1 / 38
     lower = 1 / (1 + math.exp(-(yi - 1.959963984540054 * math.sqrt(vi))))

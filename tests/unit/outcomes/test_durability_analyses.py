@@ -71,6 +71,34 @@ def test_decay_rows_are_logit_proportions_per_study_and_horizon(review: Outcomes
     assert "course end at day 14" in feder["selection"]
 
 
+def test_decay_rows_carry_the_sheet_counts_behind_each_logit(review: OutcomesRun) -> None:
+    sheet = pd.read_csv(EXTRACTION / "ketamine_durability_outcomes.csv")
+    decay = review.analyses["durability_decay"]
+    # Vande Voort 2016: sheet row 28, sustained response 5 of 5 at 28 days. The zero-cell
+    # addition changes yi and vi (n recovered from them would be 6), never the counts.
+    source = sheet[
+        sheet["study"].str.startswith("Vande Voort 2016")
+        & (sheet["outcome"] == "sustained_response")
+    ].iloc[0]
+    row = decay[decay["study"].str.startswith("Vande Voort 2016")].iloc[0]
+    assert (row["xi"], row["ni"]) == (source["events"], source["arm_n"]) == (5, 5)
+    assert 1 / (row["vi"] * _expit(row["yi"]) * (1 - _expit(row["yi"]))) == pytest.approx(6)
+    # Daly 2018 (sheet row 60): 23 of 41 still responding 56 days after the last dose.
+    daly = decay[decay["study"].str.contains("Daly 2018")].iloc[0]
+    assert (daly["xi"], daly["ni"]) == (23, 41)
+    assert daly["yi"] == pytest.approx(math.log(23 / 18))
+    # Every row: yi is the logit of its own counts (0.5 added only where a cell is 0).
+    for _, r in decay.iterrows():
+        x, n = float(r["xi"]), float(r["ni"])
+        if 0 < x < n:
+            assert r["yi"] == pytest.approx(math.log(x / (n - x))), r["study"]
+    assert list(decay.columns[:5]) == ["study", "yi", "vi", "xi", "ni"]
+
+
+def _expit(value: float) -> float:
+    return 1 / (1 + math.exp(-value))
+
+
 def test_relapse_is_turned_into_relapse_free_where_the_benefit_is_asked(tmp_path) -> None:
     import yaml
 
