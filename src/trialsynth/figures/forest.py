@@ -12,7 +12,12 @@ Q-profile CIs, Q with its df and p, and the test for the overall effect; "favour
 under the axis, whose ticks are round values on the reporting scale.
 
 A single-study analysis (k = 1) shows the study and says k = 1: nothing is pooled, so there is
-no diamond and no prediction interval (metafor gives the study's CI as the "PI" at k = 1).
+no diamond and no prediction interval (metafor gives the study's CI as the "PI" at k = 1). A
+meta-regression has no single pooled estimate: its rows are drawn without weights or diamond and
+the footer says where its coefficients are.
+
+Study labels are fitted to the label column: a label wider than the column ends with an
+ellipsis (the full label stays in the report's tables); a long title is wrapped to the width.
 
 The figure reads only the analysis input table and the engine's result, so every number drawn is
 one the report also prints.
@@ -20,6 +25,7 @@ one the report also prints.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,15 +38,22 @@ from scipy import stats
 
 from trialsynth.errors import InputError
 from trialsynth.figures.save import save_figure
+from trialsynth.figures.text_width import fit_text, text_width, wrap_text
 from trialsynth.figures.ticks import effect_ticks
 from trialsynth.formatting import format_p
-from trialsynth.meta.measures import BINARY, CONTINUOUS, SINGLE_ARM, Measure
+from trialsynth.meta.measures import BINARY, CONTINUOUS, PRECOMPUTED, SINGLE_ARM, Measure
 from trialsynth.meta.result import MetaResult
+
+log = logging.getLogger(__name__)
 
 #: Tests whose statistic is t with k - 1 df (Knapp-Hartung and its ad hoc variant).
 T_TESTS = frozenset({"knha", "adhoc", "t"})
 ROW_HEIGHT = 0.2  # inches per text row
 FONT_SIZE = 7.0
+#: Narrowest and widest label column (inches); longer labels end with an ellipsis.
+LABEL_WIDTH = (1.4, 3.0)
+#: Free space (inches) between the label column and the first number column.
+LABEL_GAP = 0.1
 
 
 @dataclass(frozen=True)
@@ -93,6 +106,8 @@ class ForestLayout:
     k: int
     title: str = ""
     not_estimable: list[str] = field(default_factory=list)
+    #: The subgroup column (protocol ``by``): block titles read "<by>: <value>".
+    by: str = ""
 
     @property
     def studies(self) -> list[StudyRow]:
@@ -192,25 +207,49 @@ def _interval(lower: float | None, upper: float | None, digits: int, unit: str =
     return f" [{lower:.{digits}f}{unit}, {upper:.{digits}f}{unit}]"
 
 
+def is_meta_regression(result: MetaResult) -> bool:
+    """True for a model with moderators: no single pooled estimate, coefficients instead."""
+    return bool(result.coefficients) and _finite(result.estimate) is None
+
+
+def _regression_footer(result: MetaResult) -> list[str]:
+    settings = result.settings
+    mods = ", ".join(str(m) for m in settings.get("mods") or [])
+    robust = result.robust or {}
+    clusters = robust.get("n_clusters") or getattr(result, "n_clusters", None)
+    rows = f"k = {result.k} rows" + (f" from {clusters} clusters" if clusters else "")
+    qm, qm_p = _finite(result.QM), _finite(result.QM_p)
+    test = f"; test of moderators p = {format_p(qm_p)}" if qm is not None else ""
+    return [
+        f"Meta-regression on {mods} ({rows}{test}): no single pooled estimate, so no diamond "
+        "and no weights; its coefficients and predictions are in the report."
+    ]
+
+
 def _footer(result: MetaResult, subgroups: bool) -> list[str]:
     if result.k <= 1:
         return [
             f"k = {result.k}: a single study; nothing is pooled "
             "(no heterogeneity, no prediction interval)."
         ]
+    if is_meta_regression(result):
+        return _regression_footer(result)
     tau2, i2 = _finite(result.tau2), _finite(result.I2)
-    text = "Heterogeneity: "
+    parts = []
     if tau2 is not None:
-        text += f"τ² = {tau2:.3f}" + _interval(
-            _finite(result.tau2_ci_lb), _finite(result.tau2_ci_ub), 3
+        parts.append(
+            f"τ² = {tau2:.3f}"
+            + _interval(_finite(result.tau2_ci_lb), _finite(result.tau2_ci_ub), 3)
         )
     if i2 is not None:
-        text += f"; I² = {i2:.0f}%" + _interval(
-            _finite(result.I2_ci_lb), _finite(result.I2_ci_ub), 0, "%"
+        parts.append(
+            f"I² = {i2:.0f}%"
+            + _interval(_finite(result.I2_ci_lb), _finite(result.I2_ci_ub), 0, "%")
         )
     q, q_p = _finite(result.Q), _finite(result.Q_p)
     if q is not None:
-        text += f"; Q = {q:.2f}, df = {result.Q_df} (p = {format_p(q_p)})"
+        parts.append(f"Q = {q:.2f}, df = {result.Q_df} (p = {format_p(q_p)})")
+    text = "Heterogeneity: " + "; ".join(parts) if parts else ""
     lines = [text, _overall_test(result)]
     if subgroups and result.subgroups:
         q_b = _finite(result.subgroups.get("Q_between"))
@@ -228,6 +267,12 @@ def _footer(result: MetaResult, subgroups: bool) -> list[str]:
         f"{settings.get('pi', '')} prediction interval; CI {result.level:g}%"
     )
     return [line for line in lines if line]
+
+
+def _row_suffix(name: str) -> str:
+    """The ``" [modality, 28 d]"`` ending of a row label (one study, several rows), or ``""``."""
+    start = name.rfind(" [")
+    return name[start:] if start > 0 and name.endswith("]") else ""
 
 
 def forest_layout(
@@ -273,12 +318,14 @@ def forest_layout(
     tau2 = _finite(result.tau2) or 0.0
     weights = 1.0 / (vi + tau2) if len(vi) else vi
     share = 100 * weights / weights.sum() if len(vi) else weights
+    if is_meta_regression(result):
+        share = np.full(len(vi), np.nan)  # the model weighs rows by its own structure
     rows: list[tuple[str | None, StudyRow, dict[str, Any] | None]] = []
     for name, y, v, w in zip(names, yi, vi, share, strict=True):
         record = records.get(name)
         label = name
         if labels and record is not None and str(record.get("study_id", "")) in labels:
-            label = labels[str(record["study_id"])]
+            label = labels[str(record["study_id"])] + _row_suffix(name)
         group = None if record is None or by is None else str(record.get(by, "") or "")
         se = math.sqrt(v)
         row = StudyRow(label, _arm_cells(measure, record), y, y - crit * se, y + crit * se, w)
@@ -333,6 +380,7 @@ def forest_layout(
         favours=tuple(favours) if favours else measure.favours,  # type: ignore[arg-type]
         k=result.k,
         title=title,
+        by=by or "",
         not_estimable=[str(d.get("study", d)) if isinstance(d, dict) else str(d) for d in dropped],
     )
 
@@ -342,6 +390,7 @@ class _Geometry:
     """Horizontal positions (inches) of the columns and the effect axis."""
 
     label_x: float
+    label_room: float
     cell_right: tuple[float, ...]
     arm_centre: tuple[float, ...]
     weight_right: float
@@ -351,10 +400,36 @@ class _Geometry:
     width: float
 
 
+def _label_texts(layout: ForestLayout) -> list[tuple[str, bool]]:
+    """Every text of the label column with its weight (bold or not)."""
+    texts = [(row.label, False) for row in layout.studies]
+    texts += [(_block_title(layout, block), True) for block in layout.blocks if block.title]
+    pooled = [layout.overall, *(block.pooled for block in layout.blocks)]
+    texts += [(p.label, True) for p in pooled if p is not None]
+    return texts
+
+
+def _comparative(layout: ForestLayout) -> bool:
+    """Whether the line of no effect means anything: two-arm measures always; a precomputed
+    effect (GEN) only when its analysis names the sides it favours (a logit proportion of one
+    arm, such as a decay model's rows, has no "no effect" value)."""
+    if layout.measure.kind != PRECOMPUTED:
+        return True
+    return any(layout.favours)
+
+
+def _block_title(layout: ForestLayout, block: Block) -> str:
+    by = layout.by.replace("_", " ")
+    return f"{by}: {block.title}" if by else block.title
+
+
 def _geometry(layout: ForestLayout) -> _Geometry:
     n_cells = len(layout.cell_headers)
-    label_width = max([len(r.label) for r in layout.studies] + [18]) * 0.055 + 0.2
-    label_width = min(max(label_width, 1.4), 2.6)
+    label_x = 0.05
+    # As wide as the widest label (a few thousand labels cost a look-up per character), within
+    # LABEL_WIDTH; the first number column's text is right-aligned and ends well inside it.
+    widest = max([text_width(t, FONT_SIZE, b) for t, b in _label_texts(layout)] + [1.0])
+    label_width = min(max(label_x + widest + LABEL_GAP, LABEL_WIDTH[0]), LABEL_WIDTH[1])
     cell_width = 0.48
     cells_left = label_width
     cell_right = tuple(cells_left + cell_width * (i + 1) for i in range(n_cells))
@@ -368,7 +443,8 @@ def _geometry(layout: ForestLayout) -> _Geometry:
     axis_right = axis_left + 2.8
     effect_x = axis_right + 0.2
     return _Geometry(
-        0.05,
+        label_x,
+        label_width - label_x - LABEL_GAP,
         cell_right,
         arm_centre,
         weight_right,
@@ -420,13 +496,25 @@ def draw_forest(layout: ForestLayout) -> Any:
                 }
             )
 
+    def label_text(y: float, value: str, bold: bool = False) -> None:
+        # A row's " [modality, 28 d]" ending tells rows of one study apart: it stays whole and
+        # the name before it is shortened.
+        suffix = _row_suffix(value)
+        room = geo.label_room - text_width(suffix, FONT_SIZE, bold)
+        if suffix and text_width(value, FONT_SIZE, bold) > geo.label_room and room > 0.6:
+            value = fit_text(value[: -len(suffix)], room, FONT_SIZE, bold) + suffix
+        text(geo.label_x, y, fit_text(value, geo.label_room, FONT_SIZE, bold), bold=bold)
+
     y = 0.0
     if layout.title:
-        text(geo.label_x, y, layout.title, bold=True)
-        y -= 1.4
+        for line in wrap_text(layout.title, geo.width - 2 * geo.label_x, FONT_SIZE, bold=True):
+            text(geo.label_x, y, line, bold=True)
+            y -= 1.0
+        y -= 0.4
     for centre, header in zip(geo.arm_centre, layout.arm_headers, strict=True):
         text(centre, y, header, ha="center", bold=True)
-    text(geo.weight_right, y - 0.9, "Weight", ha="right", bold=True)
+    if any(math.isfinite(r.weight) for r in layout.studies):
+        text(geo.weight_right, y - 0.9, "Weight", ha="right", bold=True)
     text(geo.label_x, y - 0.9, "Study", bold=True)
     for right, header in zip(geo.cell_right, layout.cell_headers, strict=True):
         text(right, y - 0.9, header, ha="right", bold=True)
@@ -435,10 +523,11 @@ def draw_forest(layout: ForestLayout) -> Any:
     text(geo.effect_x, y - 0.9, f"{measure.short} [{layout.level:g}% CI]", bold=True)
     y -= 2.0
     top_of_rows = y + 0.5
-    max_weight = max([r.weight for r in layout.studies] + [1e-9])
+    weights = [r.weight for r in layout.studies if math.isfinite(r.weight)]
+    max_weight = max(weights) if weights else 0.0
 
     def diamond_row(pooled: PooledRow, y: float) -> None:
-        text(geo.label_x, y, pooled.label, bold=True)
+        label_text(y, pooled.label, bold=True)
         for right, cell in zip(geo.cell_right, pooled.cells, strict=False):
             text(right, y, cell, ha="right", bold=True)
         text(geo.weight_right, y, f"{pooled.weight:.1f}%", ha="right", bold=True)
@@ -455,18 +544,19 @@ def draw_forest(layout: ForestLayout) -> Any:
 
     for block in layout.blocks:
         if block.title:
-            text(geo.label_x, y, block.title, bold=True)
+            label_text(y, _block_title(layout, block), bold=True)
             y -= 1.0
         for row in block.studies:
-            text(geo.label_x, y, row.label)
+            label_text(y, row.label)
             for right, cell in zip(geo.cell_right, row.cells, strict=False):
                 text(right, y, cell, ha="right")
-            text(geo.weight_right, y, f"{row.weight:.1f}%", ha="right")
+            if math.isfinite(row.weight):
+                text(geo.weight_right, y, f"{row.weight:.1f}%", ha="right")
             text(geo.effect_x, y, format_effect(measure, row.yi, row.ci_lb, row.ci_ub))
             segments.append(
                 {"x": to_x(row.ci_lb), "xend": to_x(row.ci_ub), "y": y, "yend": y, "pi": False}
             )
-            size = 1.2 + 4.0 * math.sqrt(row.weight / max_weight)
+            size = 1.2 + 4.0 * math.sqrt(row.weight / max_weight) if max_weight else 2.5
             squares.append({"x": to_x(row.yi), "y": y, "size": size})
             y -= 1.0
         if block.pooled is not None:
@@ -477,7 +567,7 @@ def draw_forest(layout: ForestLayout) -> Any:
         elif block.title:
             y -= 0.4
     for name in layout.not_estimable:
-        text(geo.label_x, y, f"{name} (not estimable: no events in either arm)")
+        label_text(y, f"{name} (not estimable: no events in either arm)")
         y -= 1.0
     if layout.overall is not None:
         diamond_row(layout.overall, y)
@@ -496,19 +586,20 @@ def draw_forest(layout: ForestLayout) -> Any:
         tick_rows.append({"x": to_x(tick), "xend": to_x(tick), "y": axis_y, "yend": axis_y - 0.3})
         text(to_x(tick), axis_y - 0.9, label, ha="center")
     y = axis_y - 1.8
-    if measure.null is not None and lo_axis <= measure.null <= hi_axis:
+    null_x = None
+    if measure.null is not None and lo_axis <= measure.null <= hi_axis and _comparative(layout):
         null_x = to_x(measure.null)
         favour_left, favour_right = layout.favours
-        text(null_x - 0.08, y, favour_left, ha="right")
-        text(null_x + 0.08, y, favour_right, ha="left")
-        y -= 1.0
-    else:
-        null_x = None
+        if favour_left or favour_right:
+            text(null_x - 0.08, y, favour_left, ha="right")
+            text(null_x + 0.08, y, favour_right, ha="left")
+            y -= 1.0
     text(axis_mid, y, measure.axis_label, ha="center")
     y -= 1.3
     for line in layout.footer:
-        text(geo.label_x, y, line)
-        y -= 1.0
+        for part in wrap_text(line, geo.width - 2 * geo.label_x, FONT_SIZE):
+            text(geo.label_x, y, part)
+            y -= 1.0
     bottom = y - 0.2
 
     plot = p9.ggplot() + p9.theme_void()
@@ -579,14 +670,24 @@ def forest_from_files(
     spec: Mapping[str, Any] | None = None,
     labels: Mapping[str, str] | None = None,
 ) -> Any:
-    """The figure of one protocol analysis (its ``title``, ``by`` and ``favours``)."""
+    """The figure of one protocol analysis (its ``title``, ``by`` and ``favours``).
+
+    The "favours" labels are the protocol entry's: an entry without them (a single-arm
+    analysis, whose estimate favours no side) draws none, never the measure's generic labels,
+    which point the wrong way when a lower value is the benefit (relapse, hazard of relapse).
+    Without a protocol entry (``spec`` has no ``id``) the measure's labels are drawn.
+    """
     spec = spec or {}
+    favours = spec.get("favours")
+    if not favours and "id" in spec:
+        log.info("analysis %s: the protocol gives no favours labels; none drawn", spec["id"])
+        favours = ("", "")
     layout = forest_layout(
         result,
         data,
         labels=labels,
         by=spec.get("by"),
-        favours=spec.get("favours"),
+        favours=favours,
         title=str(spec.get("title", "")),
     )
     return draw_forest(layout)

@@ -123,7 +123,9 @@ def direction(section: Any) -> str:
         return ""
     if lo <= measure.null <= hi:
         return "no clear difference (the CI includes no effect)"
-    favours = section.spec.get("favours") or list(measure.favours)
+    favours = section.spec.get("favours")
+    if not favours:  # the protocol names no sides: say only that the CI excludes no effect
+        return "the CI excludes no effect"
     side = favours[1] if est > measure.null else favours[0]
     return side[0].lower() + side[1:] if side else ""
 

@@ -168,3 +168,96 @@ def test_a_forest_of_hundreds_of_studies_is_saved_at_a_lower_resolution(tmp_path
     width, height = int.from_bytes(header[:4], "big"), int.from_bytes(header[4:], "big")
     assert 50_000 < height <= 60_000  # 2**16 is matplotlib's limit; 300 dpi would exceed it
     assert width < height / 10
+
+
+def _texts(plot: object) -> list[str]:
+    """Every text label a plotnine forest draws (from its geom_text layers)."""
+    return [
+        str(label)
+        for layer in plot.layers  # type: ignore[attr-defined]
+        if type(layer.geom).__name__ == "geom_text"
+        for label in layer._data["label"]
+    ]
+
+
+def test_long_labels_end_with_an_ellipsis_inside_the_label_column() -> None:
+    from trialsynth.figures.forest import FONT_SIZE, LABEL_WIDTH
+    from trialsynth.figures.text_width import text_width
+
+    long_name = "Aronson 1948 (a very long arm description that runs on and on, " * 2 + ")"
+    rows = BCG.assign(study=[f"{long_name} [yes, 28 d]", "Ferguson & Simes 1949", "Short"])
+    result = _result(study=list(rows["study"]))
+    layout = forest_layout(result, rows)
+    assert layout.studies[0].label == f"{long_name} [yes, 28 d]"  # the layout keeps it whole
+    drawn = _texts(draw_forest(layout))
+    first = next(t for t in drawn if t.startswith("Aronson 1948"))
+    # Shortened before its row ending, which tells rows of one study apart.
+    assert first.endswith("… [yes, 28 d]") and len(first) < len(long_name)
+    room = LABEL_WIDTH[1] - 0.05 - 0.1
+    assert text_width(first, FONT_SIZE) <= room
+    assert "Ferguson & Simes 1949" in drawn and "Short" in drawn
+
+
+def test_text_width_matches_matplotlib_within_the_margin() -> None:
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    from trialsynth.figures.text_width import MARGIN, fit_text, text_width
+
+    label = "Krupitsky & Grinenko 1997 (ketamine psychedelic therapy, alcohol) [yes, 365 d]"
+    drawn, _, _ = TextToPath().get_text_width_height_descent(
+        label, FontProperties(family="sans-serif", size=7.0), ismath=False
+    )
+    assert text_width(label, 7.0) == pytest.approx(drawn / 72 * (1 + MARGIN), rel=0.02)
+    assert fit_text("Drug A 2001 (a long description of the arm)", 1.0, 7.0) == (
+        "Drug A 2001 (a lo…"
+    )
+    assert fit_text("Drug A 2001", 1.0, 7.0) == "Drug A 2001"
+
+
+def test_a_long_title_is_wrapped_to_the_figure_width() -> None:
+    from trialsynth.figures.forest import FONT_SIZE, _geometry
+    from trialsynth.figures.text_width import text_width
+
+    title = ("Response about one week after the dose, drug A vs placebo " * 4).strip()
+    layout = forest_layout(_result(), BCG, title=title)
+    lines = [t for t in _texts(draw_forest(layout)) if len(t) > 20 and t in title]
+    assert len(lines) >= 2 and " ".join(lines) == title
+    width = _geometry(layout).width
+    assert all(text_width(line, FONT_SIZE, bold=True) <= width for line in lines)
+
+
+def test_a_protocol_entry_without_favours_draws_none() -> None:
+    from trialsynth.figures.forest import forest_from_files
+
+    generic = MEASURES["RR"].favours
+    with_sides = forest_from_files(
+        _result(), BCG, {"id": "a", "favours": ["Favours drug A", "Favours control"]}
+    )
+    assert {"Favours drug A", "Favours control"} <= set(_texts(with_sides))
+    without = _texts(forest_from_files(_result(), BCG, {"id": "a"}))
+    assert not set(generic) & set(without)
+    # By hand, without a protocol entry, the measure's labels are drawn.
+    assert set(generic) <= set(_texts(forest_from_files(_result(), BCG, {"title": "t"})))
+
+
+def test_a_meta_regression_draws_rows_without_weights_or_diamond() -> None:
+    regression = _result(
+        estimate=None, ci_lb=None, ci_ub=None, pi_lb=None, pi_ub=None, tau2=None, I2=None,
+        Q=None, stat=None, pval=None, QM=2.42, QM_p=0.206, QM_df=3,
+        coefficients={"intrcpt": {"estimate": 0.5, "se": 1.0, "ci_lb": -1.5, "ci_ub": 2.5,
+                                  "pval": 0.6}},
+        settings={"measure": "GEN", "method": "REML", "test": "knha", "pi": "normal",
+                  "level": 95, "mods": ["log(horizon_days)"]},
+    )  # fmt: skip
+    layout = forest_layout(regression, BCG)
+    assert layout.overall is None and layout.prediction is None
+    assert all(math.isnan(r.weight) for r in layout.studies)
+    assert layout.footer == [
+        "Meta-regression on log(horizon_days) (k = 3 rows; test of moderators p = 0.206): no "
+        "single pooled estimate, so no diamond and no weights; its coefficients and "
+        "predictions are in the report."
+    ]
+    drawn = _texts(draw_forest(layout))
+    assert "Weight" not in drawn and not any(t.endswith("%") for t in drawn)
+    assert not any(t.startswith("Heterogeneity") for t in drawn)
