@@ -147,12 +147,23 @@ def arm_columns(measure: Measure) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return (), ()
 
 
+def _count(row: Mapping[str, Any], column: str) -> float:
+    """A cell as a number; ``nan`` when empty. A zero count stays 0 (it is a count)."""
+    value = row.get(column)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
 def _arm_cells(measure: Measure, row: Mapping[str, Any] | None) -> tuple[str, ...]:
     n_cells = len(arm_columns(measure)[1])
     if row is None:
         return ("",) * n_cells
     if measure.kind == BINARY:
-        ai, bi, ci, di = (float(row.get(c) or "nan") for c in ("ai", "bi", "ci", "di"))
+        ai, bi, ci, di = (_count(row, c) for c in ("ai", "bi", "ci", "di"))
         return (_number(ai, 0), _number(ai + bi, 0), _number(ci, 0), _number(ci + di, 0))
     if measure.kind == CONTINUOUS:
         return (
@@ -170,7 +181,7 @@ def _arm_cells(measure: Measure, row: Mapping[str, Any] | None) -> tuple[str, ..
 
 def _total_cells(measure: Measure, rows: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
     def total(*columns: str) -> str:
-        values = [float(r.get(c) or "nan") for r in rows for c in columns]
+        values = [_count(r, c) for r in rows for c in columns]
         return _number(sum(values), 0) if values and all(map(math.isfinite, values)) else ""
 
     if measure.kind == BINARY:
@@ -193,8 +204,8 @@ def _heterogeneity(tau2: float | None, i2: float | None, extra: str = "") -> str
 
 def _overall_test(result: MetaResult) -> str:
     stat, p = _finite(result.stat), _finite(result.pval)
-    if stat is None:
-        return ""
+    if stat is None or result.effect_measure().null is None:
+        return ""  # a single-arm proportion has no "no effect" value to test against
     test = str(result.settings.get("test", "z"))
     if test in T_TESTS:
         return f"Test for overall effect: t = {stat:.2f}, df = {result.k - 1} (p = {format_p(p)})"

@@ -261,3 +261,16 @@ def test_a_meta_regression_draws_rows_without_weights_or_diamond() -> None:
     drawn = _texts(draw_forest(layout))
     assert "Weight" not in drawn and not any(t.endswith("%") for t in drawn)
     assert not any(t.startswith("Heterogeneity") for t in drawn)
+
+
+def test_a_zero_event_arm_prints_0_events_and_counts_in_the_totals() -> None:
+    # Dakwar 2019 (secondary source): abstinent 12 of 27 with the drug, 0 of 28 without.
+    table = pd.DataFrame(
+        {"study": ["Dakwar 2019", "Other"], "ai": [12, "3"], "bi": [15, "7"], "ci": [0, "0"],
+         "di": [28, "10"]}
+    )  # fmt: skip
+    result = _result(k=2, yi=BCG_YI[:2], vi=BCG_VI[:2], study=["Dakwar 2019", "Other"], Q_df=1)
+    layout = forest_layout(result, table)
+    assert layout.studies[0].cells == ("12", "27", "0", "28")
+    assert layout.studies[1].cells == ("3", "10", "0", "10")
+    assert layout.overall is not None and layout.overall.cells == ("15", "37", "0", "38")
