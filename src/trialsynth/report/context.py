@@ -139,8 +139,9 @@ def summarise_result(result: MetaResult) -> dict[str, str]:
     pi_lb, pi_ub = _num(result.pi_lb), _num(result.pi_ub)
     if result.k > 1 and pi_lb is not None and pi_ub is not None:
         out["prediction"] = f"{back(pi_lb):.2f} to {back(pi_ub):.2f}"
-    out["pval"] = format_p(result.pval)
-    out["test"] = _test_statistic(result)
+    if measure.null is not None:  # a single-arm proportion is tested against no value
+        out["pval"] = format_p(result.pval)
+        out["test"] = _test_statistic(result)
     if result.k > 1:
         out["tau2"] = format_number(result.tau2, 3)
         if _num(result.tau2_ci_lb) is not None:

@@ -14,8 +14,10 @@ from typing import Any
 
 import jinja2
 
-from trialsynth.formatting import format_number
+from trialsynth.formatting import DASH, finite, format_number
 from trialsynth.report.context import AnalysisSection
+from trialsynth.report.findings import small_k_note
+from trialsynth.report.regression import regression_summary
 
 
 @dataclass
@@ -78,7 +80,16 @@ def template_environment() -> jinja2.Environment:
     )
     environment.filters["counts_by"] = counts_by
     environment.filters["fmt_num"] = format_number
+    environment.filters["fmt_g"] = format_general
+    environment.filters["regression"] = regression_summary
+    environment.filters["small_k_note"] = small_k_note
     return environment
+
+
+def format_general(value: Any) -> str:
+    """A number as it was given (``18``, ``27.5``), ``"—"`` when not estimable."""
+    number = finite(value)
+    return DASH if number is None else f"{number:g}"
 
 
 def counts_by(rows: list[dict[str, Any]], key: str) -> str:
