@@ -14,7 +14,9 @@
   (:func:`trialsynth.meta.gosh.gosh`), for 6 <= k <= 20; clusters point to studies that drive
   heterogeneity.
 
-Each ``*_reason`` function says why a figure is not drawn, in words the report prints.
+Each ``*_reason`` function says why a figure is not drawn, in words the report prints. None of
+them applies to a meta-regression: it has no single pooled estimate to refit, to centre a funnel
+on or to pool over subsets (rows at different moderator values estimate different things).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from trialsynth.figures.forest import is_meta_regression
+from trialsynth.figures.text_width import fit_text
 from trialsynth.figures.ticks import effect_ticks
 from trialsynth.formatting import format_p
 from trialsynth.meta.gosh import GOSH_MAX_K, GOSH_MIN_K, gosh
@@ -40,8 +44,26 @@ FUNNEL_MIN_K = 10
 LEAVE_ONE_OUT_MIN_K = 3
 
 
+#: Room (inches) for a study label beside the leave-one-out rows; longer ones get an ellipsis.
+LABEL_ROOM = 2.4
+#: Size (points) of the axis text of the sensitivity figures (theme_classic(base_size=8)).
+AXIS_TEXT_SIZE = 6.4
+
+
+def regression_reason(result: MetaResult, figure: str) -> str | None:
+    """Why ``figure`` is not drawn for a meta-regression (``None`` for a pooled analysis)."""
+    if not is_meta_regression(result):
+        return None
+    return (
+        f"k = {result.k} rows of a meta-regression: no single pooled estimate, so no {figure} "
+        "(its coefficients and predictions are in the results section)."
+    )
+
+
 def funnel_reason(result: MetaResult) -> str | None:
     """Why no funnel plot is drawn (``None`` when it is)."""
+    if regression := regression_reason(result, "funnel plot or Egger's test"):
+        return regression
     if result.k < FUNNEL_MIN_K:
         return (
             f"k = {result.k}: a funnel plot and Egger's test need at least {FUNNEL_MIN_K} studies "
@@ -52,6 +74,8 @@ def funnel_reason(result: MetaResult) -> str | None:
 
 def leave_one_out_reason(result: MetaResult) -> str | None:
     """Why no leave-one-out plot is drawn (``None`` when it is)."""
+    if regression := regression_reason(result, "leave-one-out refits"):
+        return regression
     if result.k < LEAVE_ONE_OUT_MIN_K or not result.leave1out:
         return (
             f"k = {result.k}: leaving one study out needs at least {LEAVE_ONE_OUT_MIN_K} studies "
@@ -62,6 +86,8 @@ def leave_one_out_reason(result: MetaResult) -> str | None:
 
 def gosh_reason(result: MetaResult) -> str | None:
     """Why no GOSH plot is drawn (``None`` when it is)."""
+    if regression := regression_reason(result, "GOSH plot of pooled subsets"):
+        return regression
     if not GOSH_MIN_K <= result.k <= GOSH_MAX_K:
         return (
             f"k = {result.k}: a GOSH plot is drawn for {GOSH_MIN_K} to {GOSH_MAX_K} studies "
@@ -87,7 +113,7 @@ def draw_leave_one_out(result: MetaResult, labels: list[str] | None = None) -> A
     names = labels or list(result.study)
     frame = pd.DataFrame(
         {
-            "omitted": [f"without {name}" for name in names],
+            "omitted": [fit_text(f"without {name}", LABEL_ROOM, AXIS_TEXT_SIZE) for name in names],
             "estimate": loo.get("estimate", []),
             "ci_lb": loo.get("ci_lb", []),
             "ci_ub": loo.get("ci_ub", []),
@@ -103,12 +129,15 @@ def draw_leave_one_out(result: MetaResult, labels: list[str] | None = None) -> A
         result, [*frame["ci_lb"], *frame["ci_ub"], result.ci_lb, result.ci_ub]
     )
     text_x = ticks[-1] + 0.05 * (ticks[-1] - ticks[0])
+    # CIs beyond the axis end at it (as metafor's forest draws them), clear of the printed text.
+    frame["ci_lb"] = frame["ci_lb"].clip(lower=ticks[0], upper=ticks[-1])
+    frame["ci_ub"] = frame["ci_ub"].clip(lower=ticks[0], upper=ticks[-1])
     plot = (
         p9.ggplot(frame, p9.aes(y="row"))
         + p9.annotate(
             "rect",
-            xmin=result.ci_lb,
-            xmax=result.ci_ub,
+            xmin=max(result.ci_lb, ticks[0]),
+            xmax=min(result.ci_ub, ticks[-1]),
             ymin=0.4,
             ymax=len(frame) + 0.6,
             fill="#dde6f0",

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from trialsynth.figures.forest import is_meta_regression
 from trialsynth.link.labels import study_labels
 from trialsynth.protocol import load_protocol
 from trialsynth.report.certainty import draft_certainty, validate_overrides
@@ -148,7 +149,7 @@ def _load_sections(
         section.labels = {
             row["study"]: labels.get(row.get("study_id", ""), row["study"]) for row in section.rows
         }
-        if section.result.k >= MIN_K:
+        if section.result.k >= MIN_K and not is_meta_regression(section.result):
             section.estimators = estimator_table(section.result, protocol["meta"])
         sections.append(section)
     return sections

@@ -143,3 +143,37 @@ def test_prisma_flow_command_writes_png_and_svg(tmp_path: Path) -> None:
     assert main(["figures", "prisma", "--prisma", str(prisma), "--out", str(png), str(svg)]) == 0
     assert png.read_bytes()[:4] == b"\x89PNG"
     assert "Records screened (n = 66)" in svg.read_text(encoding="utf-8")
+
+
+def test_a_meta_regression_gets_no_pooled_sensitivity_figures(tmp_path: Path) -> None:
+    regression = _result(10).to_dict()
+    del regression["leave1out"]
+    regression.update(
+        estimate=None, ci_lb=None, ci_ub=None, QM=2.42, QM_df=[3, 4],
+        QM_p=0.206, coefficients={"intrcpt": {"estimate": 1.27, "se": 5.37, "ci_lb": -13.6,
+                                              "ci_ub": 16.2, "pval": 0.825}},
+    )  # fmt: skip
+    path = tmp_path / "decay.json"
+    path.write_text(json.dumps(regression))
+    out = tmp_path / "figs"
+    assert main(["sensitivity-figures", "--result", str(path), "--out-dir", str(out)]) == 0
+    index = json.loads((out / "index.json").read_text())
+    for name in ("leave1out", "funnel", "gosh"):
+        assert index[name]["reason"].startswith("k = 10 rows of a meta-regression"), name
+    assert not list(out.glob("*.png"))
+
+
+def test_leave_one_out_labels_fit_and_intervals_stop_at_the_axis() -> None:
+    from trialsynth.figures.sensitivity import AXIS_TEXT_SIZE, LABEL_ROOM, draw_leave_one_out
+    from trialsynth.figures.text_width import text_width
+
+    result = _result(3).to_dict()
+    result["settings"]["measure"] = "PLO"  # logit proportions: the axis ends at 0.99
+    result["leave1out"]["ci_ub"] = [0.4, 0.4, 8.0]  # 1.00 on the proportion scale
+    long_name = "Krupitsky & Grinenko 1997 (ketamine psychedelic therapy, alcohol)"
+    plot = draw_leave_one_out(MetaResult.from_dict(result), ["S0", "S1", long_name])
+    frame = plot.data
+    assert frame["omitted"].iloc[2].endswith("…")
+    assert text_width(frame["omitted"].iloc[2], AXIS_TEXT_SIZE) <= LABEL_ROOM
+    assert frame["ci_ub"].max() == pytest.approx(math.log(0.99 / 0.01))  # stops at the axis
+    assert frame["text"].iloc[2] == "0.55 [0.50, 1.00]"  # the printed interval is the real one
