@@ -163,7 +163,26 @@ def arm_totals(measure_kind: str, rows: Sequence[Mapping[str, Any]]) -> dict[str
         }
     if measure_kind == CONTINUOUS:
         return {"participants": total("n1i") + total("n2i")}
-    return {"participants": total("ni") if rows and "ni" in rows[0] else math.nan}
+    return {"participants": single_arm_people(rows) if rows and "ni" in rows[0] else math.nan}
+
+
+#: Columns that tell the arms of one study apart in single-arm tables (outcomes' arm codes).
+ARM_KEY_FIELDS = ("drug", "route", "psychotherapy", "psychotherapy_type")
+
+
+def single_arm_people(rows: Sequence[Mapping[str, Any]]) -> float:
+    """People in single-arm rows (``ni``): an arm observed at several horizons (same study, arm
+    codes and ``source``, which names the arm, as in a decay model's input) counts once, with its
+    largest ``n``."""
+    largest: dict[tuple[str, ...], float] = {}
+    for r in rows:
+        n = finite(r.get("ni"))
+        if n is None:
+            return math.nan
+        study = str(r.get("study_id") or r.get("study"))
+        key = (study, str(r.get("source")), *(str(r.get(f)) for f in ARM_KEY_FIELDS))
+        largest[key] = max(largest.get(key, 0.0), n)
+    return float(sum(largest.values()))
 
 
 def imprecision(result: MetaResult, rows: Sequence[Mapping[str, Any]]) -> Domain:
@@ -175,6 +194,14 @@ def imprecision(result: MetaResult, rows: Sequence[Mapping[str, Any]]) -> Domain
     if _crosses(finite(result.ci_lb), finite(result.ci_ub), measure.null):
         levels += 1
         reasons.append("the confidence interval includes no effect")
+    if measure.kind == BINARY and totals.get("control_n") and not totals["control_events"]:
+        # A relative change of a zero risk is zero: no optimal information size exists.
+        levels += 1
+        reasons.append(
+            f"no event among {totals['control_n']:.0f} controls: no optimal information size "
+            f"can be computed; {participants:.0f} participants"
+        )
+        return Domain("imprecision", min(levels, 2), "; ".join(reasons))
     if measure.kind == BINARY and totals.get("control_n"):
         control_risk = totals["control_events"] / totals["control_n"]
         ois = optimal_information_size(control_risk)

@@ -19,7 +19,7 @@ from scipy import stats
 from trialsynth.figures.forest import is_meta_regression
 from trialsynth.formatting import finite, format_p
 from trialsynth.meta.measures import BINARY
-from trialsynth.report.certainty import Certainty, arm_totals
+from trialsynth.report.certainty import Certainty, arm_totals, single_arm_people
 
 
 @dataclass
@@ -51,8 +51,11 @@ def horizon(spec: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> str:
 
 
 def comparison(spec: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> str:
-    """What was compared, from the coded drug of the rows and the protocol's comparator."""
+    """What was compared, from the coded drug of the rows and the protocol's comparator; single
+    arms (proportions, a decay model of logit proportions) were compared with nothing."""
     drugs = sorted({str(r["drug"]) for r in rows if r.get("drug")})
+    if spec.get("measure") == "PLO" or spec.get("kind") == "decay":
+        return f"{'/'.join(drugs) or 'treated'} arms (no comparator)"
     comparators = (spec.get("filters") or {}).get("comparator") or sorted(
         {str(r["comparator"]) for r in rows if r.get("comparator")}
     )
@@ -97,6 +100,13 @@ def summary_row(section: Any, certainty: Certainty) -> SummaryRow:
         if measure.kind == BINARY and totals.get("control_n"):
             control_risk = totals["control_events"] / totals["control_n"]
             absolute = absolute_per_1000(measure.name, back(est), back(lo), back(hi), control_risk)
+            if not control_risk and measure.name != "RD":
+                absolute = (
+                    f"no event among {totals['control_n']:.0f} controls: a relative effect "
+                    "gives no absolute difference at a control risk of 0"
+                )
+    elif is_meta_regression(result):
+        relative = prediction_summary(section)
     reasons = [
         f"{d.name.replace('_', ' ')} −{d.levels}: {d.reason}"
         + (" (reviewer)" if d.decided_by == "reviewer" else "")
@@ -219,6 +229,25 @@ def _interaction_words(result: Any, name: str, by: str) -> str:
     return f"interaction {name}"
 
 
+def prediction_summary(section: Any) -> str:
+    """The stated predictions of a meta-regression in a few words, for a table cell."""
+    result = section.result
+    by = str(section.spec.get("by") or "")
+    numeric = _numeric_moderator(result)
+    percent = ((result.settings or {}).get("predict") or {}).get("transform") == "expit"
+    parts = []
+    for p in result.predictions or []:
+        value = (
+            f"{100 * p['pred']:.0f}% ({100 * p['ci_lb']:.0f}% to {100 * p['ci_ub']:.0f}%)"
+            if percent
+            else f"{p['pred']:.2f} ({p['ci_lb']:.2f} to {p['ci_ub']:.2f})"
+        )
+        where = [_at(numeric, float(p[numeric]))] if numeric and numeric in p else []
+        where += [_level_words(by, str(p[by]))] if by and by in p else []
+        parts.append(f"{', '.join(where)}: {value}" if where else value)
+    return "predicted " + "; ".join(parts) if parts else "no single estimate"
+
+
 def regression_finding(section: Any, row: SummaryRow) -> str:
     """Plain words for a meta-regression with stated predictions (e.g. a decay of benefit over
     time by modality): each prediction with its CI; k rows from how many studies per level of
@@ -263,7 +292,9 @@ def regression_finding(section: Any, row: SummaryRow) -> str:
     text = f"{row.title}: the model predicts " + "; ".join(said) if said else row.title
     n_studies = len({s for group in studies.values() for s in group})
     counts = ", ".join(f"{len(studies[lv])} {_level_words(by, lv)}" for lv in sorted(studies))
+    people = single_arm_people(section.rows) if section.rows else math.nan
     text += f" (meta-regression, k = {result.k} rows from {n_studies} studies"
+    text += f" with {people:,.0f} participants" if math.isfinite(people) else ""
     text += f": {counts})." if by and counts else ")."
     qm_p = finite(result.QM_p)
     if qm_p is not None:

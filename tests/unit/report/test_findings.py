@@ -114,3 +114,38 @@ def test_a_k_2_knapp_hartung_finding_says_why_the_interval_is_wide() -> None:
     )
     assert "so it is very wide" in text
     assert "k = 2" not in key_finding(_two_studies("z"), row)
+
+
+def test_an_arm_seen_at_two_horizons_counts_its_people_once() -> None:
+    from trialsynth.report.certainty import single_arm_people
+
+    codes = {"drug": "drug A", "psychotherapy": "yes"}
+    rows = [
+        # One arm (same source) at 28 and 56 days: 7 people, not 14.
+        {"study_id": "S1", "source": "p | 'remission' | 'arm 1'", "ni": 7, **codes},
+        {"study_id": "S1", "source": "p | 'remission' | 'arm 1'", "ni": 7, **codes},
+        # Two arms of one study with the same codes: both count.
+        {"study_id": "S2", "source": "p | 'abstinence' | 'three sessions'", "ni": 26, **codes},
+        {"study_id": "S2", "source": "p | 'abstinence' | 'one session'", "ni": 27, **codes},
+    ]
+    assert single_arm_people(rows) == 7 + 26 + 27
+
+
+def test_no_control_event_gives_no_absolute_effect_or_information_size() -> None:
+    from trialsynth.report.certainty import imprecision
+
+    # Dakwar 2019 (secondary source): abstinent 12 of 27 with the drug, 0 of 28 without.
+    rows = [{"study": "Dakwar 2019", "ai": 12, "bi": 15, "ci": 0, "di": 28}]
+    result = MetaResult.from_dict(
+        {
+            "k": 1, "yi": [3.25], "vi": [2.04], "estimate": 3.25, "ci_lb": 0.48,
+            "ci_ub": 6.03, "study": ["Dakwar 2019"],
+            "settings": {"measure": "RR", "method": "REML", "test": "knha", "pi": "hts",
+                         "level": 95},
+        }
+    )  # fmt: skip
+    domain = imprecision(result, rows)
+    assert domain.levels == 1
+    assert domain.reason == (
+        "no event among 28 controls: no optimal information size can be computed; 55 participants"
+    )
