@@ -156,7 +156,7 @@ def test_a_meta_regression_gets_no_pooled_sensitivity_figures(tmp_path: Path) ->
     path = tmp_path / "decay.json"
     path.write_text(json.dumps(regression))
     out = tmp_path / "figs"
-    assert main(["sensitivity-figures", "--result", str(path), "--out-dir", str(out)]) == 0
+    assert main(["figures", "sensitivity", "--result", str(path), "--out-dir", str(out)]) == 0
     index = json.loads((out / "index.json").read_text())
     for name in ("leave1out", "funnel", "gosh"):
         assert index[name]["reason"].startswith("k = 10 rows of a meta-regression"), name
