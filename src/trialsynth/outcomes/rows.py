@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+#: Arm numbers a row holds (read from the source or derived), in column order.
+ARM_NUMBER_COLUMNS: tuple[str, ...] = ("arm_n", "events", "percent", "mean", "sd", "median_days")
+#: A reported effect estimate and its confidence interval, in column order.
+ESTIMATE_COLUMNS: tuple[str, ...] = ("effect", "ci_low", "ci_high")
+
 #: Columns of ``outcomes.csv`` (one row per arm and outcome/time point), in order.
 OUTCOME_COLUMNS: tuple[str, ...] = (
     "record_id",
@@ -40,16 +45,9 @@ OUTCOME_COLUMNS: tuple[str, ...] = (
     "posted_value",
     "posted_spread",
     "dispersion",
-    "arm_n",
-    "events",
-    "percent",
-    "mean",
-    "sd",
-    "median_days",
+    *ARM_NUMBER_COLUMNS,
     "effect_measure",
-    "effect",
-    "ci_low",
-    "ci_high",
+    *ESTIMATE_COLUMNS,
     "derivation",
     "usable",
     "issue",

@@ -21,21 +21,11 @@ from typing import Any
 import pandas as pd
 
 from trialsynth.errors import InputError
+from trialsynth.outcomes.rows import ARM_NUMBER_COLUMNS, ESTIMATE_COLUMNS
 from trialsynth.tables import frame_records
 
 #: Sheet columns holding numbers read from the source (checked unless listed in ``derived``).
-NUMBER_COLUMNS = (
-    "arm_n",
-    "events",
-    "percent",
-    "mean",
-    "sd",
-    "median_days",
-    "effect",
-    "ci_low",
-    "ci_high",
-    "p",
-)
+NUMBER_COLUMNS = (*ARM_NUMBER_COLUMNS, *ESTIMATE_COLUMNS, "p")
 #: Columns of ``outcome_verification.csv``.
 VERIFICATION_COLUMNS = (
     "sheet",
