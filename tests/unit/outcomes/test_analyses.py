@@ -144,38 +144,29 @@ def test_without_screening_the_gate_is_skipped(tmp_path: Path) -> None:
     assert len(run.analyses["response_day28"]) == 5
 
 
-def _outcomes_command(argv: list[str]) -> int:
-    """Parse and run ``trialsynth outcomes`` with only this stage registered (so a broken
-    module of another stage cannot fail these tests)."""
+def _outcomes_command(out: Path, sheets: Path = EXTRACTION, screening: Path | None = None) -> int:
+    """Parse and run ``trialsynth outcomes`` on the fixture inputs, writing below ``out``, with
+    only this stage registered (so a broken module of another stage cannot fail these tests)."""
     parser = argparse.ArgumentParser(prog="trialsynth")
     register(parser.add_subparsers(dest="command", required=True))
+    inputs = {"ctgov-raw": CTGOV, "extraction-dir": sheets, "protocol": PROTOCOL, "coding": CODING}
+    if screening is not None:
+        inputs["screening"] = screening
+    outputs = {
+        "out": out / "outcomes.csv",
+        "analyses-dir": out / "analyses",
+        "exclusions": out / "outcome_exclusions.csv",
+    }
+    argv = ["outcomes"]
+    for option, path in {**inputs, **outputs}.items():
+        argv += [f"--{option}", str(path)]
     args = parser.parse_args(argv)
     return int(args.func(args))
 
 
 def test_cli_writes_every_analysis(tmp_path: Path) -> None:
     out = tmp_path / "processed"
-    status = _outcomes_command(
-        [
-            "outcomes",
-            "--ctgov-raw",
-            str(CTGOV),
-            "--extraction-dir",
-            str(EXTRACTION),
-            "--protocol",
-            str(PROTOCOL),
-            "--coding",
-            str(CODING),
-            "--screening",
-            str(SCREENING),
-            "--out",
-            str(out / "outcomes.csv"),
-            "--analyses-dir",
-            str(out / "analyses"),
-            "--exclusions",
-            str(out / "outcome_exclusions.csv"),
-        ]
-    )
+    status = _outcomes_command(out, screening=SCREENING)
     assert status == 0
     written = sorted(p.name for p in (out / "analyses").iterdir())
     assert written == [
@@ -200,25 +191,7 @@ def test_cli_bad_sheet_fails_without_writing(tmp_path: Path) -> None:
     bad.write_text(bad.read_text(encoding="utf-8").replace(",48.2,", ",48.2%,", 1), "utf-8")
     out = tmp_path / "processed"
     with pytest.raises(SchemaError) as info:
-        _outcomes_command(
-            [
-                "outcomes",
-                "--ctgov-raw",
-                str(CTGOV),
-                "--extraction-dir",
-                str(sheets),
-                "--protocol",
-                str(PROTOCOL),
-                "--coding",
-                str(CODING),
-                "--out",
-                str(out / "outcomes.csv"),
-                "--analyses-dir",
-                str(out / "analyses"),
-                "--exclusions",
-                str(out / "outcome_exclusions.csv"),
-            ]
-        )
+        _outcomes_command(out, sheets)
     assert info.value.exit_code == 2
     assert "ketamine_abstract_outcomes.csv: row 12: column 'percent'" in str(info.value)
     assert not out.exists()
