@@ -88,15 +88,28 @@ def check_pattern_keys(doc: Any, schema_name: str, path: str | os.PathLike[str])
         key = "".join(
             f"[{part}]" if isinstance(part, int) else f".{part}" for part in err.absolute_path
         ).lstrip(".")
-        try:
-            re.compile(err.instance)
-        except re.error as exc:
-            raise ProtocolError(
-                f"invalid regular expression {err.instance!r}: {exc}",
-                path=path,
-                record=f"key {key}",
-                hint=_REGEX_FIX,
-            ) from exc
+        compile_pattern(err.instance, path, key)
+
+
+def compile_pattern(
+    pattern: str, path: object, key: str, flags: int = re.IGNORECASE
+) -> re.Pattern[str]:
+    """Compile a pattern of a review file (case-insensitive unless ``flags`` say otherwise).
+
+    Raises
+    ------
+    ProtocolError
+        When ``pattern`` is not a valid regular expression, naming the file and its ``key``.
+    """
+    try:
+        return re.compile(pattern, flags)
+    except re.error as exc:
+        raise ProtocolError(
+            f"invalid regular expression {pattern!r}: {exc}",
+            path=path,
+            record=f"key {key}",
+            hint=_REGEX_FIX,
+        ) from exc
 
 
 def load_protocol(path: str | os.PathLike[str]) -> dict[str, Any]:

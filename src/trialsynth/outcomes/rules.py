@@ -12,23 +12,13 @@ from typing import Any
 
 from trialsynth.errors import ProtocolError
 from trialsynth.outcomes.timeframes import DEFAULT_UNIT_DAYS
+from trialsynth.protocol import compile_pattern
 
 UNSPECIFIED = "unspecified"
 
 
 def _compile(patterns: list[str], key: str, path: object) -> list[re.Pattern[str]]:
-    compiled = []
-    for pattern in patterns:
-        try:
-            compiled.append(re.compile(pattern, re.IGNORECASE))
-        except re.error as exc:
-            raise ProtocolError(
-                f"invalid regular expression {pattern!r}: {exc}",
-                path=path,
-                record=f"key {key}",
-                hint="write a Python regular expression (quote it in single quotes in YAML)",
-            ) from exc
-    return compiled
+    return [compile_pattern(pattern, path, key) for pattern in patterns]
 
 
 @dataclass(frozen=True)
