@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from trialsynth.digest import sha256_file
 from trialsynth.figures.forest import is_meta_regression
 from trialsynth.link.labels import study_labels
 from trialsynth.protocol import load_protocol
@@ -26,7 +27,6 @@ from trialsynth.report.context import (
     package_versions,
     read_csv_records,
     read_json,
-    sha256_file,
 )
 from trialsynth.report.estimators import MIN_K, estimator_table
 from trialsynth.report.findings import key_finding, summary_row

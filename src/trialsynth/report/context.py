@@ -7,7 +7,6 @@ with the data so the report can say where each section came from.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -87,15 +86,6 @@ def read_csv_records(path: Path, schema: str | None = None) -> list[dict[str, An
     if schema is not None:
         validate_table(df.replace("", pd.NA), load_schema(schema), path=path)
     return [dict(row) for row in df.to_dict(orient="records")]
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def package_versions() -> dict[str, str]:
