@@ -179,22 +179,19 @@ def test_shipped_claims_file_is_valid_and_lists_every_claim_of_the_issue() -> No
 
 
 def test_registry_gap_counts_completed_trials_without_results_or_publication() -> None:
+    columns = ("nct_id", "overall_status", "completion_date", "has_results", "lead_sponsor")
     trials = [
-        {"nct_id": "NCT1", "overall_status": "COMPLETED", "completion_date": "2020-01",
-         "has_results": "false", "lead_sponsor": "Acme Pharmaceuticals, Inc."},
-        {"nct_id": "NCT2", "overall_status": "COMPLETED", "completion_date": "2020-01-15",
-         "has_results": "true", "lead_sponsor": "Yale University"},
-        {"nct_id": "NCT3", "overall_status": "COMPLETED", "completion_date": "2025-06-01",
-         "has_results": "", "lead_sponsor": "Yale University"},
-        {"nct_id": "NCT4", "overall_status": "COMPLETED", "completion_date": "2019-05-01",
-         "has_results": "", "lead_sponsor": "National Institute of Mental Health (NIMH)"},
-        {"nct_id": "NCT5", "overall_status": "COMPLETED", "completion_date": "",
-         "has_results": "", "lead_sponsor": ""},
-        {"nct_id": "NCT6", "overall_status": "TERMINATED", "completion_date": "2015-01",
-         "has_results": "", "lead_sponsor": ""},
-        {"nct_id": "NCT7", "overall_status": "COMPLETED", "completion_date": "2018-01",
-         "has_results": "false", "lead_sponsor": "Jane Doe"},
-    ]  # fmt: skip
+        dict(zip(columns, row, strict=True))
+        for row in (
+            ("NCT1", "COMPLETED", "2020-01", "false", "Acme Pharmaceuticals, Inc."),
+            ("NCT2", "COMPLETED", "2020-01-15", "true", "Yale University"),
+            ("NCT3", "COMPLETED", "2025-06-01", "", "Yale University"),
+            ("NCT4", "COMPLETED", "2019-05-01", "", "National Institute of Mental Health (NIMH)"),
+            ("NCT5", "COMPLETED", "", "", ""),
+            ("NCT6", "TERMINATED", "2015-01", "", ""),
+            ("NCT7", "COMPLETED", "2018-01", "false", "Jane Doe"),
+        )
+    ]
     gap = registry_gap(trials, {"NCT7": True}, date(2025, 11, 10))
     assert [t["nct_id"] for t in gap.trials] == ["NCT1", "NCT4"]
     assert gap.by_sponsor_class() == {"government": 1, "industry": 1}
