@@ -3,6 +3,7 @@ tests/browser/): a scratch copy of the project and one way to call Snakemake on 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -42,3 +43,11 @@ def run_snakemake(project: Path, *args: str, cores: int = 2) -> subprocess.Compl
         text=True,
         check=False,
     )
+
+
+def output_digests(project: Path) -> dict[str, str]:
+    """The sha256 of every file the workflow wrote (``data/processed``, ``reports``), by path."""
+    files = [
+        p for d in ("data/processed", "reports") for p in (project / d).rglob("*") if p.is_file()
+    ]
+    return {str(p.relative_to(project)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -21,6 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from workflow_support import output_digests, stage_project
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.workflow
@@ -34,12 +34,8 @@ echo "$!"
 
 
 def _stage(root: Path) -> Path:
-    root.mkdir()
-    for name in ("workflow", "analysis", "data/raw"):
-        shutil.copytree(REPO / name, root / name)
-    for name in ("Snakefile", "environment.yml", "constraints.txt"):
-        shutil.copy2(REPO / name, root / name)
-    (root / "profiles").symlink_to("workflow/profiles")
+    stage_project(root)
+    shutil.copy2(REPO / "constraints.txt", root / "constraints.txt")
     return root
 
 
@@ -62,13 +58,6 @@ def _snakemake(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         check=False,
     )
-
-
-def _digests(project: Path) -> dict[str, str]:
-    files = [
-        p for d in ("data/processed", "reports") for p in (project / d).rglob("*") if p.is_file()
-    ]
-    return {str(p.relative_to(project)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +92,7 @@ def test_cluster_jobs_as_separate_processes_give_the_same_bytes(
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-4000:]
     assert "cluster-generic" in run.stderr
-    assert _digests(project) == _digests(local)
+    assert output_digests(project) == output_digests(local)
 
 
 def test_slurm_profile_dry_run(local: Path) -> None:

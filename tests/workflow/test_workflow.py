@@ -6,34 +6,21 @@ byte-identical tables and figures (deterministic outputs).
 
 from __future__ import annotations
 
-import hashlib
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
-from workflow_support import run_snakemake, stage_project
+from workflow_support import output_digests, run_snakemake, stage_project
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.workflow
 
 
-def _snakemake(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return run_snakemake(project, *args)
-
-
-def _digests(project: Path) -> dict[str, str]:
-    files = [
-        p for d in ("data/processed", "reports") for p in (project / d).rglob("*") if p.is_file()
-    ]
-    return {str(p.relative_to(project)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
-
-
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = stage_project(tmp_path_factory.mktemp("project"))
-    run = _snakemake(root)
+    run = run_snakemake(root)
     assert run.returncode == 0, run.stderr[-4000:]
     return root
 
@@ -55,17 +42,17 @@ def test_report_is_built_from_the_shipped_snapshot(project: Path) -> None:
 
 
 def test_second_run_has_nothing_to_do(project: Path) -> None:
-    dry = _snakemake(project, "-n")
+    dry = run_snakemake(project, "-n")
     assert dry.returncode == 0, dry.stderr
     assert "Nothing to be done" in dry.stdout + dry.stderr
 
 
 def test_forced_rerun_is_byte_identical(project: Path) -> None:
-    before = _digests(project)
+    before = output_digests(project)
     # Everything downstream of the raw snapshot (the fetch rules would need the network).
-    rerun = _snakemake(project, "--forcerun", "parse_ctgov", "parse_pubmed", "code")
+    rerun = run_snakemake(project, "--forcerun", "parse_ctgov", "parse_pubmed", "code")
     assert rerun.returncode == 0, rerun.stderr[-4000:]
-    assert _digests(project) == before
+    assert output_digests(project) == before
 
 
 def test_pooled_results_equal_metafor(project: Path) -> None:
@@ -82,7 +69,7 @@ def test_pooled_results_equal_metafor(project: Path) -> None:
 
 def test_snakemake_report_holds_every_figure_with_its_caption(project: Path) -> None:
     out = project / "snakemake_report.html"
-    run = _snakemake(project, "--report", str(out))
+    run = run_snakemake(project, "--report", str(out))
     assert run.returncode == 0, run.stderr[-4000:]
     html = out.read_text(encoding="utf-8")
     for caption in ("PRISMA 2020 flow diagram", "Forest plot of analysis", "Sensitivity figures"):
