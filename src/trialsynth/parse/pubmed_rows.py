@@ -1,17 +1,19 @@
-"""One PubMed efetch article (as parsed by ``Bio.Entrez.read``) -> one row of ``articles.csv``.
+"""One PubMed efetch article -> one row of ``articles.csv``, for both readers of efetch files.
 
 Element names follow the PubMed DTD (https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd)
 and the MEDLINE/PubMed element descriptions
 (https://www.nlm.nih.gov/bsd/licensee/elements_descriptions.html). ``Bio.Entrez`` gives element
 text as ``StringElement`` (a ``str``) with the XML attributes (``Label``, ``IdType``) in
 ``.attributes``, and keeps inline markup such as ``<i>``/``<sup>`` as literal tags, which are
-removed here so that titles and abstracts are plain text.
+removed here so that titles and abstracts are plain text. Each reader gathers an article's
+elements into :class:`ArticleParts`; :func:`article_row` builds the row from them.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from trialsynth.parse.cells import join_sorted
@@ -44,68 +46,91 @@ def attribute(element: Any, name: str) -> str | None:
     return None if value is None else str(value)
 
 
-def abstract_text(article: dict[str, Any]) -> str | None:
+@dataclass(frozen=True)
+class Author:
+    """One ``AuthorList/Author``: ``LastName`` and ``Initials``, or a ``CollectiveName``."""
+
+    last: Any = None
+    initials: Any = None
+    collective: Any = None
+
+
+@dataclass(frozen=True)
+class ArticleParts:
+    """The elements of one ``PubmedArticle`` its row is built from, in document order.
+
+    Each reader (``Bio.Entrez`` objects here, element trees in :mod:`.pubmed_stream`) fills
+    these with the element text as it has it (``None`` for an absent element); :func:`article_row`
+    turns them into the row, so the two readers cannot drift apart.
+    """
+
+    title: Any = None
+    #: ``Abstract/AbstractText`` sections as ``(Label, text)``.
+    abstract: list[tuple[str | None, Any]] = field(default_factory=list)
+    journal_title: Any = None
+    journal_abbreviation: Any = None
+    authors: list[Author] = field(default_factory=list)
+    #: ``Journal/JournalIssue/PubDate``: ``Year`` and ``MedlineDate``.
+    pub_year: Any = None
+    medline_date: Any = None
+    #: ``ArticleDate/Year`` of each electronic publication date.
+    article_date_years: list[Any] = field(default_factory=list)
+    publication_types: list[Any] = field(default_factory=list)
+    #: ``MeshHeadingList/MeshHeading/DescriptorName``.
+    mesh_headings: list[Any] = field(default_factory=list)
+    #: ``DataBankList/DataBank`` as ``(DataBankName, [AccessionNumber, ...])``.
+    databanks: list[tuple[str, list[str]]] = field(default_factory=list)
+    #: ``PubmedData/ArticleIdList/ArticleId`` as ``(IdType, text)``.
+    article_ids: list[tuple[str | None, Any]] = field(default_factory=list)
+    #: ``ELocationID`` as ``(EIdType, text)``.
+    locations: list[tuple[str | None, Any]] = field(default_factory=list)
+
+
+def _abstract_text(sections: list[tuple[str | None, Any]]) -> str | None:
     """The abstract: sections in document order, labelled ones as ``LABEL: text``, one per line."""
-    sections = (article.get("Abstract") or {}).get("AbstractText") or []
     parts = []
-    for section in sections:
+    for label, section in sections:
         text = plain_text(section)
         if text is None:
             continue
-        label = attribute(section, "Label")
         parts.append(f"{label}: {text}" if label else text)
     return "\n".join(parts) or None
 
 
-def journal_name(article: dict[str, Any]) -> str | None:
-    """``Journal/Title``, else the ``Journal/ISOAbbreviation`` when the record has no title."""
-    journal = article.get("Journal") or {}
-    return plain_text(journal.get("Title")) or plain_text(journal.get("ISOAbbreviation"))
-
-
-def author_names(article: dict[str, Any]) -> str | None:
-    """``AuthorList`` in its order as ``"Last Initials"`` (a collective name as written), joined
-    by ``"; "`` (kept in author order, not sorted: the first author names the study)."""
+def _author_names(authors: list[Author]) -> str | None:
+    """Authors in their order as ``"Last Initials"`` (a collective name as written), joined by
+    ``"; "`` (kept in author order, not sorted: the first author names the study)."""
     names = []
-    for author in article.get("AuthorList") or []:
-        last = plain_text(author.get("LastName"))
+    for author in authors:
+        last = plain_text(author.last)
         if last:
-            initials = plain_text(author.get("Initials"))
+            initials = plain_text(author.initials)
             names.append(f"{last} {initials}" if initials else last)
             continue
-        collective = plain_text(author.get("CollectiveName"))
+        collective = plain_text(author.collective)
         if collective:
             names.append(collective)
     return "; ".join(names) or None
 
 
-def publication_year(article: dict[str, Any]) -> int | None:
+def _year(text: Any) -> int | None:
+    return int(text) if text and str(text).strip().isdigit() else None
+
+
+def _publication_year(parts: ArticleParts) -> int | None:
     """``PubDate/Year``, else the first 4 digits of ``PubDate/MedlineDate`` ("1998 Dec-1999 Jan"),
     else ``ArticleDate/Year`` (the electronic publication date)."""
-    pub_date = ((article.get("Journal") or {}).get("JournalIssue") or {}).get("PubDate") or {}
-    year = pub_date.get("Year")
-    if year and str(year).strip().isdigit():
-        return int(year)
-    match = _YEAR.search(str(pub_date.get("MedlineDate") or ""))
+    year = _year(parts.pub_year)
+    if year is not None:
+        return year
+    match = _YEAR.search(str(parts.medline_date or ""))
     if match:
         return int(match.group())
-    for article_date in article.get("ArticleDate") or []:
-        year = article_date.get("Year")
-        if year and str(year).strip().isdigit():
-            return int(year)
+    for text in parts.article_date_years:
+        year = _year(text)
+        if year is not None:
+            return year
     return None
-
-
-def databank_nct_ids(article: dict[str, Any], pmid: str) -> list[str]:
-    """Accession numbers of the ``ClinicalTrials.gov`` data bank, normalised; malformed ones are
-    logged and left out."""
-    accessions = [
-        str(accession)
-        for bank in article.get("DataBankList") or []
-        if str(bank.get("DataBankName", "")).strip() == CTGOV_DATABANK
-        for accession in bank.get("AccessionNumberList") or []
-    ]
-    return accession_nct_ids(accessions, pmid)
 
 
 def accession_nct_ids(accessions: list[str], pmid: str) -> list[str]:
@@ -121,15 +146,50 @@ def accession_nct_ids(accessions: list[str], pmid: str) -> list[str]:
     return sorted(found)
 
 
-def article_doi(record: dict[str, Any], article: dict[str, Any]) -> str | None:
+def _doi(parts: ArticleParts) -> str | None:
     """DOI from ``PubmedData/ArticleIdList`` (``IdType="doi"``), else ``ELocationID``."""
-    for article_id in (record.get("PubmedData") or {}).get("ArticleIdList") or []:
-        if attribute(article_id, "IdType") == "doi":
-            return plain_text(article_id)
-    for location in article.get("ELocationID") or []:
-        if attribute(location, "EIdType") == "doi":
-            return plain_text(location)
+    for kind, text in [*parts.article_ids, *parts.locations]:
+        if kind == "doi":
+            return plain_text(text)
     return None
+
+
+def article_row(parts: ArticleParts, pmid: str, source_file: str) -> dict[str, Any]:
+    """One row of ``articles.csv`` (docs/architecture.md) from the parts of an article.
+
+    Parameters
+    ----------
+    parts
+        The article's elements, as a reader found them.
+    pmid
+        Its validated PMID.
+    source_file
+        Name of the efetch file it came from.
+    """
+    title = plain_text(parts.title)
+    abstract = _abstract_text(parts.abstract)
+    mesh = [str(name).strip() for name in parts.mesh_headings if name]
+    types = [str(t).strip() for t in parts.publication_types if str(t).strip()]
+    accessions = [
+        accession
+        for name, numbers in parts.databanks
+        if name.strip() == CTGOV_DATABANK
+        for accession in numbers
+    ]
+    return {
+        "pmid": pmid,
+        "title": title,
+        "authors": _author_names(parts.authors),
+        "abstract": abstract,
+        "journal": plain_text(parts.journal_title) or plain_text(parts.journal_abbreviation),
+        "year": _publication_year(parts),
+        "publication_types": join_sorted(types),
+        "mesh_terms": join_sorted(mesh),
+        "databank_nct_ids": join_sorted(accession_nct_ids(accessions, pmid)),
+        "text_nct_ids": join_sorted(find_nct_ids(title) + find_nct_ids(abstract)),
+        "doi": _doi(parts),
+        "source_file": source_file,
+    }
 
 
 def revised_date(record: dict[str, Any]) -> str:
@@ -141,39 +201,40 @@ def revised_date(record: dict[str, Any]) -> str:
 
 
 def article_to_row(record: dict[str, Any], pmid: str, source_file: str) -> dict[str, Any]:
-    """Flatten one ``PubmedArticle`` into the ``articles.csv`` columns (docs/architecture.md).
-
-    Parameters
-    ----------
-    record
-        One item of ``Entrez.read(...)["PubmedArticle"]``.
-    pmid
-        Its validated PMID.
-    source_file
-        Name of the efetch file it came from.
-    """
+    """Flatten one ``PubmedArticle`` (an item of ``Entrez.read(...)["PubmedArticle"]``) into the
+    ``articles.csv`` columns (:func:`article_row`)."""
     citation = record["MedlineCitation"]
     article = citation.get("Article") or {}
-    title = plain_text(article.get("ArticleTitle"))
-    abstract = abstract_text(article)
-    mesh = [
-        str(heading["DescriptorName"]).strip()
-        for heading in citation.get("MeshHeadingList") or []
-        if heading.get("DescriptorName")
-    ]
-    types = [str(t).strip() for t in article.get("PublicationTypeList") or [] if str(t).strip()]
-    text_ids = find_nct_ids(title) + find_nct_ids(abstract)
-    return {
-        "pmid": pmid,
-        "title": title,
-        "authors": author_names(article),
-        "abstract": abstract,
-        "journal": journal_name(article),
-        "year": publication_year(article),
-        "publication_types": join_sorted(types),
-        "mesh_terms": join_sorted(mesh),
-        "databank_nct_ids": join_sorted(databank_nct_ids(article, pmid)),
-        "text_nct_ids": join_sorted(text_ids),
-        "doi": article_doi(record, article),
-        "source_file": source_file,
-    }
+    journal = article.get("Journal") or {}
+    pub_date = (journal.get("JournalIssue") or {}).get("PubDate") or {}
+    parts = ArticleParts(
+        title=article.get("ArticleTitle"),
+        abstract=[
+            (attribute(section, "Label"), section)
+            for section in (article.get("Abstract") or {}).get("AbstractText") or []
+        ],
+        journal_title=journal.get("Title"),
+        journal_abbreviation=journal.get("ISOAbbreviation"),
+        authors=[
+            Author(a.get("LastName"), a.get("Initials"), a.get("CollectiveName"))
+            for a in article.get("AuthorList") or []
+        ],
+        pub_year=pub_date.get("Year"),
+        medline_date=pub_date.get("MedlineDate"),
+        article_date_years=[d.get("Year") for d in article.get("ArticleDate") or []],
+        publication_types=list(article.get("PublicationTypeList") or []),
+        mesh_headings=[h.get("DescriptorName") for h in citation.get("MeshHeadingList") or []],
+        databanks=[
+            (
+                str(bank.get("DataBankName", "")),
+                [str(a) for a in bank.get("AccessionNumberList") or []],
+            )
+            for bank in article.get("DataBankList") or []
+        ],
+        article_ids=[
+            (attribute(i, "IdType"), i)
+            for i in (record.get("PubmedData") or {}).get("ArticleIdList") or []
+        ],
+        locations=[(attribute(loc, "EIdType"), loc) for loc in article.get("ELocationID") or []],
+    )
+    return article_row(parts, pmid, source_file)

@@ -23,14 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from trialsynth.errors import InputError
-from trialsynth.parse.cells import join_sorted
-from trialsynth.parse.nct_ids import find_nct_ids
-from trialsynth.parse.pubmed_rows import CTGOV_DATABANK, accession_nct_ids, plain_text
+from trialsynth.parse.pubmed_rows import ArticleParts, Author, article_row
 
 _DOCTYPE = re.compile(rb"<!DOCTYPE\s+(\S+)\s+PUBLIC\s+\"[^\"]*\"\s+\"([^\"]+)\"")
 _ELEMENT = re.compile(r"<!ELEMENT\s+(\S+)")
 _INCLUDE = re.compile(r"<!ENTITY\s+%\s+\S+\s+SYSTEM\s+\"([^\"]+)\"")
-_YEAR = re.compile(r"\d{4}")
 _NAMESPACES = {"http://www.w3.org/1998/Math/MathML": "mml"}
 _HINT = "the file is damaged or truncated; re-fetch the snapshot"
 
@@ -137,10 +134,6 @@ def _text(element: ET.Element | None) -> str | None:
     return "".join(element.itertext())
 
 
-def _plain(element: ET.Element | None) -> str | None:
-    return plain_text(_text(element)) if element is not None else None
-
-
 def pmid_of(article: ET.Element) -> str | None:
     """The MedlineCitation PMID when it is numeric."""
     pmid = (_text(article.find("MedlineCitation/PMID")) or "").strip()
@@ -161,104 +154,50 @@ def revised_date(article: ET.Element) -> str:
     return "-".join(parts)
 
 
-def _abstract(article: ET.Element) -> str | None:
-    parts = []
-    for section in article.iterfind("Abstract/AbstractText"):
-        text = _plain(section)
-        if text is None:
-            continue
-        label = section.get("Label")
-        parts.append(f"{label}: {text}" if label else text)
-    return "\n".join(parts) or None
-
-
-def _year(article: ET.Element) -> int | None:
-    pub_date = article.find("Journal/JournalIssue/PubDate")
-    if pub_date is not None:
-        year = _text(pub_date.find("Year"))
-        if year and year.strip().isdigit():
-            return int(year)
-        match = _YEAR.search(_text(pub_date.find("MedlineDate")) or "")
-        if match:
-            return int(match.group())
-    for article_date in article.iterfind("ArticleDate"):
-        year = _text(article_date.find("Year"))
-        if year and year.strip().isdigit():
-            return int(year)
-    return None
-
-
-def _databank_ids(article: ET.Element, pmid: str) -> list[str]:
-    accessions = [
-        _text(accession) or ""
-        for bank in article.iterfind("DataBankList/DataBank")
-        if (_text(bank.find("DataBankName")) or "").strip() == CTGOV_DATABANK
-        for accession in bank.iterfind("AccessionNumberList/AccessionNumber")
-    ]
-    return accession_nct_ids(accessions, pmid)
-
-
-def _authors(article: ET.Element) -> str | None:
-    """``AuthorList`` in author order, as :func:`~trialsynth.parse.pubmed_rows.author_names`."""
-    names = []
-    for author in article.iterfind("AuthorList/Author"):
-        last = _plain(author.find("LastName"))
-        if last:
-            initials = _plain(author.find("Initials"))
-            names.append(f"{last} {initials}" if initials else last)
-            continue
-        collective = _plain(author.find("CollectiveName"))
-        if collective:
-            names.append(collective)
-    return "; ".join(names) or None
-
-
-def _doi(record: ET.Element, article: ET.Element) -> str | None:
-    for article_id in record.iterfind("PubmedData/ArticleIdList/ArticleId"):
-        if article_id.get("IdType") == "doi":
-            return _plain(article_id)
-    for location in article.iterfind("ELocationID"):
-        if location.get("EIdType") == "doi":
-            return _plain(location)
-    return None
-
-
 def article_to_row(record: ET.Element, pmid: str, source_file: str) -> dict[str, Any]:
-    """Flatten one ``PubmedArticle`` element into the ``articles.csv`` columns; the same row
-    as :func:`trialsynth.parse.pubmed_rows.article_to_row` gives for the ``Bio.Entrez``
-    object of that element."""
+    """Flatten one ``PubmedArticle`` element into the ``articles.csv`` columns
+    (:func:`trialsynth.parse.pubmed_rows.article_row`, as the ``Bio.Entrez`` reader does)."""
     citation = record.find("MedlineCitation")
     assert citation is not None  # pmid_of found its PMID
     article = citation.find("Article")
     if article is None:
         article = ET.Element("Article")
-    title = _plain(article.find("ArticleTitle"))
-    abstract = _abstract(article)
     journal = article.find("Journal")
-    journal_name = None
-    if journal is not None:
-        journal_name = _plain(journal.find("Title")) or _plain(journal.find("ISOAbbreviation"))
-    mesh = [
-        name.strip()
-        for heading in citation.iterfind("MeshHeadingList/MeshHeading")
-        if (name := _text(heading.find("DescriptorName")))
-    ]
-    types = [
-        kind.strip()
-        for element in article.iterfind("PublicationTypeList/PublicationType")
-        if (kind := _text(element) or "").strip()
-    ]
-    return {
-        "pmid": pmid,
-        "title": title,
-        "authors": _authors(article),
-        "abstract": abstract,
-        "journal": journal_name,
-        "year": _year(article),
-        "publication_types": join_sorted(types),
-        "mesh_terms": join_sorted(mesh),
-        "databank_nct_ids": join_sorted(_databank_ids(article, pmid)),
-        "text_nct_ids": join_sorted(find_nct_ids(title) + find_nct_ids(abstract)),
-        "doi": _doi(record, article),
-        "source_file": source_file,
-    }
+    if journal is None:
+        journal = ET.Element("Journal")
+    pub_date = journal.find("JournalIssue/PubDate")
+    if pub_date is None:
+        pub_date = ET.Element("PubDate")
+    parts = ArticleParts(
+        title=_text(article.find("ArticleTitle")),
+        abstract=[(s.get("Label"), _text(s)) for s in article.iterfind("Abstract/AbstractText")],
+        journal_title=_text(journal.find("Title")),
+        journal_abbreviation=_text(journal.find("ISOAbbreviation")),
+        authors=[
+            Author(*(_text(a.find(n)) for n in ("LastName", "Initials", "CollectiveName")))
+            for a in article.iterfind("AuthorList/Author")
+        ],
+        pub_year=_text(pub_date.find("Year")),
+        medline_date=_text(pub_date.find("MedlineDate")),
+        article_date_years=[_text(d.find("Year")) for d in article.iterfind("ArticleDate")],
+        publication_types=[
+            _text(t) or "" for t in article.iterfind("PublicationTypeList/PublicationType")
+        ],
+        mesh_headings=[
+            _text(h.find("DescriptorName"))
+            for h in citation.iterfind("MeshHeadingList/MeshHeading")
+        ],
+        databanks=[
+            (
+                _text(bank.find("DataBankName")) or "",
+                [_text(a) or "" for a in bank.iterfind("AccessionNumberList/AccessionNumber")],
+            )
+            for bank in article.iterfind("DataBankList/DataBank")
+        ],
+        article_ids=[
+            (i.get("IdType"), _text(i))
+            for i in record.iterfind("PubmedData/ArticleIdList/ArticleId")
+        ],
+        locations=[(loc.get("EIdType"), _text(loc)) for loc in article.iterfind("ELocationID")],
+    )
+    return article_row(parts, pmid, source_file)
