@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from trialsynth.code.codebook import Codebook
-from trialsynth.code.drug_route import drug_of
+from trialsynth.code.drug_route import drug_of_units
 from trialsynth.code.evidence import Evidence, evidence_of, kept_sentences, render_all
 from trialsynth.code.texts import Arm, Intervention, StudyText, Text
 from trialsynth.code.therapy import therapy_types_in
@@ -83,17 +83,11 @@ def _drug_in(
     Each tier is a list of units (one intervention's texts, or one text); each unit gives its
     most specific drug, and different drugs across units give the field's ``several`` value.
     """
-    spec = codebook.fields["drug"]
     for rank, units in enumerate(tiers):
-        found: dict[str, Evidence] = {}
-        for texts in units:
-            hit = drug_of(texts, codebook)
-            if hit is not None:
-                found.setdefault(hit[0], hit[1])
-        if found:
-            value = str(spec.several) if len(found) > 1 else next(iter(found))
-            return value, list(found.values()), rank
-    return str(spec.not_stated), [], -1
+        named = drug_of_units(units, codebook)
+        if named is not None:
+            return named[0], named[1], rank
+    return str(codebook.fields["drug"].not_stated), [], -1
 
 
 def _names_a_comparator(texts: Sequence[Text], codebook: Codebook) -> bool:

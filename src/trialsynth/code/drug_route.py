@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from trialsynth.code.codebook import Codebook
-from trialsynth.code.evidence import Evidence, evidence_of
+from trialsynth.code.evidence import Evidence, evidence_of, rule_matches
 from trialsynth.code.texts import Arm, Intervention, StudyText, Text
 
 
@@ -35,6 +35,23 @@ def drug_of(texts: Iterable[Text], codebook: Codebook) -> tuple[str, Evidence] |
             if match is not None and (best is None or rank < best[0]):
                 best = (rank, rule.value, evidence_of(text, match))
     return None if best is None else (best[1], best[2])
+
+
+def drug_of_units(
+    units: Iterable[Sequence[Text]], codebook: Codebook
+) -> tuple[str, list[Evidence]] | None:
+    """The drug of a tier of units (one intervention's texts, an arm's texts, ...): each unit
+    gives its most specific drug, and different drugs across units give the field's ``several``
+    value; ``None`` when no unit names a drug."""
+    found: dict[str, Evidence] = {}
+    for texts in units:
+        hit = drug_of(texts, codebook)
+        if hit is not None:
+            found.setdefault(hit[0], hit[1])
+    if not found:
+        return None
+    value = str(codebook.fields["drug"].several) if len(found) > 1 else next(iter(found))
+    return value, list(found.values())
 
 
 def drug_interventions(st: StudyText, codebook: Codebook) -> list[Intervention]:
@@ -60,31 +77,19 @@ def code_drug(st: StudyText, codebook: Codebook) -> FieldResult:
     specific drug of the titles, then of the summaries, is taken; failing that ``not_stated``
     with the flag ``drug_not_named``.
     """
-    spec = codebook.fields["drug"]
     for units in ([i.texts for i in st.interventions], [a.texts for a in st.arms]):
-        found: dict[str, Evidence] = {}
-        for texts in units:
-            hit = drug_of(texts, codebook)
-            if hit is not None:
-                found.setdefault(hit[0], hit[1])
-        if found:
-            value = str(spec.several) if len(found) > 1 else next(iter(found))
-            return FieldResult(value, list(found.values()))
+        named = drug_of_units(units, codebook)
+        if named is not None:
+            return FieldResult(*named)
     for section in (st.titles, st.summaries):
         hit = drug_of(section, codebook)
         if hit is not None:
             return FieldResult(hit[0], [hit[1]])
-    return FieldResult(str(spec.not_stated), [], ["drug_not_named"])
+    return FieldResult(str(codebook.fields["drug"].not_stated), [], ["drug_not_named"])
 
 
 def _routes_anywhere(texts: Sequence[Text], codebook: Codebook) -> dict[str, Evidence]:
-    found: dict[str, Evidence] = {}
-    for text in texts:
-        for rule in codebook.route:
-            match = rule.search(text.text)
-            if match is not None:
-                found.setdefault(rule.value, evidence_of(text, match))
-    return found
+    return rule_matches(texts, codebook.route)
 
 
 def _routes_near_drug(texts: Sequence[Text], codebook: Codebook) -> dict[str, Evidence]:

@@ -50,6 +50,18 @@ def first_rule(rules: Iterable[Rule], text: Text) -> tuple[Rule, re.Match[str]] 
     return None
 
 
+def rule_matches(texts: Iterable[Text], rules: Iterable[Rule]) -> dict[str, Evidence]:
+    """Each rule value matched in ``texts`` with the evidence of its first match (texts in
+    order, rules in codebook order within a text)."""
+    found: dict[str, Evidence] = {}
+    for text in texts:
+        for rule in rules:
+            match = rule.search(text.text)
+            if match is not None:
+                found.setdefault(rule.value, evidence_of(text, match))
+    return found
+
+
 def any_pattern(rule: Rule | None, text: str) -> bool:
     """True when any pattern of ``rule`` matches ``text`` (``None``: never)."""
     return rule is not None and rule.search(text) is not None

@@ -14,18 +14,13 @@ from collections.abc import Sequence
 
 from trialsynth.code.codebook import Codebook
 from trialsynth.code.drug_route import FieldResult
-from trialsynth.code.evidence import Evidence, evidence_of, kept_sentences
+from trialsynth.code.evidence import Evidence, evidence_of, kept_sentences, rule_matches
 from trialsynth.code.texts import StudyText, Text
 
 
 def therapy_types_in(texts: Sequence[Text], codebook: Codebook) -> dict[str, Evidence]:
     """Named modalities in ``texts``; else the unnamed value when therapy is named at all."""
-    found: dict[str, Evidence] = {}
-    for text in texts:
-        for rule in codebook.therapy_types:
-            match = rule.search(text.text)
-            if match is not None:
-                found.setdefault(rule.value, evidence_of(text, match))
+    found = rule_matches(texts, codebook.therapy_types)
     if found:
         return found
     unnamed = codebook.therapy_unnamed
