@@ -20,8 +20,7 @@ from typing import Any
 
 from trialsynth.code.fields import FieldSpec, check_values, field_specs
 from trialsynth.code.gates import Gate, literal_gate, lowered
-from trialsynth.errors import ProtocolError
-from trialsynth.protocol import load_yaml, validate_document
+from trialsynth.protocol import compile_pattern, load_yaml, validate_document
 
 
 @dataclass(frozen=True)
@@ -155,25 +154,13 @@ def _union(rules: tuple[Rule, ...]) -> Rule:
     return Rule(value="", pattern=alternation, parts=parts)
 
 
-def _compile(pattern: str, path: Path, where: str) -> re.Pattern[str]:
-    try:
-        return re.compile(pattern, re.IGNORECASE)
-    except re.error as exc:
-        raise ProtocolError(
-            f"invalid regular expression {pattern!r}: {exc}",
-            path=path,
-            record=f"key {where}",
-            hint="fix the pattern (Python re syntax; quote it with single quotes in YAML)",
-        ) from exc
-
-
 def _alternation(items: list[str], path: Path, where: str) -> re.Pattern[str]:
     """Check every pattern on its own (errors name its key), then compile their alternation."""
     for i, item in enumerate(items):
-        _compile(item, path, f"{where}[{i}]")
+        compile_pattern(item, path, f"{where}[{i}]")
     if not items:
         return NEVER
-    return _compile("|".join(f"(?:{item})" for item in items), path, where)
+    return compile_pattern("|".join(f"(?:{item})" for item in items), path, where)
 
 
 def _patterns(items: list[str], path: Path, where: str) -> Rule:
@@ -187,7 +174,8 @@ def _parts(
     items: list[str], path: Path, where: str
 ) -> tuple[tuple[Gate | None, re.Pattern[str]], ...]:
     return tuple(
-        (literal_gate(item), _compile(item, path, f"{where}[{i}]")) for i, item in enumerate(items)
+        (literal_gate(item), compile_pattern(item, path, f"{where}[{i}]"))
+        for i, item in enumerate(items)
     )
 
 
