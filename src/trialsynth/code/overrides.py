@@ -49,26 +49,24 @@ def load_overrides(path: str | os.PathLike[str], codebook: Codebook) -> list[Ove
         nct_id, field, raw, reason = (str(row.nct_id), str(row.field), str(row.value), row.reason)
         spec = codebook.fields.get(field)
         if spec is None:
-            raise InputError(
+            raise _row_error(
+                path,
+                index,
                 f"field {field!r} is not a coded field",
-                path=path,
-                record=f"row {index}",
-                hint=f"use one of {list(codebook.fields)}",
+                f"use one of {list(codebook.fields)}",
             )
         value = spec.normalise(raw)
         if value is None:
-            raise InputError(
-                f"value {raw!r} is not allowed for field {field!r}",
-                path=path,
-                record=f"row {index}",
-                hint=f"use one of {list(spec.values)} (codebook {codebook.source}, fields)",
+            allowed = f"use one of {list(spec.values)} (codebook {codebook.source}, fields)"
+            raise _row_error(
+                path, index, f"value {raw!r} is not allowed for field {field!r}", allowed
             )
         if (nct_id, field) in seen:
-            raise InputError(
+            raise _row_error(
+                path,
+                index,
                 f"{nct_id} {field} is overridden twice",
-                path=path,
-                record=f"row {index}",
-                hint="keep one decision per study and field",
+                "keep one decision per study and field",
             )
         seen.add((nct_id, field))
         out.append(Override(nct_id, field, value, str(reason)))
@@ -98,3 +96,8 @@ def apply_overrides(coded: dict[str, CodedStudy], overrides: list[Override]) -> 
         study.evidence[item.field] = f'reviewer override: "{item.reason}"'
         study.decided_by = sorted({*study.decided_by, item.field})
     return unmatched
+
+
+def _row_error(path: Path, index: int, message: str, hint: str) -> InputError:
+    """An error naming the overrides file and the row (its line number)."""
+    return InputError(message, path=path, record=f"row {index}", hint=hint)
