@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -66,42 +67,38 @@ def read_overrides(path: str | Path, study_ids: set[str]) -> pd.DataFrame:
     df = df.map(_cell)
     seen: dict[str, int] = {}
     for index, row in enumerate(df.itertuples(index=False), start=2):
-        where = f"row {index}"
-        if row.study_id not in study_ids:
-            raise InputError(
-                f"unknown study_id {row.study_id!r}",
-                path=path,
-                record=where,
-                hint="use a study_id of studies.csv (an NCT ID, or PMID:<pmid> for a "
-                "publication without a registry entry), or delete the row",
-            )
-        if row.decision not in DECISIONS:
-            raise InputError(
-                f"decision {row.decision!r} is not one of {list(DECISIONS)}",
-                path=path,
-                record=where,
-                hint="write include or exclude (delete the row to leave it to the rules)",
-            )
-        if row.decision == "exclude" and not row.reason:
-            raise InputError(
-                "an exclusion needs a reason code",
-                path=path,
-                record=where,
-                hint="fill reason, e.g. condition_out_of_scope",
-            )
-        if row.reason and not _REASON.match(row.reason):
-            raise InputError(
-                f"reason {row.reason!r} is not a reason code",
-                path=path,
-                record=where,
-                hint="use lower case letters, digits and underscores, e.g. not_interventional",
-            )
-        if row.study_id in seen:
-            raise InputError(
-                f"study_id {row.study_id} is decided twice (also on row {seen[row.study_id]})",
-                path=path,
-                record=where,
-                hint="keep one decision per study",
-            )
+        problem = _row_problem(row, study_ids, seen)
+        if problem is not None:
+            message, hint = problem
+            raise InputError(message, path=path, record=f"row {index}", hint=hint)
         seen[row.study_id] = index
     return df
+
+
+def _row_problem(row: Any, study_ids: set[str], seen: dict[str, int]) -> tuple[str, str] | None:
+    """What is wrong with one decision, as ``(message, hint)``; ``None`` when nothing is.
+    ``seen`` maps the studies decided on earlier rows to their row."""
+    if row.study_id not in study_ids:
+        return (
+            f"unknown study_id {row.study_id!r}",
+            "use a study_id of studies.csv (an NCT ID, or PMID:<pmid> for a publication without "
+            "a registry entry), or delete the row",
+        )
+    if row.decision not in DECISIONS:
+        return (
+            f"decision {row.decision!r} is not one of {list(DECISIONS)}",
+            "write include or exclude (delete the row to leave it to the rules)",
+        )
+    if row.decision == "exclude" and not row.reason:
+        return "an exclusion needs a reason code", "fill reason, e.g. condition_out_of_scope"
+    if row.reason and not _REASON.match(row.reason):
+        return (
+            f"reason {row.reason!r} is not a reason code",
+            "use lower case letters, digits and underscores, e.g. not_interventional",
+        )
+    if row.study_id in seen:
+        return (
+            f"study_id {row.study_id} is decided twice (also on row {seen[row.study_id]})",
+            "keep one decision per study",
+        )
+    return None
