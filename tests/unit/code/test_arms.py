@@ -10,11 +10,9 @@ from trialsynth.cli import main
 from trialsynth.code import Codebook
 from trialsynth.code.accuracy import arm_agreement, read_arm_labels
 from trialsynth.code.arms import ARM_COLUMNS, code_arm_label, code_study_arms
-from trialsynth.code.schemas import schema_with_values
-from trialsynth.code.stage import arms_frame, run_coding
+from trialsynth.code.stage import run_coding
 from trialsynth.code.texts import study_text
-from trialsynth.errors import SchemaError
-from trialsynth.tables import read_table, validate_table
+from trialsynth.tables import read_table
 
 from .conftest import CODEBOOK, FIXTURES, RECORDS, make_study, real_record
 
@@ -161,15 +159,10 @@ def test_cli_writes_arms_table(tmp_path: Path) -> None:
     assert list(table["psychotherapy"]) == ["yes", "no", "yes"]
 
 
-def test_arms_table_is_checked_against_the_codebook(tmp_path: Path, codebook: Codebook) -> None:
+def test_arms_are_coded_only_when_asked_for(tmp_path: Path, codebook: Codebook) -> None:
     coded = run_coding([RECORDS / "NCT03237286.json"], codebook, tmp_path / "c.csv")
-    assert all(not c.arms for c in coded.values())  # arms only when asked for
+    assert all(not c.arms for c in coded.values())
     coded = run_coding(
         [RECORDS / "NCT03237286.json"], codebook, tmp_path / "c.csv", arms_out=tmp_path / "a.csv"
     )
-    frame = arms_frame(coded)
-    schema = schema_with_values("arms", codebook)
-    validate_table(frame, schema)
-    frame.loc[1, "psychotherapy"] = "maybe"
-    with pytest.raises(SchemaError, match="psychotherapy"):
-        validate_table(frame, schema, path=tmp_path / "a.csv")
+    assert any(c.arms for c in coded.values())

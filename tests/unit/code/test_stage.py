@@ -12,7 +12,7 @@ from trialsynth.cli import main
 from trialsynth.code import Codebook
 from trialsynth.code.overrides import load_overrides
 from trialsynth.code.schemas import schema_with_values
-from trialsynth.code.stage import COLUMNS, coding_frame, run_coding
+from trialsynth.code.stage import COLUMNS, arms_frame, coding_frame, run_coding
 from trialsynth.errors import InputError, SchemaError
 from trialsynth.tables import load_schema, read_table, validate_table
 
@@ -119,16 +119,28 @@ def test_missing_path_is_an_error(tmp_path: Path, codebook: Codebook) -> None:
         run_coding([tmp_path / "absent"], codebook, tmp_path / "c.csv")
 
 
-def test_table_is_checked_against_the_codebook_values(tmp_path: Path, codebook: Codebook) -> None:
-    """coding.csv is checked against the values of the codebook's fields: a cell outside them
-    fails, although coding.schema.json itself lists no value."""
-    coded = run_coding([RECORDS / "NCT02417064.json"], codebook, tmp_path / "c.csv")
-    frame = coding_frame(coded)
-    schema = schema_with_values("coding", codebook)
+@pytest.mark.parametrize(
+    ("table", "nct_id", "row", "column", "bad"),
+    [
+        ("coding", "NCT02417064", 0, "drug", "drug_b"),
+        ("arms", "NCT03237286", 1, "psychotherapy", "maybe"),
+    ],
+)
+def test_tables_are_checked_against_the_codebook_values(
+    tmp_path: Path, codebook: Codebook, table: str, nct_id: str, row: int, column: str, bad: str
+) -> None:
+    """coding.csv and arms.csv are checked against the values of the codebook's fields: a cell
+    outside them fails, although their schema files list no value."""
+    arms_out = tmp_path / "arms.csv"
+    coded = run_coding(
+        [RECORDS / f"{nct_id}.json"], codebook, tmp_path / "c.csv", arms_out=arms_out
+    )
+    frame = coding_frame(coded) if table == "coding" else arms_frame(coded)
+    schema = schema_with_values(table, codebook)
     validate_table(frame, schema)
-    frame.loc[0, "drug"] = "drug_b"
-    with pytest.raises(SchemaError, match="drug"):
-        validate_table(frame, schema, path=tmp_path / "c.csv")
+    frame.loc[row, column] = bad
+    with pytest.raises(SchemaError, match=column):
+        validate_table(frame, schema, path=tmp_path / f"{table}.csv")
 
 
 def _value_lists(node: object) -> list[str]:
