@@ -17,31 +17,39 @@ from trialsynth.tables import read_table
 PROTOCOL = Path(__file__).resolve().parents[3] / "analysis" / "protocol.yaml"
 
 
+def _command(verb: str, **paths: Path) -> list[str]:
+    """``verb --option path ...``, option names as keywords (``out_links`` is ``--out-links``)."""
+    argv = [verb]
+    for option, path in paths.items():
+        argv += [f"--{option.replace('_', '-')}", str(path)]
+    return argv
+
+
 def _link(tmp_path: Path) -> list[str]:
-    return [
+    return _command(
         "link",
-        "--trials", str(FIXTURES / "trials.csv"),
-        "--articles", str(FIXTURES / "articles.csv"),
-        "--out-links", str(tmp_path / "links.csv"),
-        "--out-studies", str(tmp_path / "studies.csv"),
-    ]  # fmt: skip
+        trials=FIXTURES / "trials.csv",
+        articles=FIXTURES / "articles.csv",
+        out_links=tmp_path / "links.csv",
+        out_studies=tmp_path / "studies.csv",
+    )
 
 
 def _screen(tmp_path: Path, protocol: Path = PROTOCOL, overrides: Path | None = None) -> list[str]:
     if overrides is None:
         overrides = tmp_path / "overrides.csv"
         overrides.write_text("study_id,decision,reason,note\n", encoding="utf-8")
-    return [
+    return _command(
         "screen",
-        "--studies", str(tmp_path / "studies.csv"),
-        "--trials", str(FIXTURES / "trials.csv"),
-        "--articles", str(FIXTURES / "articles.csv"),
-        "--coding", str(FIXTURES / "coding.csv"),
-        "--protocol", str(protocol),
-        "--overrides", str(overrides),
-        "--out", str(tmp_path / "screening.csv"),
-        "--prisma", str(tmp_path / "prisma.json"),
-    ]  # fmt: skip
+        studies=tmp_path / "studies.csv",
+        trials=FIXTURES / "trials.csv",
+        articles=FIXTURES / "articles.csv",
+        coding=FIXTURES / "coding.csv",
+        protocol=protocol,
+        overrides=overrides,
+        out=tmp_path / "screening.csv",
+        prisma=tmp_path / "prisma.json",
+    )
 
 
 def test_link_and_screen_real_records(tmp_path: Path) -> None:
