@@ -113,12 +113,18 @@ def test_sensitivity_figures_need_enough_studies() -> None:
     assert gosh_reason(_result(21)) is not None
 
 
-def test_sensitivity_figures_command_draws_what_the_analysis_supports(tmp_path: Path) -> None:
+def _sensitivity_figures(tmp_path: Path, k: int) -> tuple[Path, dict]:
+    """Run ``trialsynth figures sensitivity`` on a result of ``k`` studies: the figure folder
+    and its index."""
     result = tmp_path / "a.json"
-    result.write_text(json.dumps(_result(4).to_dict()))
+    result.write_text(json.dumps(_result(k).to_dict()))
     out = tmp_path / "figs"
     assert main(["figures", "sensitivity", "--result", str(result), "--out-dir", str(out)]) == 0
-    index = json.loads((out / "index.json").read_text())
+    return out, json.loads((out / "index.json").read_text())
+
+
+def test_sensitivity_figures_command_draws_what_the_analysis_supports(tmp_path: Path) -> None:
+    out, index = _sensitivity_figures(tmp_path, 4)
     assert index["leave1out"] == {"files": ["leave1out.png", "leave1out.svg"]}
     assert "k = 4" in index["funnel"]["reason"]
     assert (out / "leave1out.png").read_bytes()[:4] == b"\x89PNG"
@@ -127,11 +133,7 @@ def test_sensitivity_figures_command_draws_what_the_analysis_supports(tmp_path: 
 
 
 def test_gosh_plot_is_drawn_for_six_to_twenty_studies(tmp_path: Path) -> None:
-    result = tmp_path / "a.json"
-    result.write_text(json.dumps(_result(7).to_dict()))
-    out = tmp_path / "figs"
-    assert main(["figures", "sensitivity", "--result", str(result), "--out-dir", str(out)]) == 0
-    index = json.loads((out / "index.json").read_text())
+    out, index = _sensitivity_figures(tmp_path, 7)
     assert index["gosh"] == {"files": ["gosh.png", "gosh.svg"]}
     assert "127 subsets of 7 studies" in (out / "gosh.svg").read_text(encoding="utf-8")
 
