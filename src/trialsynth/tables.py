@@ -21,7 +21,7 @@ import numbers
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -269,6 +269,27 @@ def _convert_columns(df: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
     return df
 
 
+def check_has_columns(
+    table: pd.DataFrame,
+    columns: Iterable[str],
+    problem: str,
+    hint: str,
+    path: object | None = None,
+    error: type[InputError] = InputError,
+) -> None:
+    """Refuse a table that lacks any of ``columns`` (the one column-presence check of the
+    package: schemas, meta-analysis inputs, figure inputs).
+
+    Raises
+    ------
+    InputError
+        Or its subclass ``error``: ``"<problem>: <missing columns>"`` with the file and the fix.
+    """
+    missing = [str(c) for c in columns if c not in table.columns]
+    if missing:
+        raise error(f"{problem}: {', '.join(missing)}", path=path, hint=hint)
+
+
 def _types(prop: dict[str, Any]) -> set[str]:
     kind = prop.get("type", [])
     return {kind} if isinstance(kind, str) else set(kind)
@@ -288,14 +309,14 @@ def validate_table(
     ``additionalProperties: false``.
     """
     props: dict[str, Any] = spec.get("properties", {})
-    required = spec.get("required", []) if require_columns else []
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        raise SchemaError(
-            f"missing required column(s) {missing}",
-            path=path,
-            hint=f"the table must have the columns {list(props)}",
-        )
+    check_has_columns(
+        df,
+        spec.get("required", []) if require_columns else [],
+        "missing required column(s)",
+        f"the table must have the columns {list(props)}",
+        path,
+        SchemaError,
+    )
     if spec.get("additionalProperties") is False:
         extra = [c for c in df.columns if c not in props]
         if extra:

@@ -32,6 +32,7 @@ from scipy import special, stats
 
 from trialsynth.errors import InputError
 from trialsynth.meta.result import MetaResult
+from trialsynth.tables import check_has_columns
 
 #: Points of the predicted curve (evenly spaced on the log horizon axis).
 CURVE_POINTS = 60
@@ -96,13 +97,13 @@ def _crit(level: float) -> float:
 
 
 def _require(table: pd.DataFrame, columns: Sequence[str], what: str, path: object) -> None:
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise InputError(
-            f"{what} has no column(s) {', '.join(missing)}",
-            path=path,
-            hint=f"give the table of the {what} written by `trialsynth outcomes`",
-        )
+    check_has_columns(
+        table,
+        columns,
+        f"{what} has no column(s)",
+        f"give the table of the {what} written by `trialsynth outcomes`",
+        path,
+    )
 
 
 def study_points(

@@ -22,6 +22,7 @@ from trialsynth.meta.measures import (
     get_measure,
 )
 from trialsynth.meta.tau2 import METHODS
+from trialsynth.tables import check_has_columns
 
 
 def _row_label(data: pd.DataFrame, position: int | np.integer) -> str:
@@ -47,13 +48,13 @@ def validate_input(data: pd.DataFrame, measure: str, path: object | None = None)
     positive sampling variances for ``GEN``.
     """
     needed = get_measure(measure, path).columns
-    missing = [c for c in needed if c not in data.columns]
-    if missing:
-        raise InputError(
-            f"missing column(s) {', '.join(missing)} for measure {measure}",
-            path=path,
-            hint=f"measure {measure} needs columns {', '.join(needed)} (metafor names)",
-        )
+    check_has_columns(
+        data,
+        needed,
+        f"measure {measure} is missing column(s)",
+        f"measure {measure} needs columns {', '.join(needed)} (metafor names)",
+        path,
+    )
     if len(data) == 0:
         raise InputError("no studies in the table", path=path, hint="add at least one row")
     out = pd.DataFrame(index=data.index)
