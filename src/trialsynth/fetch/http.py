@@ -22,7 +22,7 @@ import threading
 import time
 import xml.parsers.expat
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -126,14 +126,7 @@ class RequestRecord:
 
     def as_dict(self) -> dict[str, Any]:
         """The manifest entry."""
-        return {
-            "method": self.method,
-            "path": self.path,
-            "params": self.params,
-            "status": self.status,
-            "utc": self.utc,
-            "attempts": self.attempts,
-        }
+        return asdict(self)
 
 
 class _RetryableError(Exception):

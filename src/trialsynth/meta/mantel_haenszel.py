@@ -15,7 +15,7 @@ wviechtb/metafor ``R/rma.mh.r``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy import stats
@@ -33,13 +33,7 @@ class MantelHaenszel:
 
     def as_dict(self) -> dict[str, float]:
         """The JSON ``mantel_haenszel`` object."""
-        return {
-            "estimate": self.estimate,
-            "se": self.se,
-            "ci_lb": self.ci_lb,
-            "ci_ub": self.ci_ub,
-            "pval": self.pval,
-        }
+        return asdict(self)
 
 
 def mantel_haenszel(
