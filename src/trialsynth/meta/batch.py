@@ -39,6 +39,60 @@ class BatchFit:
     ci_converged: np.ndarray
 
 
+def _pooled_inference(
+    y: np.ndarray,
+    v: np.ndarray,
+    mask: np.ndarray,
+    tau2: np.ndarray,
+    single: np.ndarray,
+    test: str,
+    pi: str,
+    level: float,
+) -> PooledInference:
+    """:func:`~trialsynth.meta.inference.pool`, with the datasets of one study (``single``) given
+    a z-based CI and a prediction interval equal to it (metafor ``rma()`` + ``predict()``: no
+    between-study variance is estimable from one study)."""
+    pooled = pool(y, v, mask, tau2, test=test, pi=pi, level=level)
+    if not single.any():
+        return pooled
+    if test != "z":
+        z_pooled = pool(y, v, mask, tau2, test="z", pi=pi, level=level)
+        pooled = PooledInference(
+            *[
+                np.where(single, getattr(z_pooled, f), getattr(pooled, f))
+                for f in PooledInference.__dataclass_fields__
+            ]
+        )
+    return replace(
+        pooled,
+        **{
+            f"pi{kind}_{side}": np.where(single, getattr(pooled, f"ci_{side}"), old)
+            for kind in ("", "_hts", "_normal")
+            for side in ("lb", "ub")
+            for old in [getattr(pooled, f"pi{kind}_{side}")]
+        },
+    )
+
+
+def _heterogeneity_cis(
+    y: np.ndarray, v: np.ndarray, mask: np.ndarray, tau2: np.ndarray, vt: np.ndarray, level: float
+) -> tuple[np.ndarray, ...]:
+    """Q-profile CI of tau^2 and the I^2 and H^2 limits it implies (metafor ``confint()``):
+    ``tau2_lb, tau2_ub, I2_lb, I2_ub, H2_lb, H2_ub, converged``."""
+    qp = q_profile_ci(y, v, mask, tau2, level)
+    lo, hi = qp.lower, qp.upper
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (
+            lo,
+            hi,
+            100 * lo / (vt + lo),
+            100 * hi / (vt + hi),
+            lo / vt + 1,
+            hi / vt + 1,
+            qp.converged,
+        )
+
+
 def pad(
     yi_list: Sequence[np.ndarray], vi_list: Sequence[np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -91,28 +145,8 @@ def fit_batch(
     fit = estimate_tau2(y, v, mask, method)
     single = k == 1
     tau2 = np.where(single, 0.0, fit.tau2)
-    pooled = pool(y, v, mask, tau2, test=test, pi=pi, level=level)
-    if single.any() and test != "z":
-        z_pooled = pool(y, v, mask, tau2, test="z", pi=pi, level=level)
-        pooled = PooledInference(
-            *[
-                np.where(single, getattr(z_pooled, f), getattr(pooled, f))
-                for f in PooledInference.__dataclass_fields__
-            ]
-        )
-    if single.any():
-        # k = 1: no between-study variance is estimable; the PI is the CI (metafor predict())
-        pooled = replace(
-            pooled,
-            **{
-                f"pi{kind}_{side}": np.where(single, getattr(pooled, f"ci_{side}"), old)
-                for kind in ("", "_hts", "_normal")
-                for side in ("lb", "ub")
-                for old in [getattr(pooled, f"pi{kind}_{side}")]
-            },
-        )
-    zero = np.zeros(len(y))
-    q = q_statistic(y, v, mask, zero)
+    pooled = _pooled_inference(y, v, mask, tau2, single, test, pi, level)
+    q = q_statistic(y, v, mask, np.zeros(len(y)))
     with np.errstate(invalid="ignore"):
         q_p = np.where(k > 1, stats.chi2.sf(q, np.maximum(k - 1, 1)), 1.0)
     vt = typical_within_variance(v, mask)
@@ -121,11 +155,7 @@ def fit_batch(
     lo = hi = i2_lo = i2_hi = h2_lo = h2_hi = nan
     ci_ok = np.ones(len(y), dtype=bool)
     if q_profile and method != "FE":
-        qp = q_profile_ci(y, v, mask, tau2, level)
-        lo, hi, ci_ok = qp.lower, qp.upper, qp.converged
-        with np.errstate(divide="ignore", invalid="ignore"):
-            i2_lo, i2_hi = 100 * lo / (vt + lo), 100 * hi / (vt + hi)
-            h2_lo, h2_hi = lo / vt + 1, hi / vt + 1
+        lo, hi, i2_lo, i2_hi, h2_lo, h2_hi, ci_ok = _heterogeneity_cis(y, v, mask, tau2, vt, level)
     return BatchFit(
         k=k,
         tau2=tau2,

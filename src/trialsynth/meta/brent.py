@@ -80,26 +80,7 @@ def brent_root(
             break
         a, b, c, fa, fb, fc = a[keep], b[keep], c[keep], fa[keep], fb[keep], fc[keep]
         prev_step, tol_act, new_step = prev_step[keep], tol_act[keep], new_step[keep]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            try_interp = (np.abs(prev_step) >= tol_act) & (np.abs(fa) > np.abs(fb))
-            cb = c - b
-            t1_lin = fb / fa
-            q0 = fa / fc
-            t1 = fb / fc
-            t2 = fb / fa
-            two_points = a == c
-            p = np.where(two_points, cb * t1_lin, t2 * (cb * q0 * (q0 - t1) - (b - a) * (t1 - 1.0)))
-            q = np.where(two_points, 1.0 - t1_lin, (q0 - 1.0) * (t1 - 1.0) * (t2 - 1.0))
-            q = np.where(p > 0, -q, q)
-            p = np.abs(p)
-            accept = (
-                try_interp
-                & (p < (0.75 * cb * q - np.abs(tol_act * q) / 2))
-                & (p < np.abs(prev_step * q / 2))
-            )
-            new_step = np.where(accept, p / q, new_step)
-        small = np.abs(new_step) < tol_act
-        new_step = np.where(small, np.where(new_step > 0, tol_act, -tol_act), new_step)
+        new_step = _next_step((a, b, c), (fa, fb, fc), prev_step, tol_act, new_step)
         a, fa = b, fb
         b = b + new_step
         fb = func(b, idx)
@@ -109,3 +90,38 @@ def brent_root(
     if idx.size:  # maxiter reached: last approximations, flagged as not converged
         root[idx] = b
     return root, converged
+
+
+def _next_step(
+    points: tuple[np.ndarray, np.ndarray, np.ndarray],
+    values: tuple[np.ndarray, np.ndarray, np.ndarray],
+    prev_step: np.ndarray,
+    tol_act: np.ndarray,
+    bisection: np.ndarray,
+) -> np.ndarray:
+    """The step from the best point ``b`` of ``points = (a, b, c)`` (``R_zeroin2``): linear
+    interpolation when ``a == c``, else inverse quadratic, accepted when it stays inside the
+    bracket and shrinks fast enough, otherwise the ``bisection`` step; never shorter than
+    ``tol_act``."""
+    a, b, c = points
+    fa, fb, fc = values
+    with np.errstate(divide="ignore", invalid="ignore"):
+        try_interp = (np.abs(prev_step) >= tol_act) & (np.abs(fa) > np.abs(fb))
+        cb = c - b
+        t1_lin = fb / fa
+        q0 = fa / fc
+        t1 = fb / fc
+        t2 = fb / fa
+        two_points = a == c
+        p = np.where(two_points, cb * t1_lin, t2 * (cb * q0 * (q0 - t1) - (b - a) * (t1 - 1.0)))
+        q = np.where(two_points, 1.0 - t1_lin, (q0 - 1.0) * (t1 - 1.0) * (t2 - 1.0))
+        q = np.where(p > 0, -q, q)
+        p = np.abs(p)
+        accept = (
+            try_interp
+            & (p < (0.75 * cb * q - np.abs(tol_act * q) / 2))
+            & (p < np.abs(prev_step * q / 2))
+        )
+        step = np.where(accept, p / q, bisection)
+    small = np.abs(step) < tol_act
+    return np.where(small, np.where(step > 0, tol_act, -tol_act), step)

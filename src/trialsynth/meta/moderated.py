@@ -20,7 +20,7 @@ import pandas as pd
 from trialsynth.errors import InputError
 from trialsynth.meta.effect_sizes import EffectSizes, ZeroCellSettings
 from trialsynth.meta.model_fit import ModelFit
-from trialsynth.meta.moderators import build_design
+from trialsynth.meta.moderators import Design, build_design
 from trialsynth.meta.multilevel import fit_three_level
 from trialsynth.meta.regression import fit_meta_regression
 from trialsynth.meta.result import MetaResult
@@ -123,15 +123,25 @@ def fit_moderated(
         "pi": "normal",
         "level": level,
         "zero_cells": zc.as_dict(),
-        "model": "rma.uni" if cluster is None else "rma.mv",
-        "mods": list(mods),
-        "cluster": cluster,
-        "robust": robust,
-        "design": design.as_dict(),
-        "metafor_call": _metafor_call(list(mods), method, test, cluster, robust),
+        **_model_settings(list(mods), design, method, test, cluster, robust),
         **_fisher_scoring(fit),
     }
     return _moderated_result(fit, es, settings, warnings)
+
+
+def _model_settings(
+    mods: list[str], design: Design, method: str, test: str, cluster: str | None, robust: bool
+) -> dict[str, Any]:
+    """The model's settings: metafor function, moderators and their coding, cluster, robust,
+    and the equivalent R call."""
+    return {
+        "model": "rma.uni" if cluster is None else "rma.mv",
+        "mods": mods,
+        "cluster": cluster,
+        "robust": robust,
+        "design": design.as_dict(),
+        "metafor_call": _metafor_call(mods, method, test, cluster, robust),
+    }
 
 
 def _fisher_scoring(fit: ModelFit) -> dict[str, Any]:

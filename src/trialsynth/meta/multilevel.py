@@ -180,6 +180,23 @@ def estimate_sigma2(
     return np.where(result.x <= LOG_BOUNDS[0] + 1e-8, 0.0, sigma2)
 
 
+#: Warning of a three-level fit whose clusters all hold one row.
+SINGLE_ROW_CLUSTERS = (
+    "every cluster holds a single row: the two variance components are not separately "
+    "identifiable (only their sum is)"
+)
+
+
+def _check_multilevel_settings(method: str, test: str) -> None:
+    if method not in MULTILEVEL_METHODS:
+        raise InputError(
+            f"three-level models are fitted by REML or ML, not {method!r}",
+            hint="use --method REML (default) or ML with --cluster",
+        )
+    if test not in MULTILEVEL_TESTS:
+        raise InputError(f"unknown test {test!r} for the three-level model", hint="use z or t")
+
+
 def fit_three_level(
     yi: np.ndarray,
     vi: np.ndarray,
@@ -212,13 +229,7 @@ def fit_three_level(
     ConvergenceError
         The likelihood maximisation failed.
     """
-    if method not in MULTILEVEL_METHODS:
-        raise InputError(
-            f"three-level models are fitted by REML or ML, not {method!r}",
-            hint="use --method REML (default) or ML with --cluster",
-        )
-    if test not in MULTILEVEL_TESTS:
-        raise InputError(f"unknown test {test!r} for the three-level model", hint="use z or t")
+    _check_multilevel_settings(method, test)
     y, v, x = model_arrays(yi, vi, x)
     k, p = x.shape
     cl = ClusterStructure.from_labels(clusters)
@@ -227,12 +238,7 @@ def fit_three_level(
     _, _, vb, beta, _ = _profile(y, v, x, sigma2, cl)
     names = names or [f"x{i}" for i in range(p)]
     tests = wald_tests(names, beta, vb, k - p if test == "t" else None, level)
-    warnings = []
-    if cl.n == k:
-        warnings.append(
-            "every cluster holds a single row: the two variance components are not separately "
-            "identifiable (only their sum is)"
-        )
+    warnings = [] if cl.n < k else [SINGLE_ROW_CLUSTERS]
     return ModelFit(
         tests=tests,
         k=k,

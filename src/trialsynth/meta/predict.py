@@ -145,6 +145,31 @@ def linear_combination(
     )
 
 
+def _matrix_rows(newmods: np.ndarray, names: list[str]) -> np.ndarray:
+    """Design rows from metafor-style ``newmods`` (design columns without the intercept)."""
+    mods = np.atleast_2d(np.asarray(newmods, dtype=float))
+    if mods.shape[1] != len(names) - 1:
+        raise InputError(
+            f"newmods has {mods.shape[1]} columns; the model has {len(names) - 1} besides the "
+            f"intercept ({', '.join(names[1:])})",
+            hint="give one column per coefficient, or a DataFrame of moderator values",
+        )
+    return np.column_stack([np.ones(len(mods)), mods])
+
+
+def _moderator_rows(
+    newmods: pd.DataFrame | Mapping[str, Any], design: Design, path: object | None
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The moderator values as a table (numbers read as text, from a CSV, made numbers again)
+    and their design rows, coded as the model's."""
+    frame = pd.DataFrame(newmods).reset_index(drop=True)
+    x = design.matrix(frame, path)
+    for var in design.variables:
+        if var.levels is None:
+            frame[var.column] = pd.to_numeric(frame[var.column]).astype(float)
+    return frame, x
+
+
 def predict(
     result: Any,
     newmods: pd.DataFrame | Mapping[str, Any] | np.ndarray,
@@ -188,23 +213,10 @@ def predict(
         raise InputError(f"unknown transform {transform!r}", hint=f"use {', '.join(TRANSFORMS)}")
     settings = data.get("settings") or {}
     design, names, beta, cov = _model_parts(data)
-    p = len(beta)
-    frame: pd.DataFrame | None = None
     if isinstance(newmods, np.ndarray):
-        mods = np.atleast_2d(np.asarray(newmods, dtype=float))
-        if mods.shape[1] != p - 1:
-            raise InputError(
-                f"newmods has {mods.shape[1]} columns; the model has {p - 1} besides the "
-                f"intercept ({', '.join(names[1:])})",
-                hint="give one column per coefficient, or a DataFrame of moderator values",
-            )
-        x = np.column_stack([np.ones(len(mods)), mods])
+        frame, x = None, _matrix_rows(newmods, names)
     else:
-        frame = pd.DataFrame(newmods).reset_index(drop=True)
-        x = design.matrix(frame, path)
-        for var in design.variables:  # numbers read as text (CSV) are reported as numbers
-            if var.levels is None:
-                frame[var.column] = pd.to_numeric(frame[var.column]).astype(float)
+        frame, x = _moderator_rows(newmods, design, path)
     het = float(np.sum(data["sigma2"])) if data.get("sigma2") is not None else data.get("tau2")
     het = 0.0 if het is None or np.isnan(het) else float(het)
     crit = critical_value(data.get("df"), float(level or settings.get("level", 95.0)))

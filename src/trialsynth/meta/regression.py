@@ -26,7 +26,7 @@ from trialsynth.meta.brent import R_UNIROOT_TOL, brent_root
 from trialsynth.meta.model_fit import ModelFit, model_arrays, residual_heterogeneity
 from trialsynth.meta.moderators import build_design
 from trialsynth.meta.tau2 import FISHER_FALLBACKS, MAXITER, THRESHOLD
-from trialsynth.meta.wald import wald_tests
+from trialsynth.meta.wald import CoefficientTests, wald_tests
 
 #: The fitted meta-regression (kept under its former name for callers of the Python API).
 RegressionResult = ModelFit
@@ -165,6 +165,27 @@ def pseudo_r2(y: np.ndarray, v: np.ndarray, x: np.ndarray, method: str, tau2: fl
     return max(0.0, 100 * (tau2_null - tau2) / tau2_null)
 
 
+def _coefficient_tests(
+    y: np.ndarray,
+    v: np.ndarray,
+    x: np.ndarray,
+    tau2: float,
+    names: list[str],
+    test: str,
+    level: float,
+) -> CoefficientTests:
+    """Wald tests of the WLS coefficients (weights ``1/(v + tau^2)``): z, or Knapp-Hartung t on
+    ``k - p`` df with the covariance scaled by ``s2`` (``adhoc``: by ``max(1, s2)``)."""
+    wls = sm.WLS(y, x, weights=1 / (v + tau2)).fit()
+    vb = np.asarray(wls.normalized_cov_params)
+    df: int | None = None
+    if test != "z":
+        s2w = float(wls.scale)
+        vb = (max(1.0, s2w) if test == "adhoc" else s2w) * vb
+        df = x.shape[0] - x.shape[1]
+    return wald_tests(names, np.asarray(wls.params), vb, df, level)
+
+
 def fit_meta_regression(
     yi: np.ndarray,
     vi: np.ndarray,
@@ -192,14 +213,7 @@ def fit_meta_regression(
     k, p = x.shape
     names = names or [f"x{i}" for i in range(p)]
     tau2, (stepadj, maxiter) = regression_tau2(y, v, x, method)
-    wls = sm.WLS(y, x, weights=1 / (v + tau2)).fit()
-    vb = np.asarray(wls.normalized_cov_params)
-    df: int | None = None
-    if test != "z":
-        s2w = float(wls.scale)
-        vb = (max(1.0, s2w) if test == "adhoc" else s2w) * vb
-        df = k - p
-    tests = wald_tests(names, np.asarray(wls.params), vb, df, level)
+    tests = _coefficient_tests(y, v, x, tau2, names, test, level)
     residual = residual_heterogeneity(y, v, x)
     qe = residual["QE"]
     vt = (k - p) / float(np.trace(_projection(x, 1 / v)))
