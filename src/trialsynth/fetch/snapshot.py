@@ -29,6 +29,11 @@ MANIFEST = "manifest.json"
 DEFAULT_MAX_DROP_SHARE = 0.2
 
 
+def json_bytes(obj: Any) -> bytes:
+    """``obj`` as the JSON of a snapshot data file (UTF-8, 2-space indent, keys in given order)."""
+    return (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
 class SnapshotWriter:
     """Collects the files of one snapshot and swaps them into ``target`` on :meth:`commit`.
 
@@ -74,9 +79,8 @@ class SnapshotWriter:
         self.write_bytes(name, source.read_bytes())
 
     def write_json(self, name: str, obj: Any) -> None:
-        """Add a data file holding ``obj`` as JSON (2-space indent, keys in given order)."""
-        text = json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
-        self.write_bytes(name, text.encode("utf-8"))
+        """Add a data file holding ``obj`` as :func:`json_bytes`."""
+        self.write_bytes(name, json_bytes(obj))
 
     def file_hashes(self) -> dict[str, str]:
         """``{name: sha256}`` of every data file written so far."""

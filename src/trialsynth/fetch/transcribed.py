@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from trialsynth.errors import InputError, TrialsynthError
-from trialsynth.fetch.snapshot import SnapshotWriter
+from trialsynth.fetch.snapshot import SnapshotWriter, json_bytes
 from trialsynth.log import configure_logging
 from trialsynth.parse.ctgov_pages import last_update_post_date
 from trialsynth.parse.nct_ids import study_nct_id
@@ -197,13 +197,16 @@ def build_ctgov(
     """Write the transcribed CT.gov snapshot to ``out`` (atomically); return its manifest.
     ``selection`` says how the records were chosen (the manifest's ``query.selection``)."""
     records = load_ctgov_records(records_dir)
-    stamp = timestamp or ctgov_timestamp(records)
-    with SnapshotWriter(out) as snapshot:
-        snapshot.write_json("page-0001.json", {"studies": records, "totalCount": len(records)})
-        snapshot.write_bytes(PROVENANCE, _provenance(records_dir))
-        query = {"selection": selection}
-        source = _source_text("ClinicalTrials.gov study records (API v2 layout)", len(records))
-        return snapshot.commit(_manifest(source, stamp, len(records), query))
+    page = json_bytes({"studies": records, "totalCount": len(records)})
+    return _write_snapshot(
+        out,
+        {"page-0001.json": page},
+        records_dir,
+        _source_text("ClinicalTrials.gov study records (API v2 layout)", len(records)),
+        timestamp or ctgov_timestamp(records),
+        len(records),
+        selection,
+    )
 
 
 def build_pubmed(
@@ -215,14 +218,37 @@ def build_pubmed(
     """Write the transcribed PubMed snapshot to ``out`` (atomically); return its manifest.
     ``selection`` says how the records were chosen (the manifest's ``query.selection``)."""
     articles = load_pubmed_articles(pubmed_dir)
-    stamp = timestamp or pubmed_timestamp(articles)
+    files = {
+        "esearch-0001.xml": esearch_document(list(articles)),
+        "efetch-0001.xml": efetch_document(articles),
+    }
+    return _write_snapshot(
+        out,
+        files,
+        pubmed_dir,
+        _source_text("PubMed records (efetch XML)", len(articles)),
+        timestamp or pubmed_timestamp(articles),
+        len(articles),
+        selection,
+    )
+
+
+def _write_snapshot(
+    out: Path,
+    files: dict[str, bytes],
+    source_dir: Path,
+    source: str,
+    stamp: str,
+    count: int,
+    selection: str,
+) -> dict[str, Any]:
+    """Write ``files`` and the provenance list of ``source_dir`` as one snapshot (atomically);
+    return its manifest (``count`` records, chosen as ``selection`` says)."""
     with SnapshotWriter(out) as snapshot:
-        snapshot.write_bytes("esearch-0001.xml", esearch_document(list(articles)))
-        snapshot.write_bytes("efetch-0001.xml", efetch_document(articles))
-        snapshot.write_bytes(PROVENANCE, _provenance(pubmed_dir))
-        query = {"selection": selection}
-        source = _source_text("PubMed records (efetch XML)", len(articles))
-        return snapshot.commit(_manifest(source, stamp, len(articles), query))
+        for name, data in files.items():
+            snapshot.write_bytes(name, data)
+        snapshot.write_bytes(PROVENANCE, _provenance(source_dir))
+        return snapshot.commit(_manifest(source, stamp, count, {"selection": selection}))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
