@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -70,23 +71,19 @@ def _timed_fetch(
 
 
 def bench_ctgov(n: int, workdir: Path) -> tuple[int, int, float]:
+    """(requests seen, requests expected: one per 1000-study page plus two, seconds)."""
     query = CtgovQuery(query_intr="ketamine", page_size=1000)
-    seen, elapsed = _timed_fetch(
-        LoopbackRegistry(studies=synthetic_studies(n)),
-        lambda client: fetch_ctgov_snapshot(workdir / "ctgov", query, client),
-        n,
-    )
-    return seen, math.ceil(n / 1000) + 2, elapsed
+    fetch = partial(fetch_ctgov_snapshot, workdir / "ctgov", query)
+    seen, elapsed = _timed_fetch(LoopbackRegistry(studies=synthetic_studies(n)), fetch, n)
+    return seen, math.ceil(n / query.page_size) + 2, elapsed
 
 
 def bench_pubmed(n: int, workdir: Path) -> tuple[int, int, float]:
+    """(requests seen, requests expected: one per 500-article batch plus two, seconds)."""
     query = PubmedQuery(term="ketamine", batch_size=500)
-    seen, elapsed = _timed_fetch(
-        LoopbackRegistry(articles=synthetic_articles(n)),
-        lambda client: fetch_pubmed_snapshot(workdir / "pubmed", query, client),
-        n,
-    )
-    return seen, math.ceil(n / 500) + 2, elapsed
+    fetch = partial(fetch_pubmed_snapshot, workdir / "pubmed", query)
+    seen, elapsed = _timed_fetch(LoopbackRegistry(articles=synthetic_articles(n)), fetch, n)
+    return seen, math.ceil(n / query.batch_size) + 2, elapsed
 
 
 def main() -> int:
