@@ -105,9 +105,19 @@ def test_model_matches_metafor(case_dir: Path) -> None:
     assert ours["settings"]["metafor_call"].startswith("robust(" if spec.get("robust") else "rma")
 
 
-PREDICTION_CASES = [
-    d for d in CASES if json.loads((d / "case.json").read_text())["expected"].get("predictions")
-]
+def _cases_with(block: str) -> list[Path]:
+    """The cases whose metafor output has ``block`` (``predictions``, ``contrasts``)."""
+    return [d for d in CASES if json.loads((d / "case.json").read_text())["expected"].get(block)]
+
+
+def _assert_columns(
+    table: pd.DataFrame, want: dict[str, Any], keys: tuple[str, ...], rtol: float
+) -> None:
+    for key in keys:
+        np.testing.assert_allclose(table[key], want[key], rtol=rtol, atol=1e-8, err_msg=key)
+
+
+PREDICTION_CASES = _cases_with("predictions")
 
 
 @pytest.mark.parametrize("case_dir", PREDICTION_CASES, ids=lambda d: d.name)
@@ -117,16 +127,13 @@ def test_predictions_match_metafor(case_dir: Path) -> None:
     newdata = pd.DataFrame(want["newdata"])
     for source in (result, MetaResult.from_dict(json.loads(json.dumps(result.to_dict())))):
         table = predict(source, newdata)
-        for key in ("pred", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub"):
-            np.testing.assert_allclose(
-                table[key], want[key], rtol=_rtol(spec), atol=1e-8, err_msg=key
-            )
+        _assert_columns(
+            table, want, ("pred", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub"), _rtol(spec)
+        )
         pd.testing.assert_frame_equal(table[list(newdata.columns)], newdata, check_dtype=False)
 
 
-CONTRAST_CASES = [
-    d for d in CASES if json.loads((d / "case.json").read_text())["expected"].get("contrasts")
-]
+CONTRAST_CASES = _cases_with("contrasts")
 
 
 @pytest.mark.parametrize("case_dir", CONTRAST_CASES, ids=lambda d: d.name)
@@ -135,8 +142,7 @@ def test_linear_combinations_match_metafor(case_dir: Path) -> None:
     want = expected["contrasts"]
     table = linear_combination(result, want["weights"])
     assert list(table.index) == list(want["weights"])
-    for key in ("estimate", "se", "stat", "pval", "ci_lb", "ci_ub"):
-        np.testing.assert_allclose(table[key], want[key], rtol=_rtol(spec), atol=1e-8, err_msg=key)
+    _assert_columns(table, want, ("estimate", "se", "stat", "pval", "ci_lb", "ci_ub"), _rtol(spec))
 
 
 @pytest.mark.parametrize(

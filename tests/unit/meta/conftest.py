@@ -9,6 +9,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from trialsynth.meta.effect_sizes import EffectSizes, compute_effect_sizes
+
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "meta"
 REFERENCE = Path(__file__).parents[2] / "reference" / "metafor"
 
@@ -23,3 +25,9 @@ def extra() -> dict[str, Any]:
 def bcg(extra: dict[str, Any]) -> pd.DataFrame:
     """BCG vaccine trials (metafor ``dat.bcg``) with moderators."""
     return pd.DataFrame(extra["bcg"])
+
+
+@pytest.fixture(scope="session")
+def bcg_rr(bcg: pd.DataFrame) -> EffectSizes:
+    """Log risk ratios of the BCG trials (metafor ``escalc("RR")``), studies labelled 0..12."""
+    return compute_effect_sizes(bcg, "RR", [str(i) for i in range(len(bcg))])

@@ -12,7 +12,7 @@ import pytest
 from trialsynth.errors import ConvergenceError, InputError
 from trialsynth.meta.batch import fit_batch
 from trialsynth.meta.bias import egger_lm
-from trialsynth.meta.effect_sizes import ZeroCellSettings, compute_effect_sizes
+from trialsynth.meta.effect_sizes import EffectSizes, ZeroCellSettings, compute_effect_sizes
 from trialsynth.meta.fit import fit_meta, fit_regression
 from trialsynth.meta.sensitivity import cumulative, leave_one_out
 
@@ -22,10 +22,10 @@ from .conftest import REFERENCE
 @pytest.mark.parametrize("method", ["ML", "REML", "DL", "PM", "FE"])
 @pytest.mark.parametrize("test", ["z", "knha", "adhoc"])
 def test_cumulative_matches_metafor(
-    bcg: pd.DataFrame, extra: dict[str, Any], method: str, test: str
+    bcg_rr: EffectSizes, extra: dict[str, Any], method: str, test: str
 ) -> None:
     ref = extra[f"cumul_{method}_{test}"]
-    es = compute_effect_sizes(bcg, "RR", list(map(str, range(len(bcg)))))
+    es = bcg_rr
     fit = cumulative(es.yi, es.vi, method, test, order=np.array(ref["order"]))
     rtol = 1e-4 if method in ("REML", "ML", "PM") else 1e-6
     np.testing.assert_allclose(fit.pooled.estimate, ref["estimate"], rtol=rtol)
@@ -54,8 +54,8 @@ def test_ml_with_q_profile_and_h2_interval(extra: dict[str, Any]) -> None:
     assert result["corrections"]["zero_cell_added"] == len(data)
 
 
-def test_leave_one_out_equals_separate_fits(bcg: pd.DataFrame) -> None:
-    es = compute_effect_sizes(bcg, "RR", list(map(str, range(len(bcg)))))
+def test_leave_one_out_equals_separate_fits(bcg_rr: EffectSizes) -> None:
+    es = bcg_rr
     loo = leave_one_out(es.yi, es.vi, "REML", "adhoc")
     for i in (0, 5, 12):
         keep = np.arange(len(es.yi)) != i

@@ -11,7 +11,7 @@ import pytest
 
 from trialsynth.errors import InputError
 from trialsynth.meta.batch import fit_batch
-from trialsynth.meta.effect_sizes import compute_effect_sizes
+from trialsynth.meta.effect_sizes import EffectSizes
 from trialsynth.meta.regression import design_matrix, fit_meta_regression
 
 from .conftest import FIXTURES
@@ -51,10 +51,10 @@ def test_batched_engine_matches_metafor_46(case: dict[str, Any]) -> None:
 @pytest.mark.parametrize("method", ["ML", "REML", "DL", "PM", "FE"])
 @pytest.mark.parametrize("test", ["z", "knha", "adhoc"])
 def test_bcg_moderators_match_metafor(
-    bcg: pd.DataFrame, extra: dict[str, Any], method: str, test: str
+    bcg: pd.DataFrame, bcg_rr: EffectSizes, extra: dict[str, Any], method: str, test: str
 ) -> None:
     ref = extra[f"mreg_{method}_{test}"]
-    es = compute_effect_sizes(bcg, "RR", [str(i) for i in range(len(bcg))])
+    es = bcg_rr
     x, names = design_matrix(bcg, ["ablat", "year", "alloc"])
     fit = fit_meta_regression(es.yi, es.vi, x, names, method, test)
     assert names == ref["names"]
