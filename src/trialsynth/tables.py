@@ -283,11 +283,11 @@ def check_has_columns(
     Raises
     ------
     InputError
-        Or its subclass ``error``: ``"<problem>: <missing columns>"`` with the file and the fix.
+        Or its subclass ``error``: ``"<problem> <missing columns>"`` with the file and the fix.
     """
     missing = [str(c) for c in columns if c not in table.columns]
     if missing:
-        raise error(f"{problem}: {', '.join(missing)}", path=path, hint=hint)
+        raise error(f"{problem} {', '.join(missing)}", path=path, hint=hint)
 
 
 def _types(prop: dict[str, Any]) -> set[str]:

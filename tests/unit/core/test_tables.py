@@ -55,7 +55,7 @@ def test_errors_name_row_and_column(frame: dict, message: str, record: str) -> N
 
 
 def test_missing_and_extra_columns() -> None:
-    with pytest.raises(SchemaError, match=r"missing required column\(s\): n\b"):
+    with pytest.raises(SchemaError, match=r"missing required column\(s\) n\b"):
         validate_table(pd.DataFrame({"nct_id": ["NCT02417064"]}), SPEC)
     with pytest.raises(SchemaError, match=r"unexpected column\(s\) \['extra'\]"):
         validate_table(pd.DataFrame({"nct_id": ["NCT02417064"], "n": [1], "extra": [1]}), SPEC)
