@@ -18,7 +18,7 @@ from trialsynth.cli_options import (
 from trialsynth.errors import InputError
 from trialsynth.figures import durability_cli
 from trialsynth.figures.forest import forest_from_files
-from trialsynth.figures.save import save_figure
+from trialsynth.figures.save import save_figures
 from trialsynth.meta.result import load_result
 from trialsynth.protocol_options import add_protocol_arguments, analysis_entry, stage_protocol
 from trialsynth.tables import read_table, write_json_atomic
@@ -115,8 +115,8 @@ def run_forest(args: argparse.Namespace) -> int:
         args.title = str(spec.get("title") or spec.get("id") or "")
     spec["title"] = args.title
     plot = forest_from_files(result, data, spec, load_labels(args))
+    save_figures(plot, args.out)
     for out in args.out:
-        save_figure(plot, out)
         log.info("wrote %s (k = %d)", out, result.k)
     return 0
 
@@ -165,8 +165,7 @@ def run_sensitivity_figures(args: argparse.Namespace) -> int:
             continue
         plot = draw()
         files = [f"{name}.{fmt}" for fmt in ("png", "svg")]
-        for file_name in files:
-            save_figure(plot, args.out_dir / file_name)
+        save_figures(plot, [args.out_dir / file_name for file_name in files])
         index[name] = {"files": files}
     write_json_atomic(args.out_dir / "index.json", index)
     log.info("wrote %s", json.dumps({k: sorted(v) for k, v in index.items()}))
@@ -188,8 +187,7 @@ def run_prisma_flow(args: argparse.Namespace) -> int:
         ) from exc
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc}", path=args.prisma) from exc
-    plot = draw_prisma_flow(prisma)
+    save_figures(draw_prisma_flow(prisma), args.out)
     for out in args.out:
-        save_figure(plot, out)
         log.info("wrote %s", out)
     return 0

@@ -7,6 +7,7 @@ as ``<text>`` elements (``svg.fonttype = "none"``) so a journal's editor can cha
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +39,22 @@ def figure_format(path: Path) -> str:
 
 def save_figure(plot: Any, path: str | Path) -> None:
     """Save a plotnine figure atomically and deterministically (format from the suffix)."""
+    save_figures(plot, [path])
+
+
+def save_figures(plot: Any, paths: Sequence[str | Path]) -> None:
+    """Save one plotnine figure in every format of ``paths`` (PNG, SVG, PDF), each atomically.
+
+    The figure is built once and written in each format: building it (plotnine computing every
+    layer, matplotlib laying out every text) costs as much as writing it, and a forest plot of
+    hundreds of studies holds thousands of texts. The bytes are those of saving each format on
+    its own (``plotnine.ggplot.save``: same resolution, same matplotlib settings).
+    """
     import matplotlib
 
-    path = Path(path)
-    fmt = figure_format(path)
+    targets = [(Path(path), figure_format(Path(path))) for path in paths]
+    if not targets:
+        return
     settings: dict[str, Any] = {
         "svg.hashsalt": "trialsynth",
         "svg.fonttype": "none",
@@ -51,7 +64,10 @@ def save_figure(plot: Any, path: str | Path) -> None:
     # than the largest PNG matplotlib writes (2**16 pixels): lower the resolution instead.
     height = float(plot.theme.getp("figure_size")[1])
     dpi = min(PNG_DPI, int(MAX_PIXELS / height))
-    with matplotlib.rc_context(settings), atomic_path(path) as tmp:  # type: ignore[arg-type]
-        plot.save(
-            str(tmp), format=fmt, dpi=dpi, verbose=False, metadata=_METADATA[fmt], limitsize=False
-        )
+    with matplotlib.rc_context(settings):  # type: ignore[arg-type]
+        figure = plot.save_helper(dpi=dpi, verbose=False, limitsize=False).figure
+        # written under the theme's matplotlib settings, as ggplot.save writes
+        with matplotlib.rc_context(plot.theme.rcParams):
+            for path, fmt in targets:
+                with atomic_path(path) as tmp:
+                    figure.savefig(str(tmp), format=fmt, metadata=_METADATA[fmt])
