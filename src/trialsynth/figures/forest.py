@@ -34,7 +34,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from trialsynth.errors import InputError
 from trialsynth.figures.save import save_figure
@@ -42,7 +41,7 @@ from trialsynth.figures.text_width import fit_text, text_width, wrap_text
 from trialsynth.figures.ticks import effect_ticks
 from trialsynth.formatting import format_p
 from trialsynth.meta.measures import BINARY, CONTINUOUS, PRECOMPUTED, SINGLE_ARM, Measure
-from trialsynth.meta.result import MetaResult
+from trialsynth.meta.result import MetaResult, z_critical
 
 log = logging.getLogger(__name__)
 
@@ -325,7 +324,7 @@ def forest_layout(
     if data is not None and "study" in data.columns:
         for record in data.to_dict(orient="records"):
             records[str(record["study"])] = record
-    crit = float(stats.norm.isf((1 - result.level / 100) / 2))
+    crit = z_critical(result.level)
     tau2 = _finite(result.tau2) or 0.0
     weights = 1.0 / (vi + tau2) if len(vi) else vi
     share = 100 * weights / weights.sum() if len(vi) else weights

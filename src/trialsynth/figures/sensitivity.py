@@ -26,14 +26,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from trialsynth.figures.forest import is_meta_regression
 from trialsynth.figures.text_width import fit_text
 from trialsynth.figures.ticks import effect_ticks
 from trialsynth.formatting import format_p
 from trialsynth.meta.gosh import GOSH_MAX_K, GOSH_MIN_K, gosh
-from trialsynth.meta.result import MetaResult
+from trialsynth.meta.result import MetaResult, z_critical
 
 #: Above this many subsets the GOSH plot shows point density (hexagonal-free 2-D bins).
 GOSH_POINTS_MAX = 4096
@@ -172,7 +171,7 @@ def draw_funnel(result: MetaResult) -> Any:
     measure = result.effect_measure()
     yi = np.asarray(result.yi, dtype=float)
     sei = np.sqrt(np.asarray(result.vi, dtype=float))
-    crit = float(stats.norm.isf((1 - result.level / 100) / 2))
+    crit = z_critical(result.level)
     se_max = float(sei.max()) * 1.05
     region = pd.DataFrame(
         {

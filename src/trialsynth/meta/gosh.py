@@ -33,7 +33,6 @@ import numpy as np
 import pandas as pd
 
 from trialsynth.errors import InputError
-from trialsynth.meta.batch import fit_in_blocks
 from trialsynth.meta.tau2 import METHODS
 
 #: Largest k for which all subsets are fitted (2^20 - 1 = 1,048,575 subsets).
@@ -184,6 +183,10 @@ def _refit(
 
     def rows(start: int, stop: int) -> np.ndarray:
         return subset_masks(subsets[start:stop], k)
+
+    # imported here: the batched engine needs scipy.stats, which a figure job that only asks
+    # whether an analysis has a GOSH plot (GOSH_MIN_K, GOSH_MAX_K) need not start up with
+    from trialsynth.meta.batch import fit_in_blocks
 
     fit = fit_in_blocks(
         yi, vi, len(subsets), rows, method, "z", "normal", 95.0, block_entries=block * k
