@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
+
+from trialsynth.meta.wls import with_intercept, wls_fit
 
 #: Egger's test is reported only with at least this many studies (Cochrane Handbook 10.4.3.1).
 EGGER_MIN_K = 10
@@ -53,7 +54,7 @@ def egger_lm(yi: np.ndarray, vi: np.ndarray) -> EggerTest:
     sei = np.sqrt(vi)
     if k < 3 or np.ptp(sei) == 0:
         return EggerTest(float("nan"), float("nan"), k - 2)
-    fit = sm.WLS(yi, sm.add_constant(sei, has_constant="add"), weights=1.0 / vi).fit()
+    fit = wls_fit(yi, with_intercept(sei), 1.0 / vi)
     stat = float(fit.tvalues[1])
     df = k - 2  # residual df of the two-parameter fit (fit.df_resid)
     pval = float(2 * stats.t.sf(abs(stat), df))

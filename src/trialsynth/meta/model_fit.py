@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import statsmodels.api as sm
 from scipy import stats
 
 from trialsynth.errors import InputError
 from trialsynth.meta.wald import CoefficientTests
+from trialsynth.meta.wls import wls_fit
 
 
 def model_arrays(
@@ -41,7 +41,7 @@ def residual_heterogeneity(y: np.ndarray, v: np.ndarray, x: np.ndarray) -> dict[
     """The test for residual heterogeneity: ``QE``, the residual sum of squares of the WLS fit
     with weights ``1/v``, on ``k - p`` df (Hedges & Olkin 1985; metafor ``QE``, ``QEp``)."""
     k, p = x.shape
-    qe = float(sm.WLS(y, x, weights=1 / v).fit().ssr)
+    qe = float(wls_fit(y, x, 1 / v).ssr)
     return {"QE": qe, "QE_df": k - p, "QE_p": float(stats.chi2.sf(qe, k - p))}
 
 

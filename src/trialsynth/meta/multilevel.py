@@ -29,12 +29,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import statsmodels.api as sm
 from scipy import optimize
 
 from trialsynth.errors import ConvergenceError, InputError
 from trialsynth.meta.model_fit import ModelFit, model_arrays, residual_heterogeneity
 from trialsynth.meta.wald import wald_tests
+from trialsynth.meta.wls import wls_fit
 
 #: Tests of the three-level model: metafor ``test = "z"`` or ``"t"``.
 MULTILEVEL_TESTS = ("z", "t")
@@ -138,7 +138,7 @@ def _objective(
 
 def _start(y: np.ndarray, v: np.ndarray, x: np.ndarray) -> np.ndarray:
     """metafor's starting values: half each of ``max(0.002, var(y - X b_FE) - 1/mean(1/v))``."""
-    fe = sm.WLS(y, x, weights=1 / v).fit()
+    fe = wls_fit(y, x, 1 / v)
     total = max(0.001 * 2, float(np.var(y - x @ fe.params, ddof=1)) - 1 / float(np.mean(1 / v)))
     return np.full(2, total / 2)
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from trialsynth.errors import ConvergenceError, InputError
 from trialsynth.meta.brent import R_UNIROOT_TOL, brent_root
@@ -27,6 +26,7 @@ from trialsynth.meta.model_fit import ModelFit, model_arrays, residual_heterogen
 from trialsynth.meta.moderators import build_design
 from trialsynth.meta.tau2 import FISHER_FALLBACKS, MAXITER, THRESHOLD
 from trialsynth.meta.wald import CoefficientTests, wald_tests
+from trialsynth.meta.wls import wls_fit
 
 #: The fitted meta-regression (kept under its former name for callers of the Python API).
 RegressionResult = ModelFit
@@ -154,7 +154,7 @@ def pseudo_r2(y: np.ndarray, v: np.ndarray, x: np.ndarray, method: str, tau2: fl
     if method == "FE":
         if np.var(y) == 0:
             return 0.0
-        adjusted = float(sm.WLS(y, x, weights=1 / v).fit().rsquared_adj)
+        adjusted = float(wls_fit(y, x, 1 / v).rsquared_adj)
         return max(0.0, 100 * adjusted)
     try:
         tau2_null, _ = regression_tau2(y, v, np.ones((len(y), 1)), method)
