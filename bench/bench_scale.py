@@ -15,7 +15,8 @@ input (CPU time does not grow when other work shares the machine; wall time does
 peak memory of its largest job.
 
     python bench/bench_scale.py --trials 1000 5000 10000 20000 [--ratio 2] [--cores 2]
-                                [--refresh] [--keep DIR]
+                                [--refresh] [--keep DIR] [--json FILE]
+    python bench/bench_scale.py --table-from FILE   # the table of an earlier --json run
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 COPY = ("Snakefile", "environment.yml", "workflow", "analysis")
@@ -43,10 +45,20 @@ STAGE_INPUT = {
     "screen": "both",
     "outcomes": "trials",
     "meta": "both",
+    # before the figure commands moved under `trialsynth figures` (older --json files)
+    "forest": "both",
+    "sensitivity-figures": "both",
+    "prisma-flow": "both",
+    "durability-figure": "both",
     "figures forest": "both",
-    "report": "both",
+    "figures sensitivity": "both",
+    "figures prisma": "both",
+    "figures durability": "both",
     "history": "both",
+    "report": "both",
 }
+#: Subcommands whose stage name is two words (``parse ctgov``, ``figures forest``).
+TWO_WORD = ("parse", "figures")
 SHIM = """#!/bin/sh
 # bench_scale shim: time one trialsynth job (wall, user and system seconds, peak RSS KiB).
 exec /usr/bin/time -a -o "$BENCH_SCALE_TIMES" -f "%e %U %S %M $*" "$BENCH_SCALE_REAL" "$@"
@@ -70,7 +82,7 @@ def stage_name(argv: str) -> str:
     """``parse ctgov`` / ``code`` / ``figures forest`` / ... from the command line recorded by
     the shim."""
     words = [w for w in argv.split() if w not in ("-q", "-v")]
-    if words[0] in ("parse", "figures"):
+    if words[0] in TWO_WORD and len(words) > 1:
         return f"{words[0]} {words[1]}"
     return words[0]
 
@@ -148,7 +160,9 @@ def run_size(n_trials: int, args: argparse.Namespace, tmp: Path) -> dict[str, ob
     stage_project(project, raw)
     result: dict[str, object] = {"trials": n_trials, "articles": n_articles}
     cold_times = tmp / f"cold-{n_trials}.txt"
+    result["load_before"] = os.getloadavg()[0]
     result["cold_s"] = snakemake(project, args.cores, cold_times)
+    result["load_after"] = os.getloadavg()[0]
     result["stages"] = read_times(cold_times)
     result["noop_s"] = snakemake(project, args.cores, tmp / f"noop-{n_trials}.txt")
     if args.refresh:
@@ -171,35 +185,48 @@ def per_thousand(stage: str, seconds: float, n_trials: int, n_articles: int) -> 
     return seconds / (n / 1000)
 
 
-def report(results: list[dict[str, object]]) -> None:
-    """Print the scaling table (markdown) and one line per size."""
-    seen = {stage for r in results for stage in r["stages"]}  # type: ignore[attr-defined]
+def _stage_cell(r: dict[str, Any], stage: str) -> str:
+    _wall, cpu, mib, jobs = r["stages"].get(stage, (0.0, 0.0, 0.0, 0))
+    if not jobs:
+        return "—"
+    pk = per_thousand(stage, cpu, int(r["trials"]), int(r["articles"]))
+    return f"{cpu:.1f} s = {pk:.2f} /1k ({mib:.0f} MiB{f', {jobs} jobs' if jobs > 1 else ''})"
+
+
+def report(results: list[dict[str, Any]]) -> None:
+    """Print the scaling table (markdown, ready to paste into docs/benchmarks.md)."""
+    seen = {stage for r in results for stage in r["stages"]}
     stages = [s for s in STAGE_INPUT if s in seen] + sorted(seen - set(STAGE_INPUT))
-    print("\nper stage: wall s, CPU s per 1,000 records of its input, peak MiB of a job\n")
-    print("| stage | " + " | ".join(f"{r['trials']:,} tr" for r in results) + " |")
+    print(
+        "\nEach cell: CPU seconds (user + sys) of the stage's jobs = CPU s per 1,000 records of "
+        "its input, and the peak RSS of its largest job.\n"
+    )
+    sizes = [f"{int(r['trials']):,} tr + {int(r['articles']):,} art" for r in results]
+    print("| stage (input) | " + " | ".join(sizes) + " |")
     print("|---|" + "---|" * len(results))
     for stage in stages:
-        cells = []
-        for r in results:
-            wall, cpu, mib, _ = r["stages"].get(stage, (0.0, 0.0, 0.0, 0))  # type: ignore[attr-defined]
-            pk = per_thousand(stage, cpu, int(r["trials"]), int(r["articles"]))  # type: ignore[call-overload]
-            cells.append(f"{wall:.1f} s; {pk:.2f} CPU s/1k; {mib:.0f}")
-        print(f"| {stage} | " + " | ".join(cells) + " |")
-    for r in results:
-        cpu = sum(v[1] for v in r["stages"].values())  # type: ignore[attr-defined]
-        peak = max(v[2] for v in r["stages"].values())  # type: ignore[attr-defined]
-        line = (
-            f"{r['trials']} trials + {r['articles']} articles: cold {r['cold_s']:.1f} s "
-            f"(jobs' CPU {cpu:.1f} s), no-op {r['noop_s']:.2f} s"
-        )
-        if "refresh_s" in r:
-            jobs = ", ".join(
-                f"{k} {v[0]:.1f} s"
-                for k, v in r["refresh_stages"].items()  # type: ignore[attr-defined]
-            )
-            line += f", refresh ({r['refresh_changed']} trials changed) {r['refresh_s']:.1f} s"
-            line += f" [{jobs}]"
-        print(line + f"; largest job {peak:.0f} MiB")
+        cells = [_stage_cell(r, stage) for r in results]
+        print(f"| {stage} ({STAGE_INPUT.get(stage, 'both')}) | " + " | ".join(cells) + " |")
+
+    def row(name: str, cell: Any) -> None:
+        print(f"| {name} | " + " | ".join(cell(r) for r in results) + " |")
+
+    def total_cpu(r: dict[str, Any]) -> str:
+        cpu = sum(v[1] for v in r["stages"].values())
+        n = (int(r["trials"]) + int(r["articles"])) / 1000
+        return f"**{cpu:.1f} s** = {cpu / n:.2f} /1k"
+
+    row("**all jobs, CPU**", total_cpu)
+    row("cold wall (load avg before → after)", lambda r: (
+        f"{r['cold_s']:.1f} s ({r.get('load_before', float('nan')):.1f} → "
+        f"{r.get('load_after', float('nan')):.1f})"
+    ))  # fmt: skip
+    row("no-op wall", lambda r: f"{r['noop_s']:.2f} s")
+    if all("refresh_s" in r for r in results):
+        row("refresh 1 %: wall / jobs' CPU", lambda r: (
+            f"{r['refresh_s']:.1f} s / {sum(v[1] for v in r['refresh_stages'].values()):.1f} s"
+        ))  # fmt: skip
+    row("largest job", lambda r: f"{max(v[2] for v in r['stages'].values()):.0f} MiB")
 
 
 def main() -> int:
@@ -211,8 +238,14 @@ def main() -> int:
     parser.add_argument("--refresh", action="store_true", help="also time a 1 %% refresh")
     parser.add_argument("--json", type=Path, help="also write the measurements here")
     parser.add_argument("--keep", type=Path, help="copy each size's reports/ here")
+    parser.add_argument(
+        "--table-from", type=Path, help="print the table of a --json file again and stop"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.table_from:
+        report(json.loads(args.table_from.read_text(encoding="utf-8")))
+        return 0
     results = []
     with tempfile.TemporaryDirectory(prefix="bench_scale_") as tmp:
         for n in args.trials:
