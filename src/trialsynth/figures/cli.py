@@ -95,10 +95,17 @@ def load_labels(args: argparse.Namespace) -> dict[str, str] | None:
         )
     from trialsynth.link.labels import study_labels
 
-    def records(path: Path) -> list[dict[str, Any]]:
-        return read_table(path).astype(object).where(lambda f: f.notna(), "").to_dict("records")
+    def records(path: Path, columns: list[str]) -> list[dict[str, Any]]:
+        # Only the label columns: at registry scale articles.csv holds tens of MB of titles and
+        # abstracts, and every figure job reads it.
+        table = read_table(path, columns=columns)
+        return table.astype(object).where(lambda f: f.notna(), "").to_dict("records")
 
-    return study_labels(records(args.studies), records(args.articles), records(args.trials))
+    return study_labels(
+        records(args.studies, ["study_id", "nct_ids", "pmids"]),
+        records(args.articles, ["pmid", "authors", "year"]),
+        records(args.trials, ["nct_id", "acronym"]),
+    )
 
 
 def run_forest(args: argparse.Namespace) -> int:
