@@ -176,7 +176,7 @@ def _coefficient_tests(
 ) -> CoefficientTests:
     """Wald tests of the WLS coefficients (weights ``1/(v + tau^2)``): z, or Knapp-Hartung t on
     ``k - p`` df with the covariance scaled by ``s2`` (``adhoc``: by ``max(1, s2)``)."""
-    wls = sm.WLS(y, x, weights=1 / (v + tau2)).fit()
+    wls = wls_fit(y, x, 1 / (v + tau2))
     vb = np.asarray(wls.normalized_cov_params)
     df: int | None = None
     if test != "z":
