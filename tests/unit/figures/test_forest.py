@@ -216,14 +216,15 @@ def test_text_width_matches_matplotlib_within_the_margin() -> None:
 
 
 def test_a_long_title_is_wrapped_to_the_figure_width() -> None:
-    from trialsynth.figures.forest import FONT_SIZE, _geometry
+    from trialsynth.figures.forest import FONT_SIZE
+    from trialsynth.figures.forest_geometry import column_geometry
     from trialsynth.figures.text_width import text_width
 
     title = ("Response about one week after the dose, drug A vs placebo " * 4).strip()
     layout = forest_layout(_result(), BCG, title=title)
     lines = [t for t in _texts(draw_forest(layout)) if len(t) > 20 and t in title]
     assert len(lines) >= 2 and " ".join(lines) == title
-    width = _geometry(layout).width
+    width = column_geometry(layout).width
     assert all(text_width(line, FONT_SIZE, bold=True) <= width for line in lines)
 
 
