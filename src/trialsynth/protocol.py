@@ -24,6 +24,7 @@ import yaml
 
 from trialsynth.errors import ProtocolError
 from trialsynth.tables import load_schema, validate_json
+from trialsynth.utf8 import decode_utf8
 
 _YAML_FIX = "correct the YAML at that line (indentation, a missing colon, an unclosed quote)"
 _REGEX_FIX = "write a Python regular expression (quote it with single quotes in YAML)"
@@ -39,16 +40,7 @@ def load_yaml(path: str | os.PathLike[str]) -> Any:
         raise ProtocolError("file not found", path=path) from exc
     except OSError as exc:
         raise ProtocolError(f"cannot read file: {exc.strerror}", path=path) from exc
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ProtocolError(
-            f"not valid UTF-8: byte 0x{data[exc.start]:02x}",
-            path=path,
-            record=f"line {line}",
-            hint="save the file as UTF-8",
-        ) from exc
+    text = decode_utf8(data, path, "save the file as UTF-8", ProtocolError, record="line")
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:

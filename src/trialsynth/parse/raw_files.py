@@ -8,6 +8,7 @@ import json
 import logging
 from pathlib import Path
 
+from trialsynth import utf8
 from trialsynth.digest import sha256_file
 from trialsynth.errors import InputError
 from trialsynth.fetch.snapshot import MANIFEST
@@ -110,15 +111,6 @@ _REFETCH = "re-fetch the file; raw snapshots are written as UTF-8 as received"
 
 
 def decode_utf8(data: bytes, path: Path, hint: str = _REFETCH) -> str:
-    """Decode UTF-8 bytes; the error names the file, the line and the byte offset of the first
-    bad byte, with ``hint`` as the fix."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError(
-            f"not valid UTF-8: byte 0x{data[exc.start]:02x} at line {line} ({exc.reason})",
-            path=path,
-            record=f"byte {exc.start}",
-            hint=hint,
-        ) from exc
+    """Decode a raw file's bytes as UTF-8 (:func:`trialsynth.utf8.decode_utf8`); the fix named
+    by default is to re-fetch it."""
+    return utf8.decode_utf8(data, path, hint)
