@@ -161,6 +161,40 @@ REPORTED_EFFECTS: dict[str, bool] = {
 #: Reported effects analysed on the log scale (``yi = log(effect)``).
 RATIO_EFFECTS = frozenset(name for name, ratio in REPORTED_EFFECTS.items() if ratio)
 
+#: How curated sheets spell the reported effects (lower case, single spaces) -> their code.
+EFFECT_SPELLINGS: dict[str, str] = {
+    "hr": "HR",
+    "hazard ratio": "HR",
+    "or": "OR",
+    "odds ratio": "OR",
+    "rr": "RR",
+    "risk ratio": "RR",
+    "relative risk": "RR",
+    "rd": "RD",
+    "risk difference": "RD",
+    "risk difference per 100": "RD",
+    "risk difference (percentage points)": "RD",
+    "md": "MD",
+    "mean difference": "MD",
+    "ls mean difference": "MD",
+    "smd": "SMD",
+    "cohen d": "SMD",
+    "hedges g": "SMD",
+}
+
+
+def treated_risk(name: str, effect: float, control_risk: float) -> float:
+    """The risk in the treated group implied by ``effect`` (reporting scale) at
+    ``control_risk``, as GRADE's summary-of-findings tables compute absolute effects
+    (Guyatt et al. 2013, J Clin Epidemiol 66:158-172): odds ratios through the control odds,
+    risk differences added, risk ratios multiplied."""
+    if name == "OR":
+        odds = effect * control_risk / (1 - control_risk)
+        return odds / (1 + odds)
+    if name == "RD":
+        return control_risk + effect
+    return control_risk * effect
+
 
 def gen_label(effect: str) -> str:
     """The ``GEN`` ``measure_label`` of a reported effect: ``"log HR"`` for ratios, else the code.

@@ -22,29 +22,9 @@ from dataclasses import dataclass
 
 from scipy.special import ndtri
 
-from trialsynth.meta.measures import RATIO_EFFECTS
+from trialsynth.meta.measures import EFFECT_SPELLINGS, RATIO_EFFECTS
 from trialsynth.outcomes.derive import decimals_of
 
-#: Spellings of effect measures in curated sheets -> the code used in outcomes.csv.
-_CODES = {
-    "hr": "HR",
-    "hazard ratio": "HR",
-    "or": "OR",
-    "odds ratio": "OR",
-    "rr": "RR",
-    "risk ratio": "RR",
-    "relative risk": "RR",
-    "rd": "RD",
-    "risk difference": "RD",
-    "risk difference per 100": "RD",
-    "risk difference (percentage points)": "RD",
-    "md": "MD",
-    "mean difference": "MD",
-    "ls mean difference": "MD",
-    "smd": "SMD",
-    "cohen d": "SMD",
-    "hedges g": "SMD",
-}
 #: Reported effects pooled on the log scale (the measure registry's ratios, and HR).
 RATIO_MEASURES = RATIO_EFFECTS
 
@@ -59,10 +39,10 @@ def effect_measure_code(text: str | None) -> str | None:
     """
     if text is None or not text.strip():
         return None
-    code = _CODES.get(" ".join(text.lower().split()))
+    code = EFFECT_SPELLINGS.get(" ".join(text.lower().split()))
     if code is None:
         raise ValueError(
-            f"unknown effect measure {text!r}; use one of {sorted(set(_CODES.values()))}"
+            f"unknown effect measure {text!r}; use one of {sorted(set(EFFECT_SPELLINGS.values()))}"
         )
     return code
 

@@ -18,7 +18,7 @@ from scipy import stats
 
 from trialsynth.figures.forest import is_meta_regression
 from trialsynth.formatting import finite, format_p
-from trialsynth.meta.measures import BINARY
+from trialsynth.meta.measures import BINARY, SINGLE_ARM, measure_names, treated_risk
 from trialsynth.report.certainty import Certainty, arm_totals, single_arm_people
 
 
@@ -54,7 +54,7 @@ def comparison(spec: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> st
     """What was compared, from the coded drug of the rows and the protocol's comparator; single
     arms (proportions, a decay model of logit proportions) were compared with nothing."""
     drugs = sorted({str(r["drug"]) for r in rows if r.get("drug")})
-    if spec.get("measure") == "PLO" or spec.get("kind") == "decay":
+    if spec.get("measure") in measure_names(SINGLE_ARM) or spec.get("kind") == "decay":
         return f"{'/'.join(drugs) or 'treated'} arms (no comparator)"
     comparators = (spec.get("filters") or {}).get("comparator") or sorted(
         {str(r["comparator"]) for r in rows if r.get("comparator")}
@@ -69,16 +69,10 @@ def absolute_per_1000(
 ) -> str:
     """Risk per 1,000 with the control risk and the difference with its CI (reporting scale)."""
 
-    def treated(ratio: float) -> float:
-        if measure_name == "OR":
-            odds = ratio * control_risk / (1 - control_risk)
-            return odds / (1 + odds)
-        if measure_name == "RD":
-            return control_risk + ratio
-        return control_risk * ratio
-
     base = 1000 * control_risk
-    diffs = [1000 * treated(v) - base for v in (estimate, lower, upper)]
+    diffs = [
+        1000 * treated_risk(measure_name, v, control_risk) - base for v in (estimate, lower, upper)
+    ]
     sign = "more" if diffs[0] >= 0 else "fewer"
     return (
         f"{base:.0f} per 1,000 with control; {abs(diffs[0]):.0f} {sign} per 1,000 "
