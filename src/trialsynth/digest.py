@@ -1,4 +1,5 @@
-"""Content digests of files: what manifests, records and provenance use to name exact bytes."""
+"""Content digests of files and texts: what manifests, records, provenance and memo keys use to
+name exact bytes."""
 
 from __future__ import annotations
 
@@ -16,3 +17,8 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def sha256_text(text: str) -> str:
+    """Hex sha256 of ``text`` encoded as UTF-8."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from trialsynth import __version__
+from trialsynth.digest import sha256_text
 from trialsynth.tables import atomic_path
 
 log = logging.getLogger(__name__)
@@ -54,11 +55,6 @@ T = TypeVar("T")
 def json_text(obj: Any) -> str:
     """Compact JSON text of ``obj`` (key order as given, UTF-8 characters kept)."""
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-
-
-def digest_text(text: str) -> str:
-    """Hex sha256 of ``text`` encoded as UTF-8."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def record_digest(record: Any) -> str:
@@ -125,7 +121,7 @@ class RecordMemo:
     def __init__(self, folder: str | os.PathLike[str] | None, stage: str, context: Any) -> None:
         self.stage = stage
         self.path = Path(folder) / f"{stage}.memo" if folder is not None else None
-        self.context = digest_text(
+        self.context = sha256_text(
             json_text({"stage": stage, "code": code_fingerprint(), "context": context})
         )
         self._header = f"{MAGIC} {FORMAT} {stage} {self.context}"
@@ -169,11 +165,11 @@ class RecordMemo:
 
     def key(self, record: Any) -> str:
         """The key of ``record`` (any JSON value) under this memo's context."""
-        return digest_text(f"{self.context}\0{record_digest(record)}")
+        return sha256_text(f"{self.context}\0{record_digest(record)}")
 
     def key_of_digest(self, digest: str) -> str:
         """The key of a record whose :func:`record_digest` is ``digest``."""
-        return digest_text(f"{self.context}\0{digest}")
+        return sha256_text(f"{self.context}\0{digest}")
 
     def get(self, key: str, decode: Callable[[Any], T] | None = None) -> T | Any | None:
         """The value stored under ``key`` (through ``decode`` when given), or ``None``.
@@ -188,7 +184,7 @@ class RecordMemo:
             return None
         check, _, text = entry.partition("\t")
         try:
-            if check != digest_text(text)[:CHECK_DIGITS]:
+            if check != sha256_text(text)[:CHECK_DIGITS]:
                 raise ValueError("checksum does not match the value")
             value = json.loads(text)
             result = decode(value) if decode is not None else value
@@ -204,7 +200,7 @@ class RecordMemo:
     def put(self, key: str, value: Any) -> None:
         """Store ``value`` (JSON-serialisable) as the result for ``key``."""
         text = json_text(value)
-        self._used[key] = f"{digest_text(text)[:CHECK_DIGITS]}\t{text}"
+        self._used[key] = f"{sha256_text(text)[:CHECK_DIGITS]}\t{text}"
 
     def merge(self, entries: Mapping[str, str]) -> None:
         """Add raw entries (:meth:`raw_entries` of a memo used in a worker process)."""

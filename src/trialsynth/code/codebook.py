@@ -10,7 +10,6 @@ keep abbreviations such as ``IV`` case-sensitive). Every value a rule names is c
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -20,6 +19,7 @@ from typing import Any
 
 from trialsynth.code.fields import FieldSpec, check_values, field_specs
 from trialsynth.code.gates import Gate, literal_gate, lowered
+from trialsynth.digest import sha256_text
 from trialsynth.protocol import compile_pattern, load_yaml, validate_document
 
 
@@ -268,7 +268,7 @@ def load_codebook(path: str | os.PathLike[str]) -> Codebook:
 def document_digest(doc: Any) -> str:
     """sha256 of a YAML document's content (keys sorted; comments and layout do not count)."""
     text = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return sha256_text(text)
 
 
 def _check_rule_values(doc: dict[str, Any], fields: dict[str, FieldSpec], path: Path) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from trialsynth.digest import sha256_file
+from trialsynth.digest import sha256_file, sha256_text
 from trialsynth.errors import InputError
 from trialsynth.tables import read_table
 
@@ -59,10 +59,7 @@ def _row_digests(df: pd.DataFrame, key: str) -> dict[str, str]:
         return {}
     columns = [c for c in df.columns if c != "source_file"]  # page layout is not content
     text = df[columns].astype("string").fillna("\x00").agg("\x1f".join, axis=1)
-    return {
-        str(k): hashlib.sha256(t.encode("utf-8")).hexdigest()
-        for k, t in zip(df[key], text, strict=True)
-    }
+    return {str(k): sha256_text(t) for k, t in zip(df[key], text, strict=True)}
 
 
 def _split(cell: Any) -> list[str]:
