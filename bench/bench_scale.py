@@ -50,6 +50,7 @@ STAGE_INPUT = {
     "sensitivity-figures": "both",
     "prisma-flow": "both",
     "durability-figure": "both",
+    "figures analysis": "both",
     "figures forest": "both",
     "figures sensitivity": "both",
     "figures prisma": "both",
