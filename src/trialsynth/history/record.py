@@ -58,8 +58,18 @@ def _row_digests(df: pd.DataFrame, key: str) -> dict[str, str]:
     if df.empty:  # an empty snapshot (a search that found nothing): no rows to fingerprint
         return {}
     columns = [c for c in df.columns if c != "source_file"]  # page layout is not content
-    text = df[columns].astype("string").fillna("\x00").agg("\x1f".join, axis=1)
-    return {str(k): sha256_text(t) for k, t in zip(df[key], text, strict=True)}
+    # Each cell as the text pandas' "string" dtype gives it (a missing cell as NUL), joined
+    # row by row in plain Python: the same text as ``DataFrame.agg("\x1f".join, axis=1)``
+    # without building a Series per row (1.6 s per 10,000 trials).
+    cells = [
+        df[column].astype("string").fillna("\x00").to_numpy(dtype=object).tolist()
+        for column in columns
+    ]
+    keys = df[key].to_numpy(dtype=object).tolist()
+    return {
+        str(k): sha256_text("\x1f".join(row))
+        for k, row in zip(keys, zip(*cells, strict=True), strict=True)
+    }
 
 
 def _split(cell: Any) -> list[str]:
