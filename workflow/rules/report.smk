@@ -7,7 +7,9 @@ rule report:
     input: every stage's outputs, the figures, and the review's claims.yaml and
     certainty_overrides.csv when the review has them.
     output: reports/report.html, run_config.yaml, tables/pooled_results.csv,
-    included_studies.ris
+    included_studies.ris, and the page's per-record tables in full under tables/ (screening
+    decisions, included studies, coding evidence, outcome exclusions, registry gap): the page
+    lists each up to the protocol's report.table_rows and links the CSV for the rest.
     """
     input:
         protocol=PROTOCOL,
@@ -42,6 +44,16 @@ rule report:
         run_config=f"{REPORTS}/run_config.yaml",
         pooled=f"{REPORTS}/tables/pooled_results.csv",
         ris=f"{REPORTS}/included_studies.ris",
+        full_tables=expand(
+            f"{REPORTS}/tables/{{table}}.csv",
+            table=[
+                "screening_decisions",
+                "included_studies",
+                "coding_evidence",
+                "outcome_exclusions",
+                "registry_gap",
+            ],
+        ),
     log:
         log_file("report"),
     benchmark:
@@ -57,6 +69,7 @@ rule report:
         figures_dir=input_folder("prisma_flow"),
         claims=optional_flag("--claims", "claims"),
         overrides=optional_flag("--certainty-overrides", "overrides"),
+        tables_dir=output_folder("full_tables"),
     shell:
         "trialsynth report --protocol {input.protocol:q}"
         " --manifest ctgov={input.ctgov_manifest:q} --manifest pubmed={input.pubmed_manifest:q}"
@@ -66,4 +79,5 @@ rule report:
         " --analyses-dir {params.analyses_dir:q} --results-dir {params.results_dir:q}"
         " --figures-dir {params.figures_dir:q} --changes {input.changes:q}"
         " --out {output.report:q} --run-config {output.run_config:q}"
-        " --pooled-csv {output.pooled:q} --ris {output.ris:q} 2> {log:q}"
+        " --pooled-csv {output.pooled:q} --ris {output.ris:q}"
+        " --tables-dir {params.tables_dir:q} 2> {log:q}"

@@ -14,22 +14,29 @@ from pathlib import Path
 from typing import Any
 
 from trialsynth.digest import sha256_file
-from trialsynth.figures.forest import is_meta_regression
+from trialsynth.figures.forest_footer import is_meta_regression
 from trialsynth.link.labels import study_labels
 from trialsynth.protocol import load_protocol
 from trialsynth.report.certainty import draft_certainty, validate_overrides
 from trialsynth.report.claims import judge_claim, load_claims
 from trialsynth.report.context import (
     AnalysisSection,
-    embed_png,
     load_analysis,
     load_sensitivity_figures,
     package_versions,
+    place_png,
     read_csv_records,
     read_json,
 )
 from trialsynth.report.estimators import MIN_K, estimator_table
 from trialsynth.report.findings import key_finding, summary_row
+from trialsynth.report.long_tables import (
+    FULL_TABLES,
+    DisplayLimits,
+    copy_table,
+    relative_href,
+    write_full_table,
+)
 from trialsynth.report.methods import REFERENCES, methods_paragraphs
 from trialsynth.report.registry_gap import parse_date, registry_gap
 from trialsynth.report.render import ReportInputs
@@ -39,6 +46,25 @@ log = logging.getLogger(__name__)
 
 CHARACTERISTICS = (
     "design", "drug", "route", "condition", "psychotherapy", "psychotherapy_type", "comparator",
+)  # fmt: skip
+#: The columns of trials.csv and articles.csv the report uses (labels, characteristics, the
+#: registry gap, claims, certainty, RIS); the long texts (abstracts, descriptions, outcome
+#: lists) are not read, which keeps the report's memory small at registry scale.
+TRIAL_COLUMNS = (
+    "nct_id", "acronym", "brief_title", "masking", "enrollment", "overall_status", "start_date",
+    "completion_date", "has_results", "lead_sponsor",
+)  # fmt: skip
+ARTICLE_COLUMNS = ("pmid", "title", "authors", "journal", "year", "doi")
+#: Columns of the full tables written next to the report.
+INCLUDED_COLUMNS = ("label", "nct_ids", "pmids", "title", *CHARACTERISTICS, "enrollment", "masking")
+EVIDENCE_COLUMNS = ("nct_id", "field", "evidence")
+SCREENING_COLUMNS = ("study_id", "decision", "reason", "detail", "decided_by")
+EXCLUSION_COLUMNS = (
+    "analysis_id", "study_id", "nct_id", "pmid", "source_kind", "outcome", "reason", "detail",
+)  # fmt: skip
+GAP_COLUMNS = (
+    "nct_id", "title", "completion_date", "months_since", "has_results", "lead_sponsor",
+    "sponsor_class",
 )  # fmt: skip
 
 
@@ -61,6 +87,10 @@ class ReportPaths:
     claims: Path | None = None
     certainty_overrides: Path | None = None
     exports: dict[str, str] = field(default_factory=dict)
+    #: The page being written: figures and full tables are linked relative to it.
+    report: Path | None = None
+    #: Folder of the full per-record tables (``None``: not written, nothing linked).
+    tables_dir: Path | None = None
 
     def given(self) -> list[Path]:
         """Every input file that was named, in a fixed order (for the provenance hashes)."""
@@ -76,8 +106,10 @@ class ReportPaths:
         return named
 
 
-def _records(path: Path | None, schema: str | None = None) -> list[dict[str, Any]]:
-    return read_csv_records(path, schema) if path is not None else []
+def _records(
+    path: Path | None, schema: str | None = None, columns: tuple[str, ...] | None = None
+) -> list[dict[str, Any]]:
+    return read_csv_records(path, schema, columns) if path is not None else []
 
 
 def snapshot_date(manifests: dict[str, dict[str, Any]]) -> date | None:
@@ -132,7 +164,7 @@ def add_coding(rows: list[dict[str, Any]], coding: dict[str, dict[str, Any]]) ->
 
 
 def _load_sections(
-    paths: ReportPaths, protocol: dict[str, Any], labels: dict[str, str]
+    paths: ReportPaths, protocol: dict[str, Any], labels: dict[str, str], limits: DisplayLimits
 ) -> list[AnalysisSection]:
     sections = []
     for spec in protocol.get("analyses", []):
@@ -142,10 +174,12 @@ def _load_sections(
             paths.analyses_dir / f"{analysis_id}.csv",
             paths.results_dir / f"{analysis_id}.json",
             paths.figures_dir / f"forest_{analysis_id}.png",
+            limits,
+            paths.report,
         )
         folder = paths.figures_dir / f"sensitivity_{analysis_id}"
         if folder.is_dir():
-            load_sensitivity_figures(section, folder)
+            load_sensitivity_figures(section, folder, limits, paths.report)
         section.labels = {
             row["study"]: labels.get(row.get("study_id", ""), row["study"]) for row in section.rows
         }
@@ -158,19 +192,21 @@ def _load_sections(
 def build_inputs(paths: ReportPaths) -> ReportInputs:
     """Read every input and compute every section of the report."""
     protocol = load_protocol(paths.protocol)
+    limits = DisplayLimits.from_protocol(protocol)
     manifests = {name: read_json(path) for name, path in paths.manifests.items()}
     screening = _records(paths.screening, "screening")
     decided = {row["study_id"]: row.get("decision") for row in screening}
     studies = _records(paths.studies)
     included = [s for s in studies if decided.get(s["study_id"]) == "include"]
+    included_ids = {row["study_id"] for row in screening if row["decision"] == "include"}
     coding_rows = _records(paths.coding, "coding")
-    trials = _records(paths.trials)
-    articles = _records(paths.articles)
+    trials = _records(paths.trials, columns=TRIAL_COLUMNS)
+    articles = _records(paths.articles, columns=ARTICLE_COLUMNS)
     by_nct = {row["nct_id"]: row for row in trials}
     by_pmid = {row["pmid"]: row for row in articles}
     coding = {row["nct_id"]: row for row in coding_rows}
     labels = study_labels(studies, articles, trials) if studies else {}
-    sections = _load_sections(paths, protocol, labels)
+    sections = _load_sections(paths, protocol, labels, limits)
     for section in sections:
         add_coding(section.rows, coding)
 
@@ -215,19 +251,27 @@ def build_inputs(paths: ReportPaths) -> ReportInputs:
     flow = paths.figures_dir / "prisma_flow.png"
     durability_png = paths.figures_dir / "durability.png"
     durability_table = paths.results_dir / "durability_figure.csv"
+    prisma_png, prisma_link = (
+        place_png(flow, limits, paths.report) if flow.exists() else (None, None)
+    )
+    durability_data, durability_link = (
+        place_png(durability_png, limits, paths.report) if durability_png.exists() else (None, None)
+    )
+    linked = {"prisma_flow": prisma_link, "durability": durability_link}
+    included_coding = [row for nct, row in coding.items() if decided.get(nct) == "include"]
     return ReportInputs(
         protocol=protocol,
         manifests=manifests,
         prisma=prisma,
-        prisma_png=embed_png(flow) if flow.exists() else None,
-        durability_png=embed_png(durability_png) if durability_png.exists() else None,
+        prisma_png=prisma_png,
+        durability_png=durability_data,
         durability_rows=(
             read_table(durability_table, "durability_figure").to_dict("records")
             if durability_table.exists()
             else []
         ),
         screening=screening,
-        coding=[row for nct, row in coding.items() if decided.get(nct) == "include"],
+        coding=included_coding,
         exclusions=_records(paths.exclusions, "outcome_exclusions"),
         analyses=sections,
         input_files=[(str(p), sha256_file(p)) for p in paths.given()]
@@ -248,4 +292,43 @@ def build_inputs(paths: ReportPaths) -> ReportInputs:
         gap=gap,
         overrides=overrides,
         exports=dict(paths.exports),
+        limits=limits,
+        linked_figures={name: link for name, link in linked.items() if link is not None},
+        full_tables=_full_table_links(paths),
+        included_studies=[s for s in studies if s["study_id"] in included_ids],
+        trials_by_nct=by_nct,
+        articles_by_pmid=by_pmid,
     )
+
+
+def _full_table_links(paths: ReportPaths) -> dict[str, str]:
+    """``{table name: link from the page}`` of the full tables :func:`write_full_tables` writes."""
+    if paths.tables_dir is None or paths.report is None:
+        return {}
+    return {
+        name: relative_href(paths.tables_dir / file, paths.report)
+        for name, file in FULL_TABLES.items()
+    }
+
+
+def write_full_tables(inputs: ReportInputs, paths: ReportPaths) -> None:
+    """Write every per-record table of the page in full as CSV under ``paths.tables_dir``
+    (:data:`~trialsynth.report.long_tables.FULL_TABLES`): the screening decisions and the
+    studies left out of analyses as their input files are, the included studies, the evidence
+    of their coded labels and the registry gap as the page lists them."""
+    if paths.tables_dir is None:
+        return
+    folder = paths.tables_dir
+    for name, source, columns in (
+        ("screening", paths.screening, SCREENING_COLUMNS),
+        ("exclusions", paths.exclusions, EXCLUSION_COLUMNS),
+    ):
+        if source is not None:
+            copy_table(source, folder / FULL_TABLES[name])
+        else:
+            write_full_table(folder / FULL_TABLES[name], [], columns)
+    write_full_table(folder / FULL_TABLES["included"], inputs.characteristics, INCLUDED_COLUMNS)
+    evidence = inputs.long_table("evidence").rows
+    write_full_table(folder / FULL_TABLES["evidence"], evidence, EVIDENCE_COLUMNS)
+    gap_rows = inputs.gap.trials if inputs.gap is not None else []
+    write_full_table(folder / FULL_TABLES["gap"], gap_rows, GAP_COLUMNS)

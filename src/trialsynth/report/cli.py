@@ -19,8 +19,8 @@ from trialsynth.cli_options import (
     manifest_paths,
 )
 from trialsynth.history.compare import changes_for_report
-from trialsynth.report.build import ReportPaths, build_inputs
-from trialsynth.report.context import read_csv_records, read_json
+from trialsynth.report.build import ReportPaths, build_inputs, write_full_tables
+from trialsynth.report.context import read_json
 from trialsynth.report.exports import pooled_results_frame, pooled_rows, ris_records
 from trialsynth.report.render import write_report
 from trialsynth.tables import write_text_atomic
@@ -73,10 +73,17 @@ def register(subparsers: Any) -> None:
         "pooled_csv",
         "ris",
         "run_config",
+        "tables_dir",
         required=False,
         pooled_csv="write pooled_results.csv here",
         ris="write included_studies.ris here",
         run_config="also write run_config.yaml here",
+        tables_dir=(
+            "write the full per-record tables (screening decisions, included studies, coding"
+            " evidence, studies left out, registry gap) here as CSV; the page lists each up to"
+            " the protocol's report.table_rows and links the rest (default: tables/ beside"
+            " --out)"
+        ),
     )
 
 
@@ -106,9 +113,12 @@ def run_report(args: argparse.Namespace) -> int:
         claims=args.claims,
         certainty_overrides=args.certainty_overrides,
         exports=exports,
+        report=args.out,
+        tables_dir=args.tables_dir or args.out.parent / "tables",
     )
     inputs = build_inputs(paths)
     inputs.changes = changes_for_report(read_json(args.changes)) if args.changes else None
+    write_full_tables(inputs, paths)
     write_report(inputs, args.out)
     log.info("wrote %s (%d analyses)", args.out, len(inputs.analyses))
     if args.pooled_csv:
@@ -116,11 +126,9 @@ def run_report(args: argparse.Namespace) -> int:
         write_text_atomic(args.pooled_csv, pooled_results_frame(rows).to_csv(index=False))
         log.info("wrote %s (%d rows)", args.pooled_csv, len(rows))
     if args.ris:
-        included = {row["study_id"] for row in inputs.screening if row["decision"] == "include"}
-        studies = [s for s in read_csv_records(args.studies) if s["study_id"] in included]
-        articles = {a["pmid"]: a for a in read_csv_records(args.articles)}
-        trials = {t["nct_id"]: t for t in read_csv_records(args.trials)}
-        write_text_atomic(args.ris, ris_records(studies, articles, trials))
+        studies = inputs.included_studies
+        text = ris_records(studies, inputs.articles_by_pmid, inputs.trials_by_nct)
+        write_text_atomic(args.ris, text)
         log.info("wrote %s (%d studies)", args.ris, len(studies))
     if args.run_config:
         run_config = {

@@ -18,10 +18,11 @@ import pandas as pd
 
 from trialsynth import __version__
 from trialsynth.errors import InputError
-from trialsynth.figures.forest import T_TESTS
+from trialsynth.figures.forest_footer import T_TESTS
 from trialsynth.formatting import DASH, format_number, format_p, format_percent
 from trialsynth.meta.result import MetaResult, load_result
-from trialsynth.tables import load_schema, validate_table
+from trialsynth.report.long_tables import DisplayLimits, LinkedFigure, relative_href
+from trialsynth.tables import frame_records, load_schema, validate_table
 
 #: Packages whose versions the provenance block lists.
 PROVENANCE_PACKAGES = (
@@ -54,6 +55,8 @@ class AnalysisSection:
     estimators: list[dict[str, str]] = field(default_factory=list)
     certainty: Any = None
     labels: dict[str, str] = field(default_factory=dict)
+    #: Figures larger than the page embeds ("forest", "leave1out", ...): linked, not embedded.
+    linked: dict[str, LinkedFigure] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -77,15 +80,25 @@ def read_json(path: Path) -> Any:
         raise InputError(f"invalid JSON: {exc}", path=path) from exc
 
 
-def read_csv_records(path: Path, schema: str | None = None) -> list[dict[str, Any]]:
+def read_csv_records(
+    path: Path, schema: str | None = None, columns: tuple[str, ...] | None = None
+) -> list[dict[str, Any]]:
     """Rows of a CSV as dicts of strings (empty cells as empty strings), validated against the
-    shipped schema ``schema`` when given."""
+    shipped schema ``schema`` when given.
+
+    ``columns`` reads only those of the file's columns (a registry's abstracts and descriptions
+    are not parsed when the report does not show them); a column the file lacks is left out.
+    """
     if not path.exists():
         raise InputError("file not found", path=path, hint="run the workflow first")
-    df = pd.read_csv(path, dtype="string", keep_default_na=False)
+    usecols = None
+    if columns is not None:
+        header = pd.read_csv(path, nrows=0).columns
+        usecols = [c for c in header if c in set(columns)]
+    df = pd.read_csv(path, dtype="string", keep_default_na=False, usecols=usecols)
     if schema is not None:
         validate_table(df.replace("", pd.NA), load_schema(schema), path=path)
-    return [dict(row) for row in df.to_dict(orient="records")]
+    return frame_records(df)
 
 
 def package_versions() -> dict[str, str]:
@@ -164,29 +177,59 @@ def embed_png(path: Path) -> str:
     return base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def load_sensitivity_figures(section: AnalysisSection, folder: Path) -> None:
-    """Embed the figures that ``trialsynth figures sensitivity`` drew, and keep its reasons."""
+def place_png(
+    path: Path, limits: DisplayLimits | None = None, report: Path | None = None
+) -> tuple[str | None, LinkedFigure | None]:
+    """A figure embedded as base64 ``(data, None)``, or linked from the page ``report``
+    ``(None, link)`` when it is larger than ``limits`` embeds
+    (:mod:`trialsynth.report.long_tables`)."""
+    if not path.exists():
+        raise InputError("figure not found", path=path, hint="run the figures rules first")
+    size = path.stat().st_size
+    if limits is None or report is None or limits.embeds(size):
+        return embed_png(path), None
+    return None, LinkedFigure(href=relative_href(path, report), size_bytes=size)
+
+
+def load_sensitivity_figures(
+    section: AnalysisSection,
+    folder: Path,
+    limits: DisplayLimits | None = None,
+    report: Path | None = None,
+) -> None:
+    """Embed (or link) the figures that ``trialsynth figures sensitivity`` drew, and keep its
+    reasons."""
     index = read_json(folder / "index.json")
     for name, entry in sorted(index.items()):
         pngs = [f for f in entry.get("files", []) if f.endswith(".png")]
         if pngs:
-            section.figures[name] = embed_png(folder / pngs[0])
+            data, link = place_png(folder / pngs[0], limits, report)
+            if data is not None:
+                section.figures[name] = data
+            if link is not None:
+                section.linked[name] = link
         else:
             section.figure_reasons[name] = str(entry.get("reason", ""))
 
 
 def load_analysis(
-    spec: dict[str, Any], data_path: Path, result_path: Path, figure_path: Path | None
+    spec: dict[str, Any],
+    data_path: Path,
+    result_path: Path,
+    figure_path: Path | None,
+    limits: DisplayLimits | None = None,
+    report: Path | None = None,
 ) -> AnalysisSection:
-    """Load one analysis's input rows, pooled result and figure."""
+    """Load one analysis's input rows, pooled result and figure (embedded, or linked from the
+    page ``report`` when larger than ``limits`` embeds)."""
     result = load_result(result_path)
-    figure = None
+    figure, link = None, None
     if figure_path is not None:
         if not figure_path.exists():
             raise InputError(
                 "figure not found", path=figure_path, hint="run `trialsynth figures forest`"
             )
-        figure = base64.b64encode(figure_path.read_bytes()).decode("ascii")
+        figure, link = place_png(figure_path, limits, report)
     section = AnalysisSection(
         spec=spec,
         rows=read_csv_records(data_path, "meta_input"),
@@ -198,6 +241,8 @@ def load_analysis(
             "figure": str(figure_path) if figure_path else "",
         },
     )
+    if link is not None:
+        section.linked["forest"] = link
     section.summary = summarise_result(result)
     leave_out = result.leave1out_estimate
     labels = result.study or [row.get("study", "") for row in section.rows]

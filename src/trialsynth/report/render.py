@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import jinja2
 from trialsynth.formatting import DASH, finite, format_number
 from trialsynth.report.context import AnalysisSection
 from trialsynth.report.findings import small_k_note
+from trialsynth.report.long_tables import DisplayLimits, LinkedFigure, LongTable
 from trialsynth.report.regression import regression_summary
 
 
@@ -50,6 +52,32 @@ class ReportInputs:
     gap: Any = None
     overrides: list[dict[str, Any]] = field(default_factory=list)
     exports: dict[str, str] = field(default_factory=dict)
+    #: How many rows of a per-record table and how large a figure the page holds.
+    limits: DisplayLimits = field(default_factory=DisplayLimits)
+    #: Figures of the review larger than the page embeds ("prisma_flow", "durability").
+    linked_figures: dict[str, LinkedFigure] = field(default_factory=dict)
+    #: ``{table name: link}`` of the full tables written next to the report.
+    full_tables: dict[str, str] = field(default_factory=dict)
+    #: Rows of studies.csv, trials.csv and articles.csv for the RIS export (read once).
+    included_studies: list[dict[str, Any]] = field(default_factory=list)
+    trials_by_nct: dict[str, dict[str, Any]] = field(default_factory=dict)
+    articles_by_pmid: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @cached_property
+    def evidence(self) -> list[dict[str, Any]]:
+        """One row per coded label with evidence of the included studies (computed once)."""
+        return evidence_rows(self.coding)
+
+    def long_table(self, name: str) -> LongTable:
+        """The per-record table ``name`` as the page shows it (up to ``limits.table_rows``)."""
+        rows, what = {
+            "screening": (self.screening, "screening decisions"),
+            "included": (self.characteristics, "included studies"),
+            "evidence": (self.evidence, "coded labels with their evidence"),
+            "exclusions": (self.exclusions, "study–analysis pairs left out"),
+            "gap": (self.gap.trials if self.gap is not None else [], "trials in the gap"),
+        }[name]
+        return LongTable(rows, self.limits.table_rows, what, self.full_tables.get(name))
 
     @property
     def results_analyses(self) -> list[AnalysisSection]:
@@ -68,6 +96,16 @@ class ReportInputs:
         return {v: sum(c.verdict == v for c in self.claims) for v in VERDICTS}
 
 
+def evidence_rows(coding: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``coding.csv`` rows as one row per coded label with evidence: NCT ID, field, evidence."""
+    return [
+        {"nct_id": row["nct_id"], "field": key[len("evidence_") :], "evidence": value}
+        for row in coding
+        for key, value in row.items()
+        if key.startswith("evidence_") and value
+    ]
+
+
 def template_environment() -> jinja2.Environment:
     """The Jinja2 environment with autoescaping on for every template."""
     environment = jinja2.Environment(
@@ -79,6 +117,9 @@ def template_environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     environment.filters["counts_by"] = counts_by
+    environment.filters["counts_of"] = counts_of
+    environment.filters["reason_counts"] = reason_counts
+    environment.filters["thousands"] = thousands
     environment.filters["fmt_num"] = format_number
     environment.filters["fmt_g"] = format_general
     environment.filters["regression"] = regression_summary
@@ -96,6 +137,29 @@ def counts_by(rows: list[dict[str, Any]], key: str) -> str:
     """``"value A 20, value B 6"``: rows per value of ``key``, most frequent first."""
     counts = Counter(str(r.get(key) or "not stated") for r in rows)
     return ", ".join(f"{v} {n}" for v, n in sorted(counts.items(), key=lambda x: (-x[1], x[0])))
+
+
+def counts_of(rows: list[dict[str, Any]], key: str) -> list[tuple[str, int]]:
+    """``[(value, rows)]`` of ``key``, most frequent first (ties by value)."""
+    counts = Counter(str(r.get(key) or "not stated") for r in rows)
+    return sorted(counts.items(), key=lambda x: (-x[1], x[0]))
+
+
+def reason_counts(screening: list[dict[str, Any]]) -> list[tuple[tuple[str, str], int]]:
+    """Screening decisions per (decision, reason): included first, then awaiting review, then
+    excluded, most frequent reason first within each (an inclusion by the rules has no reason:
+    "eligibility rules met")."""
+    order = {"include": 0, "review": 1, "exclude": 2}
+    counts = Counter(
+        (str(r.get("decision") or ""), str(r.get("reason") or "eligibility rules met"))
+        for r in screening
+    )
+    return sorted(counts.items(), key=lambda x: (order.get(x[0][0], 3), -x[1], x[0][1]))
+
+
+def thousands(value: int) -> str:
+    """An integer with thousands separators (``22,808``)."""
+    return f"{int(value):,}"
 
 
 def render_report(inputs: ReportInputs) -> str:
