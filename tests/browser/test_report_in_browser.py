@@ -3,8 +3,12 @@
 The workflow runs on a scratch copy of the shipped snapshot in which one included trial's title
 carries a script and an ``onerror=`` payload (a hostile registry record). The page must load
 with no console error and no request leaving it, show every figure, keep the payload as text,
-and fit a 1280 px window. A full-page screenshot is written under the run's ``reports/`` folder,
-the test's tmp folder and this checkout's ``reports/`` (for a reviewer to look at).
+and fit a 1280 px window. A second page rendered from the same run with the protocol's
+``report.table_rows`` and ``report.embed_figure_kb`` set below the shipped review's sizes stands
+for a registry-scale page: it must say "Showing N of M" above every cut table and link the full
+CSV and the large figures, and the links must lead to the files. A full-page screenshot is
+written under the run's ``reports/`` folder, the test's tmp folder and this checkout's
+``reports/`` (for a reviewer to look at).
 
 Chromium is Debian's package (``.ci/run`` installs it); Playwright drives it through
 ``executable_path`` because it cannot download its own browser builds here.
@@ -12,15 +16,18 @@ Chromium is Debian's package (``.ci/run`` installs it); Playwright drives it thr
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from workflow_support import run_snakemake, stage_project
+from workflow_support import run_snakemake, snakemake_env, stage_project
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -40,6 +47,8 @@ PAYLOAD = (
     '<img src="injected.png" onerror="window.__injected = \'onerror\'">'
 )
 SCREENSHOT_NAME = "report-1280.png"
+#: Limits below the shipped review's sizes (62 screening decisions, figures of 20-260 KB).
+SMALL_LIMITS = {"table_rows": 5, "embed_figure_kb": 100}
 
 pytestmark = pytest.mark.browser
 
@@ -68,6 +77,42 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run = run_snakemake(root)
     assert run.returncode == 0, run.stderr[-4000:]
     return root
+
+
+def _render_with_limits(project: Path, out: Path) -> None:
+    """``trialsynth report`` on the run's outputs, as the report rule calls it, with the
+    protocol's ``report`` block set to :data:`SMALL_LIMITS`."""
+    protocol = yaml.safe_load((project / "analysis/protocol.yaml").read_text(encoding="utf-8"))
+    protocol["report"] = SMALL_LIMITS
+    protocol_path = project / "limits-protocol.yaml"
+    protocol_path.write_text(yaml.safe_dump(protocol, sort_keys=False), encoding="utf-8")
+    processed, reports = "data/processed", "reports"
+    args = [
+        "--protocol", str(protocol_path),
+        "--manifest", "ctgov=data/raw/ctgov/manifest.json",
+        "--manifest", "pubmed=data/raw/pubmed/manifest.json",
+        *[f"--{name}={processed}/{name}.{ext}" for name, ext in (
+            ("prisma", "json"), ("screening", "csv"), ("coding", "csv"), ("trials", "csv"),
+            ("articles", "csv"), ("studies", "csv"))],
+        "--exclusions", f"{processed}/outcome_exclusions.csv",
+        "--claims", "analysis/claims.yaml",
+        "--certainty-overrides", "analysis/certainty_overrides.csv",
+        "--analyses-dir", f"{processed}/analyses",
+        "--results-dir", f"{reports}/tables",
+        "--figures-dir", f"{reports}/figures",
+        "--changes", f"{reports}/history/changes.json",
+        "--tables-dir", f"{reports}/tables",
+        "--out", str(out),
+    ]  # fmt: skip
+    run = subprocess.run(
+        [sys.executable, "-m", "trialsynth", "report", *args],
+        cwd=project,
+        env=snakemake_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-4000:]
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +160,66 @@ def opened(project: Path, browser: Any, tmp_path_factory: pytest.TempPathFactory
         "screenshots": shots,
     }
     page.close()
+
+
+@pytest.fixture(scope="module")
+def limited(project: Path, browser: Any) -> Any:
+    """The page with :data:`SMALL_LIMITS`, open at 1280 px, and the requests it made."""
+    report = project / "reports" / "report-small-limits.html"
+    _render_with_limits(project, report)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(report.as_uri(), wait_until="load")
+    yield {"page": page, "report": report, "requests": requests}
+    page.close()
+
+
+def _target(page: Any, link: Any) -> Path:
+    """The file a link of the page leads to (resolved by the browser against the page URL)."""
+    url = page.evaluate("href => new URL(href, document.baseURI).href", link.get_attribute("href"))
+    assert url.startswith("file://"), url
+    return Path(url[len("file://") :])
+
+
+def test_a_registry_scale_page_counts_what_it_cuts_and_links_the_full_table(
+    limited: dict, project: Path
+) -> None:
+    page = limited["page"]
+    with (project / "data/processed/screening.csv").open(encoding="utf-8", newline="") as f:
+        total = len(list(csv.DictReader(f)))
+    assert total > SMALL_LIMITS["table_rows"]
+    notice = page.locator("#cut-screening")
+    assert notice.is_visible()
+    assert notice.inner_text().startswith(
+        f"Showing 5 of {total} screening decisions; full table: tables/screening_decisions.csv"
+    )
+    target = _target(page, notice.locator("a"))
+    assert target == project / "reports/tables/screening_decisions.csv"
+    with target.open(encoding="utf-8", newline="") as f:
+        assert len(list(csv.DictReader(f))) == total  # the link leads to every row
+    page.eval_on_selector_all("details", "els => els.forEach(el => { el.open = true; })")
+    rows = page.locator("#prisma details table tr")
+    assert rows.count() == 1 + SMALL_LIMITS["table_rows"]  # header and the rows listed
+    # Every cut table says so, and each link leads to a CSV with the rows of the notice.
+    for name in ("screening", "included", "evidence", "exclusions", "gap"):
+        cut = page.locator(f"#cut-{name}")
+        assert cut.count() == 1, name
+        shown, of_total = (int(n.replace(",", "")) for n in cut.inner_text().split()[1:4:2])
+        with _target(page, cut.locator("a")).open(encoding="utf-8", newline="") as f:
+            assert (shown, len(list(csv.DictReader(f)))) == (5, of_total), name
+    assert page.locator("#screening-reasons").is_visible()  # the counts stay on the page
+
+
+def test_a_figure_above_the_embed_limit_is_linked_not_requested(limited: dict) -> None:
+    page = limited["page"]
+    links = page.locator("p[id$='-link'] a")
+    assert links.count() > 0
+    for i in range(links.count()):
+        target = _target(page, links.nth(i))
+        assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", target
+        assert target.stat().st_size > SMALL_LIMITS["embed_figure_kb"] * 1024
+    assert limited["requests"] == [limited["report"].as_uri()]
 
 
 def test_page_loads_without_errors_or_requests(opened: dict) -> None:
