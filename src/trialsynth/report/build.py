@@ -8,6 +8,7 @@ and returns the :class:`~trialsynth.report.render.ReportInputs` the template ren
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -25,6 +26,7 @@ from trialsynth.report.context import (
     load_sensitivity_figures,
     package_versions,
     place_png,
+    read_csv_frame,
     read_csv_records,
     read_json,
 )
@@ -40,7 +42,7 @@ from trialsynth.report.long_tables import (
 from trialsynth.report.methods import REFERENCES, methods_paragraphs
 from trialsynth.report.registry_gap import parse_date, registry_gap
 from trialsynth.report.render import ReportInputs
-from trialsynth.tables import read_json_document, read_table
+from trialsynth.tables import frame_records, read_json_document, read_table
 
 log = logging.getLogger(__name__)
 
@@ -258,6 +260,7 @@ def build_inputs(paths: ReportPaths) -> ReportInputs:
         place_png(durability_png, limits, paths.report) if durability_png.exists() else (None, None)
     )
     linked = {"prisma_flow": prisma_link, "durability": durability_link}
+    exclusions, exclusions_total, exclusion_reasons = load_exclusions(paths.exclusions, limits)
     included_coding = [row for nct, row in coding.items() if decided.get(nct) == "include"]
     return ReportInputs(
         protocol=protocol,
@@ -272,7 +275,9 @@ def build_inputs(paths: ReportPaths) -> ReportInputs:
         ),
         screening=screening,
         coding=included_coding,
-        exclusions=_records(paths.exclusions, "outcome_exclusions"),
+        exclusions=exclusions,
+        exclusions_total=exclusions_total,
+        exclusion_reasons=exclusion_reasons,
         analyses=sections,
         input_files=[(str(p), sha256_file(p)) for p in paths.given()]
         + [
@@ -299,6 +304,20 @@ def build_inputs(paths: ReportPaths) -> ReportInputs:
         trials_by_nct=by_nct,
         articles_by_pmid=by_pmid,
     )
+
+
+def load_exclusions(
+    path: Path | None, limits: DisplayLimits
+) -> tuple[list[dict[str, Any]], int | None, list[tuple[str, int]] | None]:
+    """The rows of ``outcome_exclusions.csv`` the page lists, the table's row count and its
+    counts per reason. A registry's table (92,000 rows at 10,000 trials) is counted as a frame
+    and never held as one dict per row."""
+    if path is None:
+        return [], None, None
+    frame = read_csv_frame(path, "outcome_exclusions")
+    reasons = Counter(frame["reason"].replace("", "not stated").tolist()) if len(frame) else {}
+    counted = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+    return frame_records(frame.head(limits.table_rows)), len(frame), counted
 
 
 def _full_table_links(paths: ReportPaths) -> dict[str, str]:

@@ -89,6 +89,13 @@ def read_csv_records(
     ``columns`` reads only those of the file's columns (a registry's abstracts and descriptions
     are not parsed when the report does not show them); a column the file lacks is left out.
     """
+    return frame_records(read_csv_frame(path, schema, columns))
+
+
+def read_csv_frame(
+    path: Path, schema: str | None = None, columns: tuple[str, ...] | None = None
+) -> pd.DataFrame:
+    """The table :func:`read_csv_records` reads, as a frame of strings."""
     if not path.exists():
         raise InputError("file not found", path=path, hint="run the workflow first")
     usecols = None
@@ -98,7 +105,7 @@ def read_csv_records(
     df = pd.read_csv(path, dtype="string", keep_default_na=False, usecols=usecols)
     if schema is not None:
         validate_table(df.replace("", pd.NA), load_schema(schema), path=path)
-    return frame_records(df)
+    return df
 
 
 def package_versions() -> dict[str, str]:

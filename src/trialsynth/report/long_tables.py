@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import operator
 import os
 import shutil
 from collections.abc import Mapping, Sequence
@@ -80,17 +81,21 @@ class LongTable:
         What one row is, in the plural ("screening decisions").
     href
         The full table, relative to the report (``None`` when it was not written).
+    count
+        Rows of the full table when ``rows`` holds only its first rows (a table the report
+        never loads whole); ``None``: ``rows`` is the whole table.
     """
 
     rows: Sequence[Any]
     limit: int
     what: str
     href: str | None = None
+    count: int | None = None
 
     @property
     def total(self) -> int:
         """Rows of the full table."""
-        return len(self.rows)
+        return len(self.rows) if self.count is None else self.count
 
     @property
     def truncated(self) -> bool:
@@ -100,7 +105,7 @@ class LongTable:
     @property
     def shown(self) -> Sequence[Any]:
         """The rows the page lists: all of them, or the first ``limit`` in file order."""
-        return self.rows[: self.limit] if self.truncated else self.rows
+        return self.rows[: self.limit] if len(self.rows) > self.limit else self.rows
 
     def notice(self) -> str:
         """What the page says above a cut table ("" when nothing is cut)."""
@@ -126,11 +131,18 @@ def write_full_table(
 ) -> None:
     """Write ``rows`` (dicts) as CSV with ``columns`` in order, ``\\n`` line endings, atomically."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(
-        buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n"
-    )
-    writer.writeheader()
-    writer.writerows(rows)
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    # One C-level lookup per row (DictWriter converts each dict in Python); when a row lacks a
+    # column, every row is written as DictWriter writes it (the cell empty).
+    cells = operator.itemgetter(*columns)
+    try:
+        writer.writerows(map(cells, rows) if len(columns) > 1 else ((cells(r),) for r in rows))
+    except KeyError:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([row.get(column, "") for column in columns] for row in rows)
     write_text_atomic(target, buffer.getvalue())
 
 

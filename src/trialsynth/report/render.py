@@ -58,6 +58,10 @@ class ReportInputs:
     linked_figures: dict[str, LinkedFigure] = field(default_factory=dict)
     #: ``{table name: link}`` of the full tables written next to the report.
     full_tables: dict[str, str] = field(default_factory=dict)
+    #: Rows of outcome_exclusions.csv and their counts per reason when ``exclusions`` holds
+    #: only the rows the page lists (``None``: ``exclusions`` is the whole table).
+    exclusions_total: int | None = None
+    exclusion_reasons: list[tuple[str, int]] | None = None
     #: Rows of studies.csv, trials.csv and articles.csv for the RIS export (read once).
     included_studies: list[dict[str, Any]] = field(default_factory=list)
     trials_by_nct: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -70,6 +74,7 @@ class ReportInputs:
 
     def long_table(self, name: str) -> LongTable:
         """The per-record table ``name`` as the page shows it (up to ``limits.table_rows``)."""
+        count = self.exclusions_total if name == "exclusions" else None
         rows, what = {
             "screening": (self.screening, "screening decisions"),
             "included": (self.characteristics, "included studies"),
@@ -77,7 +82,13 @@ class ReportInputs:
             "exclusions": (self.exclusions, "study–analysis pairs left out"),
             "gap": (self.gap.trials if self.gap is not None else [], "trials in the gap"),
         }[name]
-        return LongTable(rows, self.limits.table_rows, what, self.full_tables.get(name))
+        return LongTable(rows, self.limits.table_rows, what, self.full_tables.get(name), count)
+
+    def exclusion_counts(self) -> list[tuple[str, int]]:
+        """Study–analysis pairs left out per reason, most frequent first (every row counted)."""
+        if self.exclusion_reasons is not None:
+            return self.exclusion_reasons
+        return counts_of(self.exclusions, "reason")
 
     @property
     def results_analyses(self) -> list[AnalysisSection]:

@@ -11,6 +11,7 @@ import yaml
 
 from trialsynth.errors import InputError
 from trialsynth.protocol import load_protocol
+from trialsynth.report.build import load_exclusions
 from trialsynth.report.context import place_png
 from trialsynth.report.long_tables import (
     DEFAULT_EMBED_FIGURE_KB,
@@ -159,3 +160,34 @@ def test_a_figure_larger_than_the_page_embeds_is_linked_with_its_size(tmp_path: 
     assert relative_href(figure, report) == "figures/forest_a.png"
     data, link = place_png(figure, DisplayLimits(embed_figure_kb=4096), report)
     assert link is None and data is not None and data.startswith("iVBORw0KGgo")
+
+
+def test_a_row_without_a_column_is_written_with_the_cell_empty(tmp_path: Path) -> None:
+    target = tmp_path / "t.csv"
+    write_full_table(target, [{"a": "1", "b": "2"}, {"a": "3"}], ["a", "b"])
+    assert target.read_text(encoding="utf-8") == "a,b\n1,2\n3,\n"
+    write_full_table(target, [{"a": "1"}, {"a": "x,y"}], ["a"])
+    assert target.read_text(encoding="utf-8") == 'a\n1\n"x,y"\n'
+
+
+def test_studies_left_out_are_counted_in_full_and_listed_up_to_the_limit(tmp_path: Path) -> None:
+    path = tmp_path / "outcome_exclusions.csv"
+    reasons = ["no_outcome"] * 7 + ["screening"] * 4 + ["unusable_record"] * 4
+    lines = ["analysis_id,study_id,nct_id,pmid,source_kind,outcome,reason,detail"]
+    lines += [
+        f"a,NCT{i:08d},NCT{i:08d},,ctgov_results,response,{reason},row {i}"
+        for i, reason in enumerate(reasons, start=1)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows, total, counts = load_exclusions(path, DisplayLimits(table_rows=10))
+    assert total == 15
+    assert counts == [("no_outcome", 7), ("screening", 4), ("unusable_record", 4)]
+    assert [row["detail"] for row in rows] == [f"row {i}" for i in range(1, 11)]
+    inputs = _inputs([], table_rows=10, links=False)
+    inputs.exclusions, inputs.exclusions_total, inputs.exclusion_reasons = rows, total, counts
+    html = render_report(inputs)
+    assert "<p>15 study–analysis pairs were left out;" in html
+    assert "Showing 10 of 15 study–analysis pairs left out; full table: not written." in html
+    assert '<td>no_outcome</td><td class="num">7</td>' in html
+    start = html.index("<details><summary>Every study left out")
+    assert html[start : html.index("</details>", start)].count("<tr><td>") == 10
