@@ -91,9 +91,9 @@ def _render_with_limits(project: Path, out: Path) -> None:
         "--protocol", str(protocol_path),
         "--manifest", "ctgov=data/raw/ctgov/manifest.json",
         "--manifest", "pubmed=data/raw/pubmed/manifest.json",
-        *[f"--{name}={processed}/{name}.{ext}" for name, ext in (
+        *[f"--{name.replace('_', '-')}={processed}/{name}.{ext}" for name, ext in (
             ("prisma", "json"), ("screening", "csv"), ("coding", "csv"), ("trials", "csv"),
-            ("articles", "csv"), ("studies", "csv"))],
+            ("articles", "csv"), ("studies", "csv"), ("study_labels", "csv"))],
         "--exclusions", f"{processed}/outcome_exclusions.csv",
         "--claims", "analysis/claims.yaml",
         "--certainty-overrides", "analysis/certainty_overrides.csv",

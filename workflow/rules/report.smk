@@ -21,6 +21,7 @@ rule report:
         trials=f"{PROCESSED}/trials.csv",
         articles=f"{PROCESSED}/articles.csv",
         studies=f"{PROCESSED}/studies.csv",
+        labels=f"{PROCESSED}/study_labels.csv",
         exclusions=f"{PROCESSED}/outcome_exclusions.csv",
         claims=optional_review_file("claims.yaml"),
         overrides=optional_review_file("certainty_overrides.csv"),
@@ -75,6 +76,7 @@ rule report:
         " --manifest ctgov={input.ctgov_manifest:q} --manifest pubmed={input.pubmed_manifest:q}"
         " --prisma {input.prisma:q} --screening {input.screening:q} --coding {input.coding:q}"
         " --trials {input.trials:q} --articles {input.articles:q} --studies {input.studies:q}"
+        " --study-labels {input.labels:q}"
         " --exclusions {input.exclusions:q} {params.claims} {params.overrides}"
         " --analyses-dir {params.analyses_dir:q} --results-dir {params.results_dir:q}"
         " --figures-dir {params.figures_dir:q} --changes {input.changes:q}"

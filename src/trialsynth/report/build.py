@@ -85,6 +85,7 @@ class ReportPaths:
     trials: Path | None = None
     articles: Path | None = None
     studies: Path | None = None
+    study_labels: Path | None = None
     exclusions: Path | None = None
     claims: Path | None = None
     certainty_overrides: Path | None = None
@@ -101,7 +102,8 @@ class ReportPaths:
             p
             for p in (
                 self.prisma, self.screening, self.coding, self.trials, self.articles,
-                self.studies, self.exclusions, self.claims, self.certainty_overrides,
+                self.studies, self.study_labels, self.exclusions, self.claims,
+                self.certainty_overrides,
             )
             if p is not None
         ]  # fmt: skip
@@ -112,6 +114,19 @@ def _records(
     path: Path | None, schema: str | None = None, columns: tuple[str, ...] | None = None
 ) -> list[dict[str, Any]]:
     return read_csv_records(path, schema, columns) if path is not None else []
+
+
+def _labels(
+    path: Path | None,
+    studies: list[dict[str, Any]],
+    articles: list[dict[str, Any]],
+    trials: list[dict[str, Any]],
+) -> dict[str, str]:
+    """``{study_id: label}``: the labels ``trialsynth link`` wrote (the ones the figures print),
+    else computed the same way (:func:`trialsynth.link.labels.study_labels`)."""
+    if path is not None:
+        return {row["study_id"]: row["label"] for row in read_csv_records(path, "study_labels")}
+    return study_labels(studies, articles, trials) if studies else {}
 
 
 def snapshot_date(manifests: dict[str, dict[str, Any]]) -> date | None:
@@ -207,7 +222,7 @@ def build_inputs(paths: ReportPaths) -> ReportInputs:
     by_nct = {row["nct_id"]: row for row in trials}
     by_pmid = {row["pmid"]: row for row in articles}
     coding = {row["nct_id"]: row for row in coding_rows}
-    labels = study_labels(studies, articles, trials) if studies else {}
+    labels = _labels(paths.study_labels, studies, articles, trials)
     sections = _load_sections(paths, protocol, labels, limits)
     for section in sections:
         add_coding(section.rows, coding)

@@ -44,6 +44,7 @@ def register(subparsers: Any) -> None:
         "trials",
         "articles",
         "studies",
+        "study_labels",
         "claims",
         "certainty_overrides",
         "exclusions",
@@ -53,6 +54,10 @@ def register(subparsers: Any) -> None:
         trials="trials.csv (titles, masking, status)",
         articles="articles.csv (authors, year, journal)",
         studies="studies.csv (records of each study)",
+        study_labels=(
+            "study_labels.csv of `trialsynth link` (the labels the figures print; computed from"
+            " studies, articles and trials when not given)"
+        ),
         claims="claims.yaml of the claims audit",
         certainty_overrides="certainty_overrides.csv (reviewer decisions)",
         exclusions="outcome_exclusions.csv",
@@ -109,6 +114,7 @@ def run_report(args: argparse.Namespace) -> int:
         trials=args.trials,
         articles=args.articles,
         studies=args.studies,
+        study_labels=args.study_labels,
         exclusions=args.exclusions,
         claims=args.claims,
         certainty_overrides=args.certainty_overrides,
