@@ -21,6 +21,7 @@ from trialsynth.cli_options import (
 from trialsynth.history.compare import changes_for_report
 from trialsynth.report.build import ReportPaths, build_inputs, write_full_tables
 from trialsynth.report.context import read_json
+from trialsynth.report.long_tables import relative_href
 from trialsynth.report.exports import pooled_results_frame, pooled_rows, ris_records
 from trialsynth.report.render import write_report
 from trialsynth.tables import write_text_atomic
@@ -124,6 +125,8 @@ def run_report(args: argparse.Namespace) -> int:
     )
     inputs = build_inputs(paths)
     inputs.changes = changes_for_report(read_json(args.changes)) if args.changes else None
+    if inputs.changes is not None:
+        inputs.changes["href"] = relative_href(args.changes, args.out)
     write_full_tables(inputs, paths)
     write_report(inputs, args.out)
     log.info("wrote %s (%d analyses)", args.out, len(inputs.analyses))

@@ -251,3 +251,24 @@ def test_a_record_of_another_version_is_refused(tmp_path: Path) -> None:
     path.write_text(json.dumps({**OLD, "version": 99}))
     with pytest.raises(InputError, match="not a history record of version 1"):
         load_record(path)
+
+
+def test_report_section_counts_changed_decisions_it_does_not_list() -> None:
+    ids = [f"S{i:03d}" for i in range(60)]
+    old = _record(dict.fromkeys(ids, "a"), dict.fromkeys(ids, "review"))
+    new = _record(dict.fromkeys(ids, "a"), dict.fromkeys(ids, "include"))
+    old["snapshot_key"], new["snapshot_key"] = "old", "new"
+    changes = {"previous": "old", "current": "new", **compare_records(old, new)}
+    section = changes_for_report(changes)
+    assert section is not None
+    section["href"] = "history/changes.json"
+    html = (
+        template_environment()
+        .get_template("changes.html")
+        .render(r=SimpleNamespace(changes=section))
+    )
+    assert (
+        "Showing 50 of 60 changed screening decisions; all of them: "
+        '<a href="history/changes.json">history/changes.json</a>'
+    ) in html
+    assert html.count("<td>review</td><td>include</td>") == 50
