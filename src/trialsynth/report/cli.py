@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -21,8 +19,8 @@ from trialsynth.cli_options import (
 from trialsynth.history.compare import changes_for_report
 from trialsynth.report.build import ReportPaths, build_inputs, write_full_tables
 from trialsynth.report.context import read_json
-from trialsynth.report.long_tables import relative_href
 from trialsynth.report.exports import pooled_results_frame, pooled_rows, ris_records
+from trialsynth.report.long_tables import relative_href
 from trialsynth.report.render import write_report
 from trialsynth.tables import write_text_atomic
 
@@ -100,9 +98,9 @@ def run_report(args: argparse.Namespace) -> int:
     """
     exports = {}
     if args.pooled_csv:
-        exports["pooled results (CSV)"] = _relative(args.pooled_csv, args.out)
+        exports["pooled results (CSV)"] = relative_href(args.pooled_csv, args.out)
     if args.ris:
-        exports["included studies (RIS)"] = _relative(args.ris, args.out)
+        exports["included studies (RIS)"] = relative_href(args.ris, args.out)
     paths = ReportPaths(
         protocol=args.protocol,
         analyses_dir=args.analyses_dir,
@@ -152,8 +150,3 @@ def run_report(args: argparse.Namespace) -> int:
             args.run_config, yaml.safe_dump(run_config, sort_keys=True, allow_unicode=True)
         )
     return 0
-
-
-def _relative(path: Path, report: Path) -> str:
-    """``path`` as a link relative to the report's folder."""
-    return os.path.relpath(path, report.parent)
