@@ -23,13 +23,37 @@ from trialsynth.digest import sha256_text
 from trialsynth.protocol import compile_pattern, load_yaml, validate_document
 
 
-@dataclass(frozen=True)
+#: Results of :meth:`Rule.search` for the texts of the study being coded, by rule and text:
+#: one study tests the same field text with the same rule many times (trial level, arm level,
+#: sentence filters; ~40 % of its searches). Emptied per study (:func:`clear_search_memo`,
+#: called by :func:`trialsynth.code.study.code_study`), so texts repeated across studies are
+#: not free, and when it reaches :data:`SEARCH_MEMO_LIMIT` entries (callers that never empty it).
+_SEARCH_MEMO: dict[tuple[Rule, str], re.Match[str] | None] = {}
+SEARCH_MEMO_LIMIT = 50_000
+
+
+def clear_search_memo() -> None:
+    """Forget the remembered searches (:data:`_SEARCH_MEMO`)."""
+    _SEARCH_MEMO.clear()
+
+
+def _any_in(literals: Gate | tuple[str, ...], low: str) -> bool:
+    """True when one of ``literals`` occurs in ``low`` (a plain loop: cheaper than ``any``
+    over a generator for the few literals of a gate)."""
+    for literal in literals:
+        if literal in low:
+            return True
+    return False
+
+
+@dataclass(frozen=True, eq=False)
 class Rule:
     """One coded value and the patterns that give evidence for it.
 
     ``pattern`` is the alternation of all the value's patterns; ``parts`` holds each pattern
     with its literal gate (:mod:`trialsynth.code.gates`), so a search runs only the patterns
-    whose literals occur in the text.
+    whose literals occur in the text. Rules compare and hash by identity (a rule is built once
+    per codebook; :data:`_SEARCH_MEMO` is keyed by it).
     """
 
     value: str
@@ -47,23 +71,35 @@ class Rule:
         ungated = any(gate is None for gate, _ in self.parts)
         literals = tuple(sorted({lit for gate, _ in self.parts if gate for lit in gate}))
         object.__setattr__(self, "_literals", None if ungated else literals)
+        object.__setattr__(self, "_narrowed_cache", {})
 
     def may_match(self, text: str) -> bool:
         """False only when no pattern of the rule can match ``text`` (a cheap check)."""
         literals: tuple[str, ...] | None = self._literals  # type: ignore[attr-defined]
-        if literals is None:
-            return True
-        low = lowered(text)
-        return any(literal in low for literal in literals)
+        return literals is None or _any_in(literals, lowered(text))
 
     def search(self, text: str) -> re.Match[str] | None:
-        """The leftmost match of any of the value's patterns in ``text``, or ``None``."""
-        if not self.may_match(text):
-            return None
+        """The leftmost match of any of the value's patterns in ``text``, or ``None``
+        (remembered for the study being coded, :data:`_SEARCH_MEMO`)."""
+        key = (self, text)
+        try:
+            return _SEARCH_MEMO[key]
+        except KeyError:
+            pass
+        best = self._search(text)
+        if len(_SEARCH_MEMO) >= SEARCH_MEMO_LIMIT:
+            _SEARCH_MEMO.clear()
+        _SEARCH_MEMO[key] = best
+        return best
+
+    def _search(self, text: str) -> re.Match[str] | None:
+        literals: tuple[str, ...] | None = self._literals  # type: ignore[attr-defined]
         low = lowered(text)
+        if literals is not None and not _any_in(literals, low):
+            return None
         best: re.Match[str] | None = None
         for gate, pattern in self.parts:
-            if gate is not None and not any(literal in low for literal in gate):
+            if gate is not None and not _any_in(gate, low):
                 continue
             match = pattern.search(text)
             if match is not None and (best is None or match.start() < best.start()):
@@ -71,11 +107,41 @@ class Rule:
         return best
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> list[re.Match[str]]:
-        """All matches of the alternation in ``text[pos:endpos]`` (none when gated out)."""
-        if not self.may_match(text):
+        """All matches of the alternation in ``text[pos:endpos]`` (none when gated out).
+
+        The alternation is narrowed to the patterns whose gates pass (in codebook order): a
+        pattern left out matches nowhere in ``text``, so at every position the alternation
+        tries the same patterns that can succeed and finds the same matches (only their
+        spans and whole text are read; group numbers are not kept).
+        """
+        literals: tuple[str, ...] | None = self._literals  # type: ignore[attr-defined]
+        low = lowered(text)
+        if literals is not None and not _any_in(literals, low):
             return []
         end = len(text) if endpos is None else endpos
-        return list(self.pattern.finditer(text, pos, end))
+        return list(self._narrowed(low).finditer(text, pos, end))
+
+    def _narrowed(self, low: str) -> re.Pattern[str]:
+        """The alternation of the patterns whose gates pass in ``low`` (compiled once per
+        combination)."""
+        live = tuple(
+            i for i, (gate, _) in enumerate(self.parts) if gate is None or _any_in(gate, low)
+        )
+        if len(live) == len(self.parts):
+            return self.pattern
+        narrowed: dict[tuple[int, ...], re.Pattern[str]] = self._narrowed_cache  # type: ignore[attr-defined]
+        pattern = narrowed.get(live)
+        if pattern is None:
+            if len(narrowed) >= 256:
+                narrowed.clear()
+            sources = [self.parts[i][1].pattern for i in live]
+            pattern = (
+                re.compile("|".join(f"(?:{p})" for p in sources), self.pattern.flags)
+                if sources
+                else NEVER
+            )
+            narrowed[live] = pattern
+        return pattern
 
 
 #: A pattern that never matches (a value with no patterns, e.g. ``psychotherapy_only``).

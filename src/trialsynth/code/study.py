@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trialsynth.code.arms import ArmCoding, code_study_arms
-from trialsynth.code.codebook import Codebook
+from trialsynth.code.codebook import Codebook, clear_search_memo
 from trialsynth.code.condition import code_condition
 from trialsynth.code.design import code_design, explicit_comparator, final_comparator
 from trialsynth.code.drug_route import FieldResult, code_drug, code_route
@@ -98,9 +98,11 @@ def code_study(study: dict[str, Any], codebook: Codebook, with_arms: bool = Fals
             "study has no protocolSection.identificationModule.nctId",
             hint="pass a CT.gov v2 study object",
         )
-    # The lower-cased text cache serves the many rules that test one study's texts; emptied
-    # per study so memory stays bounded and repeated texts of other studies are not free.
+    # The lower-cased text cache and the search memo serve the many rules that test one
+    # study's texts; emptied per study so memory stays bounded and repeated texts of other
+    # studies are not free.
     lowered.cache_clear()
+    clear_search_memo()
     st = study_text(study, nct_id)
     psychotherapy, therapy_type = code_psychotherapy(st, codebook)
     comparator = explicit_comparator(st, codebook)
