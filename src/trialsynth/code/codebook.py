@@ -10,6 +10,7 @@ keep abbreviations such as ``IV`` case-sensitive). Every value a rule names is c
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -72,6 +73,7 @@ class Rule:
         literals = tuple(sorted({lit for gate, _ in self.parts if gate for lit in gate}))
         object.__setattr__(self, "_literals", None if ungated else literals)
         object.__setattr__(self, "_narrowed_cache", {})
+        object.__setattr__(self, "_within_cache", {})
 
     def may_match(self, text: str) -> bool:
         """False only when no pattern of the rule can match ``text`` (a cheap check)."""
@@ -120,6 +122,35 @@ class Rule:
             return []
         end = len(text) if endpos is None else endpos
         return list(self._narrowed(low).finditer(text, pos, end))
+
+    def within(self, text: str) -> Rule:
+        """The rule as it can match inside ``text`` and any piece of it (its sentences): only
+        the patterns whose gates pass in ``text``, gated only by the literals found there.
+
+        A literal absent from ``text`` is absent from every piece of it, so searching a piece
+        with this rule gives the match the whole rule gives; a text split into many sentences
+        then tests each sentence against the few literals the text holds (built once per
+        combination).
+        """
+        literals: tuple[str, ...] | None = self._literals  # type: ignore[attr-defined]
+        if literals is None:
+            return self
+        low = lowered(text)
+        found = tuple(literal for literal in literals if literal in low)
+        if len(found) == len(literals):
+            return self
+        cache: dict[tuple[str, ...], Rule] = self._within_cache  # type: ignore[attr-defined]
+        rule = cache.get(found)
+        if rule is None:
+            if len(cache) >= 256:
+                cache.clear()
+            present = frozenset(found)
+            parts = tuple(
+                (gate & present, pattern) for gate, pattern in self.parts if gate and gate & present
+            )
+            rule = dataclasses.replace(self, parts=parts)
+            cache[found] = rule
+        return rule
 
     def _narrowed(self, low: str) -> re.Pattern[str]:
         """The alternation of the patterns whose gates pass in ``low`` (compiled once per

@@ -81,10 +81,13 @@ def kept_sentences(
     for text in texts:
         if require is not None and not require.may_match(text.text):
             continue
+        # Each sentence is tested only against the patterns the whole text can match.
+        required = require.within(text.text) if require is not None else None
+        ignored = ignore.within(text.text) if ignore is not None else None
         for sentence in sentences(text):
-            if require is not None and require.search(sentence.text) is None:
+            if required is not None and required.search(sentence.text) is None:
                 continue
-            if not any_pattern(ignore, sentence.text):
+            if not any_pattern(ignored, sentence.text):
                 out.append(sentence)
     return out
 

@@ -128,3 +128,21 @@ def test_workers_and_an_edited_codebook(
     narrow = _code(raw, tmp_path / "edited", cache, load_codebook(edited), jobs=2)
     assert _counts(caplog.text) == (0, 46)
     assert narrow == _code(raw, tmp_path / "edited-cold", None, load_codebook(edited))
+
+
+def test_memo_objects_are_the_dataclass_fields_of_every_shipped_trial() -> None:
+    """coded_to_json writes CodedStudy/ArmCoding field by field: it must equal
+    dataclasses.asdict (a field added to either class and not to the memo fails here) and
+    read back to the same coding."""
+    import dataclasses
+
+    from trialsynth.code.inputs import load_input_studies
+    from trialsynth.code.study import code_study
+
+    codebook = load_codebook(CODEBOOK)
+    for item in load_input_studies([SHIPPED]).values():
+        coded = code_study(item.study, codebook, with_arms=True)
+        doc = reuse.coded_to_json(coded)
+        assert doc == dataclasses.asdict(coded)
+        assert list(doc) == [f.name for f in dataclasses.fields(coded)]
+        assert reuse.coded_from_json(doc) == coded
