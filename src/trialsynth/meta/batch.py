@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
-from scipy import stats
 
+from trialsynth.meta.distributions import chi2_sf
 from trialsynth.meta.heterogeneity import i2_h2, q_profile_ci, typical_within_variance
 from trialsynth.meta.inference import PooledInference, pool
 from trialsynth.meta.tau2 import estimate_tau2, q_statistic
@@ -148,7 +148,7 @@ def fit_batch(
     pooled = _pooled_inference(y, v, mask, tau2, single, test, pi, level)
     q = q_statistic(y, v, mask, np.zeros(len(y)))
     with np.errstate(invalid="ignore"):
-        q_p = np.where(k > 1, stats.chi2.sf(q, np.maximum(k - 1, 1)), 1.0)
+        q_p = np.where(k > 1, chi2_sf(q, np.maximum(k - 1, 1)), 1.0)
     vt = typical_within_variance(v, mask)
     i2, h2 = i2_h2(tau2, q, k, vt, fixed=method == "FE")
     nan = np.full(len(y), np.nan)

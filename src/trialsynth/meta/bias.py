@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from trialsynth.meta.distributions import norm_isf, t_sf
 from trialsynth.meta.wls import with_intercept, wls_fit
 
 #: Egger's test is reported only with at least this many studies (Cochrane Handbook 10.4.3.1).
@@ -57,7 +57,7 @@ def egger_lm(yi: np.ndarray, vi: np.ndarray) -> EggerTest:
     fit = wls_fit(yi, with_intercept(sei), 1.0 / vi)
     stat = float(fit.tvalues[1])
     df = k - 2  # residual df of the two-parameter fit (fit.df_resid)
-    pval = float(2 * stats.t.sf(abs(stat), df))
+    pval = float(2 * t_sf(abs(stat), df))
     return EggerTest(stat, pval, df, float(fit.params[0]), float(fit.params[1]))
 
 
@@ -76,7 +76,7 @@ def funnel_data(
     """
     yi = np.asarray(yi, dtype=float)
     sei = np.sqrt(np.asarray(vi, dtype=float))
-    crit = float(stats.norm.isf((1 - level / 100) / 2))
+    crit = float(norm_isf((1 - level / 100) / 2))
     grid = np.linspace(0.0, float(sei.max()) if len(sei) else 0.0, points)
     studies = pd.DataFrame({"yi": yi, "sei": sei})
     region = pd.DataFrame(

@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from trialsynth.meta.brent import brent_root
+from trialsynth.meta.distributions import chi2_isf, chi2_ppf
 from trialsynth.meta.tau2 import q_statistic, weighted_sums
 
 
@@ -65,8 +65,8 @@ def q_profile_ci(
     k = mask.sum(axis=1)
     df = np.maximum(k - 1, 1)
     alpha = 1 - level / 100
-    crit_u = stats.chi2.isf(alpha / 2, df)
-    crit_l = stats.chi2.ppf(alpha / 2, df)
+    crit_u = chi2_isf(alpha / 2, df)
+    crit_l = chi2_ppf(alpha / 2, df)
     lo_bound = np.minimum(0.0, tau2)
     hi_bound = np.maximum(100.0, tau2 * 10)
     q_min = q_statistic(y, v, mask, lo_bound)

@@ -25,7 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+from trialsynth.meta.distributions import norm_isf, norm_sf, t_isf, t_sf
 
 TESTS = ("z", "knha", "adhoc")
 PI_TYPES = ("hts", "normal")
@@ -73,8 +74,8 @@ def pool(
         if test == "z":
             se = np.sqrt(var)
             stat = est / se
-            pval = 2 * stats.norm.sf(np.abs(stat))
-            crit = np.full(len(y), stats.norm.isf(alpha / 2))
+            pval = 2 * norm_sf(np.abs(stat))
+            crit = np.full(len(y), norm_isf(alpha / 2))
         else:
             df = k - 1
             s2w = (w * (y - est[:, None]) ** 2).sum(axis=1) / df
@@ -82,14 +83,14 @@ def pool(
                 s2w = np.maximum(1.0, s2w)
             se = np.sqrt(s2w * var)
             stat = est / se
-            pval = 2 * stats.t.sf(np.abs(stat), df)
-            crit = stats.t.isf(alpha / 2, df)
+            pval = 2 * t_sf(np.abs(stat), df)
+            crit = t_isf(alpha / 2, df)
         ci_lb = est - crit * se
         ci_ub = est + crit * se
         pi_se = np.sqrt(se**2 + tau2)
         normal_lb = est - crit * pi_se
         normal_ub = est + crit * pi_se
-        hts_crit = stats.t.isf(alpha / 2, np.maximum(k - 2, 1))
+        hts_crit = t_isf(alpha / 2, np.maximum(k - 2, 1))
         hts_lb = est - hts_crit * pi_se
         hts_ub = est + hts_crit * pi_se
     chosen_lb, chosen_ub = (hts_lb, hts_ub) if pi == "hts" else (normal_lb, normal_ub)

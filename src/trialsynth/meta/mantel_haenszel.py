@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import stats
+
+from trialsynth.meta.distributions import norm_isf, norm_sf
 
 
 @dataclass(frozen=True)
@@ -77,12 +78,12 @@ def mantel_haenszel(
         else:
             raise ValueError(f"Mantel-Haenszel needs RR, OR or RD, not {measure!r}")
     se = float(np.sqrt(var))
-    crit = stats.norm.isf((1 - level / 100) / 2)
+    crit = norm_isf((1 - level / 100) / 2)
     z = est / se
     return MantelHaenszel(
         float(est),
         se,
         float(est - crit * se),
         float(est + crit * se),
-        float(2 * stats.norm.sf(abs(z))),
+        float(2 * norm_sf(abs(z))),
     )

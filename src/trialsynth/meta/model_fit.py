@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from trialsynth.errors import InputError
+from trialsynth.meta.distributions import chi2_sf
 from trialsynth.meta.wald import CoefficientTests
 from trialsynth.meta.wls import wls_fit
 
@@ -42,7 +42,7 @@ def residual_heterogeneity(y: np.ndarray, v: np.ndarray, x: np.ndarray) -> dict[
     with weights ``1/v``, on ``k - p`` df (Hedges & Olkin 1985; metafor ``QE``, ``QEp``)."""
     k, p = x.shape
     qe = float(wls_fit(y, x, 1 / v).ssr)
-    return {"QE": qe, "QE_df": k - p, "QE_p": float(stats.chi2.sf(qe, k - p))}
+    return {"QE": qe, "QE_df": k - p, "QE_p": float(chi2_sf(qe, k - p))}
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
 
 from trialsynth.errors import ConvergenceError, InputError
 from trialsynth.meta.model_fit import ModelFit, model_arrays, residual_heterogeneity
@@ -163,6 +162,9 @@ def estimate_sigma2(
     y: np.ndarray, v: np.ndarray, x: np.ndarray, cl: ClusterStructure, reml: bool
 ) -> np.ndarray:
     """Variance components (between, within) maximising the (restricted) likelihood."""
+    # imported here: scipy.optimize is start-up that only three-level models need
+    from scipy import optimize
+
     result = optimize.minimize(
         _objective,
         np.log(_start(y, v, x)),

@@ -25,9 +25,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from trialsynth.errors import InputError
+from trialsynth.meta.distributions import norm_sf, t_sf
 from trialsynth.meta.moderators import Design
 from trialsynth.meta.wald import critical_value
 
@@ -131,13 +132,12 @@ def linear_combination(
     settings = data.get("settings") or {}
     crit = critical_value(df, float(level or settings.get("level", 95.0)))
     stat = estimate / se
-    dist = stats.norm if df is None else stats.t(df)
     return pd.DataFrame(
         {
             "estimate": estimate,
             "se": se,
             "stat": stat,
-            "pval": 2 * dist.sf(np.abs(stat)),
+            "pval": 2 * (norm_sf(np.abs(stat)) if df is None else t_sf(np.abs(stat), df)),
             "ci_lb": estimate - crit * se,
             "ci_ub": estimate + crit * se,
         },

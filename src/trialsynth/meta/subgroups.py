@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from trialsynth.meta.batch import BatchFit, fit_batch, pad
+from trialsynth.meta.distributions import chi2_sf
 
 
 @dataclass(frozen=True)
@@ -69,5 +69,5 @@ def fit_subgroups(
     mu = (w * est).sum() / w.sum()
     q = float((w * (est - mu) ** 2).sum())
     df = len(levels) - 1
-    p = float(stats.chi2.sf(q, df)) if df > 0 else float("nan")
+    p = float(chi2_sf(q, df)) if df > 0 else float("nan")
     return SubgroupResult(levels, fits, q, df, p)

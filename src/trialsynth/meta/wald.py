@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+from trialsynth.meta.distributions import chi2_sf, f_sf, norm_isf, norm_sf, t_isf, t_sf
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class CoefficientTests:
 def critical_value(df: int | None, level: float) -> float:
     """Two-sided critical value of N(0, 1) (``df is None``) or t(df) at ``level`` percent."""
     alpha = 1 - level / 100
-    return float(stats.norm.isf(alpha / 2) if df is None else stats.t.isf(alpha / 2, df))
+    return float(norm_isf(alpha / 2) if df is None else t_isf(alpha / 2, df))
 
 
 def wald_tests(
@@ -65,8 +66,7 @@ def wald_tests(
     vcov = np.asarray(vcov, dtype=float)
     se = np.sqrt(np.diag(vcov))
     stat = beta / se
-    dist = stats.norm if df is None else stats.t(df)
-    pval = 2 * dist.sf(np.abs(stat))
+    pval = 2 * (norm_sf(np.abs(stat)) if df is None else t_sf(np.abs(stat), df))
     crit = critical_value(df, level)
     btt = np.arange(1, len(beta)) if len(beta) > 1 else np.arange(1)
     m = len(btt)
@@ -74,11 +74,11 @@ def wald_tests(
     qm = float(sub @ np.linalg.solve(vcov[np.ix_(btt, btt)], sub))
     if df is None:
         qm_df = [m]
-        qm_p = float(stats.chi2.sf(qm, m))
+        qm_p = float(chi2_sf(qm, m))
     else:
         qm /= m
         qm_df = [m, df]
-        qm_p = float(stats.f.sf(qm, m, df))
+        qm_p = float(f_sf(qm, m, df))
     return CoefficientTests(
         list(names),
         beta,
