@@ -367,9 +367,14 @@ def _validate_column(series: pd.Series, col: str, prop: dict[str, Any], path: An
             path,
         )
     if "pattern" in prop:
-        regex = re.compile(prop["pattern"])
-        ok = values.astype("string").map(lambda v: bool(regex.search(v)))
-        _raise_first(~ok.astype(bool), values, col, f"does not match {prop['pattern']!r}", path)
+        # a plain loop over the column's strings: Series.map called a lambda through pandas
+        # per cell, most of the check's time on a table of 10,000 rows
+        search = re.compile(prop["pattern"]).search
+        for position, text in enumerate(values.astype("string").tolist()):
+            if not search(text):
+                bad = pd.Series(False, index=values.index)
+                bad.iloc[position] = True
+                _raise_first(bad, values, col, f"does not match {prop['pattern']!r}", path)
 
 
 def _raise_first(bad: pd.Series, values: pd.Series, col: str, what: str, path: Any) -> None:

@@ -8,7 +8,7 @@ detail, decided_by (rules|reviewer)``. A reviewer decision replaces the rules' d
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -36,10 +36,31 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _first_rows(df: pd.DataFrame, key: str) -> dict[str, dict[str, Any]]:
-    """Rows keyed by ``key``; of duplicate rows the first is used (they were counted at link)."""
-    records = df.drop_duplicates(key, keep="first").to_dict("records")
-    return {str(r[key]): r for r in records}
+def _first_rows(
+    df: pd.DataFrame, key: str, columns: Sequence[str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Rows keyed by ``key``; of duplicate rows the first is used (they were counted at link).
+
+    With ``columns``, only those (that exist) are kept: the cells ``DataFrame.to_dict`` gives,
+    taken column by column (``to_dict("records")`` boxed the 700,000 cells of trials.csv and
+    articles.csv one at a time; screening reads a few of them).
+    """
+    names = [key] + [c for c in columns or df.columns if c != key and c in df.columns]
+    frame = df[names].drop_duplicates(key, keep="first")
+    cells = [frame[name].tolist() for name in names]
+    return {str(row[0]): dict(zip(names, row, strict=True)) for row in zip(*cells, strict=True)}
+
+
+#: The columns of trials.csv and articles.csv that screening reads.
+TRIAL_COLUMNS = ("study_type",)
+ARTICLE_COLUMNS = (
+    "publication_types",
+    "mesh_terms",
+    "title",
+    "abstract",
+    "databank_nct_ids",
+    "text_nct_ids",
+)
 
 
 def _publication_decision(
@@ -81,8 +102,8 @@ def rules_decisions(
     publications. A publication that ties between trials is excluded if the text rules
     exclude it, otherwise marked for review (``ambiguous_trial_link``).
     """
-    trial_rows = _first_rows(trials, "nct_id")
-    article_rows = _first_rows(articles, "pmid")
+    trial_rows = _first_rows(trials, "nct_id", TRIAL_COLUMNS)
+    article_rows = _first_rows(articles, "pmid", ARTICLE_COLUMNS)
     coding_rows = _first_rows(coding, "nct_id")
     rules = PublicationRules.from_protocol(eligibility["publications"])
     registry = eligibility["registry"]

@@ -189,8 +189,8 @@ def screen_publication(
     """
     trial_type = sorted(t for t in publication_types if t.lower() in rules.trial_types)
     excluded_type = sorted(t for t in publication_types if t.lower() in rules.excluded_types)
-    design = rules.trial_terms.search(text) if rules.trial_terms else None
     if excluded_type and not trial_type:
+        design = rules.trial_terms.search(text) if rules.trial_terms else None
         if design:
             return Decision(
                 REVIEW,
@@ -207,6 +207,8 @@ def screen_publication(
     drug = rules.drug_terms.search(text) if rules.drug_terms else None
     if not drug:
         return Decision(EXCLUDE, EXCLUDE_REASONS["drug"], "no drug term of the protocol")
+    # the trial terms are searched only where they decide or are quoted (no trial type)
+    design = None if trial_type or not rules.trial_terms else rules.trial_terms.search(text)
     if not trial_type and not design:
         return Decision(REVIEW, REVIEW_REASONS["design"], "no trial publication type or trial term")
     condition = rules.condition_terms.search(text) if rules.condition_terms else None
