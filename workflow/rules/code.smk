@@ -5,6 +5,13 @@ rule code:
     last run are taken from the memo in the cache folder (a pure memo: safe to delete); the
     others are coded in `threads` worker processes when there are many.
 
+    threads: the local cores left beside the two parse jobs a cold run starts with it
+    (--cores minus 2, at least 1, at most 4), or 4 on a cluster executor (each job has its own
+    CPUs). On 2 cores `code` so runs beside a parse job instead of waiting for both
+    cores: a refresh codes ~1 % of the trials in one process, and a cold run at 10,000 trials
+    ends sooner on one core beside parse pubmed than on two after it (the workers cost 30 %
+    more CPU). `--set-threads code=N` overrides it; the tables never depend on it.
+
     input:  <raw>/ctgov/manifest.json and its pages, <review>/codebook.yaml,
             <review>/coding_overrides.csv
     output: data/processed/coding.csv, data/processed/arms.csv
@@ -23,7 +30,12 @@ rule code:
         benchmark_file("code")
     conda:
         CONDA_ENV
-    threads: 4
+    threads:
+        lambda w: (
+            max(1, min(4, (workflow.resource_settings.cores or 6) - 2))
+            if workflow.local_exec
+            else 4
+        )
     resources:
         mem_mb=2000,
         runtime=15,
