@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import gammaln
 
 from trialsynth.meta.measures import CONTINUOUS, PRECOMPUTED, SINGLE_ARM, get_measure
 
@@ -91,6 +90,10 @@ class EffectSizes:
 
 def hedges_correction(m: np.ndarray) -> np.ndarray:
     """Exact small-sample correction ``c(m) = Gamma(m/2) / (sqrt(m/2) Gamma((m-1)/2))``."""
+    # imported here: the outcomes stage imports this module for its settings and proportion
+    # effect sizes, and would otherwise start scipy.special (~0.2 s) for nothing
+    from scipy.special import gammaln
+
     return np.exp(gammaln(m / 2) - 0.5 * np.log(m / 2) - gammaln((m - 1) / 2))
 
 
