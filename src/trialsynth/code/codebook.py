@@ -130,7 +130,8 @@ class Rule:
         A literal absent from ``text`` is absent from every piece of it, so searching a piece
         with this rule gives the match the whole rule gives; a text split into many sentences
         then tests each sentence against the few literals the text holds (built once per
-        combination).
+        combination). Its ``pattern`` stays the whole alternation: the patterns left out
+        cannot match in ``text`` or its pieces, so the alternation finds the same spans.
         """
         literals: tuple[str, ...] | None = self._literals  # type: ignore[attr-defined]
         if literals is None:
