@@ -1,12 +1,25 @@
-"""Saving figures: PNG at 300 dpi and SVG with editable text, byte-identical across runs.
+"""Saving figures: PNG and SVG with editable text, byte-identical across runs.
 
 Matplotlib writes a creation date and its version into PNG/SVG/PDF metadata and salts SVG ids
 randomly; both are switched off so that the same inputs give the same bytes. SVG text is kept
 as ``<text>`` elements (``svg.fonttype = "none"``) so a journal's editor can change it.
+
+Resolution: PNG figures are drawn at :data:`PNG_DPI` (300 dpi, journal print quality) unless
+that would make more than :data:`MAX_PNG_PIXELS` pixels. A forest or leave-one-out plot of
+hundreds of studies is tens of inches tall: 300 dpi would make a PNG of some 60 million pixels
+(seconds to rasterise and encode, megabytes in the one-file report) that nobody reads at that
+size. Such a figure is drawn at the largest whole dpi within the pixel count (never below
+:data:`MIN_PNG_DPI`, nor above matplotlib's 2**16-pixel height); its SVG stays vector, with
+every text, at full detail. Figures of up to about 13 x 13 inches (every figure of a review
+of tens of studies) stay at 300 dpi.
+
+The PNG is opaque RGB (every figure has a white background; an alpha channel that is 255
+everywhere only costs encoding time and bytes).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +29,10 @@ from trialsynth.tables import atomic_path
 
 #: Resolution of PNG figures (journal print quality).
 PNG_DPI = 300
+#: Most pixels (width x height) of a saved PNG before its resolution is lowered.
+MAX_PNG_PIXELS = 16_000_000
+#: Lowest resolution a large figure is lowered to (7-point text stays legible on screen).
+MIN_PNG_DPI = 100
 #: Largest height in pixels of a saved figure (matplotlib's limit is 2**16).
 MAX_PIXELS = 60_000
 SUPPORTED_FORMATS = ("png", "svg", "pdf")
@@ -37,6 +54,14 @@ def figure_format(path: Path) -> str:
     return fmt
 
 
+def png_dpi(width: float, height: float) -> int:
+    """The PNG resolution of a ``width`` x ``height`` inch figure (see the module docstring)."""
+    dpi = PNG_DPI
+    if width * height * dpi * dpi > MAX_PNG_PIXELS:
+        dpi = max(int(math.sqrt(MAX_PNG_PIXELS / (width * height))), MIN_PNG_DPI)
+    return min(dpi, int(MAX_PIXELS / height))
+
+
 def save_figure(plot: Any, path: str | Path) -> None:
     """Save a plotnine figure atomically and deterministically (format from the suffix)."""
     save_figures(plot, [path])
@@ -45,10 +70,12 @@ def save_figure(plot: Any, path: str | Path) -> None:
 def save_figures(plot: Any, paths: Sequence[str | Path]) -> None:
     """Save one plotnine figure in every format of ``paths`` (PNG, SVG, PDF), each atomically.
 
-    The figure is built once and written in each format: building it (plotnine computing every
-    layer, matplotlib laying out every text) costs as much as writing it, and a forest plot of
-    hundreds of studies holds thousands of texts. The bytes are those of saving each format on
-    its own (``plotnine.ggplot.save``: same resolution, same matplotlib settings).
+    The figure is built and laid out once, then drawn once per format. Building it (plotnine
+    computing every layer) and laying it out (matplotlib measuring every text) cost as much as
+    drawing it, and a forest plot of hundreds of studies holds thousands of texts;
+    ``Figure.savefig`` alone would lay the figure out again (a full draw without output)
+    before drawing each format. The layout is plotnine's (its layout engine, run in the
+    draw of each format, with that format's text metrics).
     """
     import matplotlib
 
@@ -60,14 +87,45 @@ def save_figures(plot: Any, paths: Sequence[str | Path]) -> None:
         "svg.fonttype": "none",
         "pdf.fonttype": 42,
     }
-    # A forest of hundreds of studies is taller than plotnine's 25-inch guard and, at 300 dpi,
-    # than the largest PNG matplotlib writes (2**16 pixels): lower the resolution instead.
-    height = float(plot.theme.getp("figure_size")[1])
-    dpi = min(PNG_DPI, int(MAX_PIXELS / height))
+    width, height = (float(v) for v in plot.theme.getp("figure_size"))
+    dpi = png_dpi(width, height)
     with matplotlib.rc_context(settings):  # type: ignore[arg-type]
         figure = plot.save_helper(dpi=dpi, verbose=False, limitsize=False).figure
         # written under the theme's matplotlib settings, as ggplot.save writes
         with matplotlib.rc_context(plot.theme.rcParams):
             for path, fmt in targets:
                 with atomic_path(path) as tmp:
-                    figure.savefig(str(tmp), format=fmt, metadata=_METADATA[fmt])
+                    if fmt == "png":
+                        _write_png(figure, tmp, dpi)
+                    elif fmt == "svg":
+                        _write_svg(figure, tmp)
+                    else:
+                        figure.savefig(str(tmp), format=fmt, metadata=_METADATA[fmt])
+
+
+def _write_png(figure: Any, path: Path, dpi: int) -> None:
+    """Draw ``figure`` with Agg (laying it out in the same draw) and write it as an opaque
+    (RGB) PNG at ``dpi``.
+
+    The bytes hold no text chunk (no software name or date) and the resolution in the pHYs
+    chunk, as ``Figure.savefig`` writes them, with three channels instead of four; the pixels
+    are those ``Figure.savefig`` draws.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    canvas = FigureCanvasAgg(figure)
+    figure.set_dpi(dpi)
+    canvas.draw()
+    rgba = Image.frombuffer(
+        "RGBA", canvas.get_width_height(physical=True), canvas.buffer_rgba(), "raw", "RGBA", 0, 1
+    )
+    rgba.convert("RGB").save(path, format="png", dpi=(dpi, dpi))
+
+
+def _write_svg(figure: Any, path: Path) -> None:
+    """Draw ``figure`` as SVG (laid out with the SVG renderer's text metrics in the same draw);
+    the bytes are those of ``Figure.savefig``."""
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+    FigureCanvasSVG(figure).print_svg(str(path), metadata=_METADATA["svg"])

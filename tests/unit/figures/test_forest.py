@@ -143,7 +143,7 @@ def test_saved_figures_are_byte_identical_with_editable_svg_text(tmp_path) -> No
     assert digests[0] == digests[1]
     assert digests[2] == digests[3]
     png = (tmp_path / "a.png").read_bytes()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[25] == 2  # IHDR colour type 2: RGB
     # 300 dpi: pHYs chunk holds 11811 pixels per metre
     assert int.from_bytes(png[png.index(b"pHYs") + 4 : png.index(b"pHYs") + 8], "big") == 11811
     svg = (tmp_path / "a.svg").read_text(encoding="utf-8")
@@ -164,9 +164,11 @@ def test_a_forest_of_hundreds_of_studies_is_saved_at_a_lower_resolution(tmp_path
         study=[f"Study {i}" for i in range(k)],
     )
     save_forest(draw_forest(forest_layout(many)), tmp_path / "many.png")
-    header = (tmp_path / "many.png").read_bytes()[16:24]  # IHDR width, height
-    width, height = int.from_bytes(header[:4], "big"), int.from_bytes(header[4:], "big")
-    assert 50_000 < height <= 60_000  # 2**16 is matplotlib's limit; 300 dpi would exceed it
+    png = (tmp_path / "many.png").read_bytes()
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    # over 300 inches tall: the lowest resolution (figures.save.MIN_PNG_DPI), 3937 pixels/metre
+    assert int.from_bytes(png[png.index(b"pHYs") + 4 : png.index(b"pHYs") + 8], "big") == 3937
+    assert 30_000 < height < 2**16  # at 300 dpi over 90,000 pixels, beyond matplotlib's limit
     assert width < height / 10
 
 
