@@ -11,27 +11,19 @@ from __future__ import annotations
 import argparse
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from trialsynth.cli_options import add_command, add_figure_output, add_paths
 from trialsynth.errors import InputError
-from trialsynth.figures.durability import (
-    DurabilityData,
-    WindowSpec,
-    decay_curve,
-    default_caption,
-    draw_durability,
-    durability_table,
-    median_marks,
-    study_points,
-    window_estimates,
-)
 from trialsynth.figures.save import save_figure
 from trialsynth.meta.result import MetaResult, load_result
 from trialsynth.protocol_options import add_protocol_arguments, stage_protocol
 from trialsynth.tables import read_table, write_table
+
+if TYPE_CHECKING:
+    from trialsynth.figures.durability import DurabilityData, WindowSpec
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +71,8 @@ def _entries(protocol: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
 
 
 def _window_spec(analysis_id: str, entry: dict[str, Any], table: pd.DataFrame) -> WindowSpec:
+    from trialsynth.figures.durability import WindowSpec
+
     limits = entry.get("horizon_days") or {}
     days = pd.to_numeric(table.get("horizon_days", pd.Series(dtype=float)), errors="coerce")
     days = days.dropna()
@@ -109,6 +103,16 @@ def _modality(args: argparse.Namespace, entries: dict[str, dict[str, Any]]) -> s
 
 def build_data(args: argparse.Namespace) -> tuple[DurabilityData, MetaResult]:
     """Read every input and collect what the figure draws."""
+    # Imported here, not with the module: `trialsynth figures` registers this subcommand for
+    # every figure job, and the figure's modules import SciPy's statistics (half a second).
+    from trialsynth.figures.durability import (
+        DurabilityData,
+        decay_curve,
+        median_marks,
+        study_points,
+        window_estimates,
+    )
+
     entries = _entries(stage_protocol(args))
     modality = _modality(args, entries)
     decay_path, decay_result_path = args.decay
@@ -165,6 +169,8 @@ def run_durability_figure(args: argparse.Namespace) -> int:
     model's predicted curve with its confidence band, median times) and write its numbers as a
     CSV table.
     """
+    from trialsynth.figures.durability import default_caption, draw_durability, durability_table
+
     data, decay = build_data(args)
     entries = _entries(stage_protocol(args))
     title = args.title
