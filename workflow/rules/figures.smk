@@ -1,10 +1,15 @@
-rule figures_forest:
-    """Forest plot of one analysis (RevMan / metafor layout), PNG at 300 dpi and SVG.
+rule figures_analysis:
+    """Forest plot of one analysis (RevMan / metafor layout) and its sensitivity figures:
+    leave-one-out (k >= 3), funnel plot with Egger's test (k >= 10) and GOSH plot
+    (6 <= k <= 20), with index.json naming each figure drawn or the reason it is not. One job
+    per analysis: the start-up and the inputs are read once for all its figures.
 
     input: the analysis table, its pooled result, the protocol (title, subgroups, favours
     labels) and study_labels.csv (author-year labels; a refresh that changes no label does
-    not redraw the figure).
-    output: reports/figures/forest_<analysis>.png and .svg
+    not redraw the figures).
+    output: reports/figures/forest_<analysis>.png and .svg (PNG at 300 dpi, lower for a figure
+    of hundreds of rows), reports/figures/sensitivity_<analysis>/ (index.json, leave1out.*,
+    funnel.*, gosh.*)
     """
     input:
         data=f"{PROCESSED}/analyses/{{analysis}}.csv",
@@ -18,20 +23,26 @@ rule figures_forest:
             category="Forest plots",
         ),
         svg=f"{REPORTS}/figures/forest_{{analysis}}.svg",
+        folder=report(
+            directory(f"{REPORTS}/figures/sensitivity_{{analysis}}"),
+            patterns=["{name}.png"],
+            caption="../report/sensitivity.rst",
+            category="Sensitivity analyses",
+        ),
     log:
-        log_file("figures_forest", "{analysis}"),
+        log_file("figures_analysis", "{analysis}"),
     benchmark:
-        benchmark_file("figures_forest", "{analysis}")
+        benchmark_file("figures_analysis", "{analysis}")
     conda:
         CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=10,
     shell:
-        "trialsynth figures forest --data {input.data:q} --result {input.result:q}"
+        "trialsynth figures analysis --data {input.data:q} --result {input.result:q}"
         " --protocol {input.protocol:q} --analysis {wildcards.analysis:q}"
         " --labels {input.labels:q}"
-        " --out {output.png:q} {output.svg:q} 2> {log:q}"
+        " --out {output.png:q} {output.svg:q} --out-dir {output.folder:q} 2> {log:q}"
 
 
 # The durability figure draws the protocol's decay model (kind: decay) with the horizon windows
@@ -98,39 +109,6 @@ if DURABILITY_DECAY:
             " --window-data {input.window_data:q} --window-result {input.window_result:q}"
             " --medians {input.medians:q} --out {output.png:q} {output.svg:q}"
             " --table {output.table:q} 2> {log:q}"
-
-
-rule figures_sensitivity:
-    """Leave-one-out plot (k >= 3) and funnel plot with Egger's test (k >= 10) of one
-    analysis; index.json names each figure drawn or the reason it is not.
-
-    input: the analysis table and its pooled result, study_labels.csv (labels).
-    output: reports/figures/sensitivity_<analysis>/ (index.json, leave1out.*, funnel.*)
-    """
-    input:
-        data=f"{PROCESSED}/analyses/{{analysis}}.csv",
-        result=f"{REPORTS}/tables/{{analysis}}.json",
-        labels=f"{PROCESSED}/study_labels.csv",
-    output:
-        folder=report(
-            directory(f"{REPORTS}/figures/sensitivity_{{analysis}}"),
-            patterns=["{name}.png"],
-            caption="../report/sensitivity.rst",
-            category="Sensitivity analyses",
-        ),
-    log:
-        log_file("figures_sensitivity", "{analysis}"),
-    benchmark:
-        benchmark_file("figures_sensitivity", "{analysis}")
-    conda:
-        CONDA_ENV
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    shell:
-        "trialsynth figures sensitivity --data {input.data:q} --result {input.result:q}"
-        " --labels {input.labels:q}"
-        " --out-dir {output.folder:q} 2> {log:q}"
 
 
 rule figures_prisma:
