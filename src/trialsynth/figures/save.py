@@ -89,6 +89,9 @@ def save_figures(plot: Any, paths: Sequence[str | Path]) -> None:
     }
     width, height = (float(v) for v in plot.theme.getp("figure_size"))
     dpi = png_dpi(width, height)
+    # A figure drawn once keeps state from that draw that can move a later PNG's layout by a
+    # pixel: the PNG is drawn first, so each file has the bytes it has when saved alone.
+    targets.sort(key=lambda target: target[1] != "png")
     with matplotlib.rc_context(settings):  # type: ignore[arg-type]
         figure = plot.save_helper(dpi=dpi, verbose=False, limitsize=False).figure
         # written under the theme's matplotlib settings, as ggplot.save writes
@@ -128,4 +131,8 @@ def _write_svg(figure: Any, path: Path) -> None:
     the bytes are those of ``Figure.savefig``."""
     from matplotlib.backends.backend_svg import FigureCanvasSVG
 
-    FigureCanvasSVG(figure).print_svg(str(path), metadata=_METADATA["svg"])
+    dpi = figure.dpi
+    try:
+        FigureCanvasSVG(figure).print_svg(str(path), metadata=_METADATA["svg"])
+    finally:
+        figure.set_dpi(dpi)  # print_svg leaves the figure at its 72 dpi

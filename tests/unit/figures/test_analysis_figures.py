@@ -58,3 +58,34 @@ def test_tall_figures_get_a_lower_png_resolution_within_the_pixel_budget() -> No
     assert 8.75 * 72.0 * tall**2 <= MAX_PNG_PIXELS < 8.75 * 72.0 * (tall + 1) ** 2
     assert png_dpi(8.75, 400.0) == MIN_PNG_DPI  # legible text before the pixel budget
     assert png_dpi(8.75, 900.0) * 900.0 <= 60_000  # and within matplotlib's largest image
+
+
+def test_each_format_is_laid_out_by_itself_whatever_is_saved_with_it(tmp_path: Path) -> None:
+    """A figure is laid out in the draw of each format (with that format's text metrics): its
+    PNG and SVG have the bytes they have when saved alone, in either order."""
+    from trialsynth.figures.save import save_figures
+    from trialsynth.figures.sensitivity import draw_leave_one_out
+    from trialsynth.meta.result import MetaResult
+
+    result = MetaResult.from_dict(
+        {
+            "k": 3, "yi": [0.1, 0.3, -0.2], "vi": [0.04, 0.05, 0.03], "estimate": 0.05,
+            "ci_lb": -0.2, "ci_ub": 0.3, "study": ["A 2001", "B 2002", "C 2003"],
+            "leave1out": {"estimate": [0.0, -0.02, 0.2], "ci_lb": [-0.3, -0.3, -0.1],
+                          "ci_ub": [0.3, 0.26, 0.5]},
+            "settings": {"measure": "SMD", "method": "REML", "test": "knha", "pi": "hts",
+                         "level": 95},
+        }
+    )  # fmt: skip
+    plot = draw_leave_one_out(result)
+    for fmt in ("png", "svg"):
+        save_figures(plot, [tmp_path / f"alone.{fmt}"])
+    save_figures(plot, [tmp_path / "first.png", tmp_path / "first.svg"])
+    save_figures(plot, [tmp_path / "last.svg", tmp_path / "last.png"])
+    for fmt in ("png", "svg"):
+        alone = (tmp_path / f"alone.{fmt}").read_bytes()
+        assert (
+            alone
+            == (tmp_path / f"first.{fmt}").read_bytes()
+            == (tmp_path / f"last.{fmt}").read_bytes()
+        )
