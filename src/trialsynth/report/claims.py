@@ -27,9 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scipy import stats
-
 from trialsynth.formatting import finite
+from trialsynth.meta.distributions import norm_isf
 from trialsynth.meta.result import MetaResult
 from trialsynth.protocol import load_yaml, validate_document
 
@@ -64,7 +63,7 @@ def load_claims(path: Path) -> list[dict[str, Any]]:
 
 def wilson_interval(events: float, total: float, level: float = 0.95) -> tuple[float, float]:
     """Wilson score interval of a proportion (Wilson 1927; Newcombe 1998, Stat Med 17:857)."""
-    z = float(stats.norm.isf((1 - level) / 2))
+    z = float(norm_isf((1 - level) / 2))
     p = events / total
     centre = (p + z**2 / (2 * total)) / (1 + z**2 / total)
     half = z * math.sqrt(p * (1 - p) / total + z**2 / (4 * total**2)) / (1 + z**2 / total)

@@ -14,10 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scipy import stats
-
 from trialsynth.figures.forest import is_meta_regression
 from trialsynth.formatting import finite, format_p
+from trialsynth.meta.distributions import norm_isf, t_isf
 from trialsynth.meta.measures import BINARY, SINGLE_ARM, measure_names, treated_risk
 from trialsynth.report.certainty import Certainty, arm_totals, single_arm_people
 
@@ -167,8 +166,9 @@ def small_k_note(result: Any) -> str:
     if result.k != 2 or test not in T_TESTS:
         return ""
     level = float(result.level)
-    quantile = float(stats.t.ppf(1 - (1 - level / 100) / 2, 1))
-    normal = float(stats.norm.ppf(1 - (1 - level / 100) / 2))
+    tail = (1 - level / 100) / 2
+    quantile = float(t_isf(tail, 1))
+    normal = float(norm_isf(tail))
     return (
         f" (k = 2: a Knapp–Hartung interval has 1 degree of freedom and spans {quantile:.1f} "
         f"standard errors either side instead of {normal:.2f}, so it is very wide)"
