@@ -30,12 +30,7 @@ rule code:
         benchmark_file("code")
     conda:
         CONDA_ENV
-    threads:
-        lambda w: (
-            max(1, min(4, (workflow.resource_settings.cores or 6) - 2))
-            if workflow.local_exec
-            else 4
-        )
+    threads: code_threads
     resources:
         mem_mb=2000,
         runtime=15,

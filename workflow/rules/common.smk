@@ -147,6 +147,15 @@ def raw_pages(source, pattern):
     return pages
 
 
+def code_threads(wildcards):
+    """Worker processes of the code job: the local cores left beside the two parse jobs a cold
+    run starts with it (--cores minus 2, at least 1, at most 4), or 4 on a cluster executor,
+    where each job has its own CPUs. `--set-threads code=N` overrides it."""
+    if not workflow.local_exec:
+        return 4
+    return max(1, min(4, (workflow.resource_settings.cores or 6) - 2))
+
+
 def meta_predict_input(wildcards):
     """The moderator values an analysis predicts at (its `model.predict` CSV), if any: an
     input of the pooling rule, so a change of the values reruns it."""
