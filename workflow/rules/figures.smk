@@ -4,9 +4,9 @@ rule figures_analysis:
     (6 <= k <= 20), with index.json naming each figure drawn or the reason it is not. One job
     per analysis: the start-up and the inputs are read once for all its figures.
 
-    input: the analysis table, its pooled result, the protocol (title, subgroups, favours
-    labels) and study_labels.csv (author-year labels; a refresh that changes no label does
-    not redraw the figures).
+    input: the analysis table (with its studies' author-year labels, so a refresh that
+    changes no row of it redraws nothing), its pooled result and the protocol (title,
+    subgroups, favours labels).
     output: reports/figures/forest_<analysis>.png and .svg (PNG at 300 dpi, lower for a figure
     of hundreds of rows), reports/figures/sensitivity_<analysis>/ (index.json, leave1out.*,
     funnel.*, gosh.*)
@@ -15,7 +15,6 @@ rule figures_analysis:
         data=f"{PROCESSED}/analyses/{{analysis}}.csv",
         result=f"{REPORTS}/tables/{{analysis}}.json",
         protocol=PROTOCOL,
-        labels=f"{PROCESSED}/study_labels.csv",
     output:
         png=report(
             f"{REPORTS}/figures/forest_{{analysis}}.png",
@@ -41,7 +40,6 @@ rule figures_analysis:
     shell:
         "trialsynth figures analysis --data {input.data:q} --result {input.result:q}"
         " --protocol {input.protocol:q} --analysis {wildcards.analysis:q}"
-        " --labels {input.labels:q}"
         " --out {output.png:q} {output.svg:q} --out-dir {output.folder:q} 2> {log:q}"
 
 

@@ -4,7 +4,10 @@ rule outcomes:
     table per analysis of the protocol.
 
     input:  <raw>/ctgov/manifest.json, <review>/extraction/*.csv, <review>/protocol.yaml,
-            <review>/codebook.yaml, data/processed/{coding,screening,articles}.csv
+            <review>/codebook.yaml, data/processed/{coding,screening,articles}.csv,
+            data/processed/study_labels.csv (each analysis table's study_label column, which
+            the figures draw: a refresh that changes labels only of studies in no analysis
+            redraws no figure)
     output: data/processed/outcomes.csv, data/processed/outcome_exclusions.csv,
             data/processed/outcome_verification.csv, data/processed/median_times.csv
             (median times per arm, tabulated and never pooled),
@@ -19,6 +22,7 @@ rule outcomes:
         screening=f"{PROCESSED}/screening.csv",
         articles=f"{PROCESSED}/articles.csv",
         codebook=CODEBOOK,
+        labels=f"{PROCESSED}/study_labels.csv",
     output:
         outcomes=f"{PROCESSED}/outcomes.csv",
         exclusions=f"{PROCESSED}/outcome_exclusions.csv",
@@ -44,5 +48,6 @@ rule outcomes:
         " --coding {input.coding:q} --screening {input.screening:q}"
         " --articles {input.articles:q} --verification {output.verification:q}"
         " --medians {output.medians:q} --codebook {input.codebook:q}"
+        " --labels {input.labels:q}"
         " --out {output.outcomes:q} --analyses-dir {params.analyses_dir:q}"
         " --exclusions {output.exclusions:q} 2> {log:q}"

@@ -4,7 +4,8 @@ and ``figures durability`` (registered by :mod:`trialsynth.figures.durability_cl
 
 The workflow draws each analysis's figures with ``figures analysis``: one process per analysis
 instead of two, so the start-up (Python, pandas, plotnine: about a second) and the reading of
-the result, the analysis table and the study labels are paid once. ``figures forest`` and
+the result and the analysis table (whose ``study_label`` column labels the studies) are paid
+once. ``figures forest`` and
 ``figures sensitivity`` draw one kind each, with the same code.
 """
 
@@ -36,24 +37,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def _label_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group(
-        "author-year study labels (--labels, or all three tables they are made from, or none)"
-    )
-    group.add_argument(
-        "--labels", type=Path, help="study_labels.csv (`trialsynth link --out-labels`)"
-    )
-    add_paths(
-        group,
-        "studies",
-        "articles",
-        "trials",
-        required=False,
-        articles="articles.csv (authors, year)",
-        trials="trials.csv (acronyms)",
-    )
-
-
 def register(subparsers: Any) -> None:
     """Add the ``figures`` command with its ``analysis``, ``forest``, ``sensitivity``,
     ``prisma`` and ``durability`` subcommands."""
@@ -74,10 +57,11 @@ def register(subparsers: Any) -> None:
     _forest_arguments(forest)
 
     sensitivity = add_command(kinds, "sensitivity", run_sensitivity_figures)
-    add_paths(sensitivity, "data", required=False, data="analysis input CSV (for labels)")
+    add_paths(
+        sensitivity, "data", required=False, data="analysis input CSV (its study_label column)"
+    )
     add_paths(sensitivity, "result")
     sensitivity.add_argument("--out-dir", required=True, type=Path)
-    _label_arguments(sensitivity)
 
     flow = add_command(kinds, "prisma", run_prisma_flow)
     add_paths(flow, "prisma")
@@ -87,46 +71,26 @@ def register(subparsers: Any) -> None:
 
 
 def _forest_arguments(parser: argparse.ArgumentParser) -> None:
-    """The analysis table, its result, the protocol entry, the labels and the forest's files."""
+    """The analysis table (with its labels), its result, the protocol entry and the forest's
+    files."""
     add_paths(parser, "data", "result")
     add_figure_output(parser)
     parser.add_argument("--title", default=None, help="figure title (default: the protocol's)")
     add_protocol_arguments(parser, analysis=True)
-    _label_arguments(parser)
 
 
-def load_labels(args: argparse.Namespace) -> dict[str, str] | None:
-    """``study_id -> author-year label`` from ``--labels`` or ``--studies/--articles/--trials``,
-    if given."""
-    given = [args.studies, args.articles, args.trials]
-    if args.labels is not None:
-        if any(given):
-            raise InputError(
-                "--labels and --studies/--articles/--trials name the labels twice",
-                hint="give study_labels.csv, or the three tables, not both",
-            )
-        table = read_table(args.labels, "study_labels")
-        return dict(zip(table["study_id"], table["label"], strict=True))
-    if not any(given):
+def table_labels(data: pd.DataFrame | None) -> dict[str, str] | None:
+    """``study_id -> author-year label`` from the analysis table's ``study_label`` column
+    (written by ``trialsynth outcomes --labels``; metafor's ``slab``, which travels with the
+    data), or ``None`` for a table without the column. A study without a label (not in
+    studies.csv) keeps its ``study`` name in the figures."""
+    if data is None or "study_label" not in data.columns or "study_id" not in data.columns:
         return None
-    if not all(given):
-        raise InputError(
-            "author-year labels need --studies, --articles and --trials together",
-            hint="give all three, or none for the analysis table's own labels",
-        )
-    from trialsynth.link.labels import study_labels
-
-    def records(path: Path, columns: list[str]) -> list[dict[str, Any]]:
-        # Only the label columns: at registry scale articles.csv holds tens of MB of titles and
-        # abstracts, and every figure job reads it.
-        table = read_table(path, columns=columns)
-        return table.astype(object).where(lambda f: f.notna(), "").to_dict("records")
-
-    return study_labels(
-        records(args.studies, ["study_id", "nct_ids", "pmids"]),
-        records(args.articles, ["pmid", "authors", "year"]),
-        records(args.trials, ["nct_id", "acronym"]),
-    )
+    return {
+        str(sid): str(label)
+        for sid, label in zip(data["study_id"], data["study_label"], strict=True)
+        if isinstance(label, str) and label
+    }
 
 
 def run_analysis_figures(args: argparse.Namespace) -> int:
@@ -134,11 +98,11 @@ def run_analysis_figures(args: argparse.Namespace) -> int:
 
     Draw the forest plot (as `trialsynth figures forest`) and the leave-one-out, funnel and
     GOSH plots with index.json (as `trialsynth figures sensitivity`) of one analysis, reading
-    its table, its result and the study labels once.
+    its table (with the study labels) and its result once.
     """
     result = load_result(args.result)
     data = read_table(args.data, "meta_input")
-    labels = load_labels(args)
+    labels = table_labels(data)
     draw_forest_files(args, result, data, labels)
     draw_sensitivity_figures(result, study_names(result, data, labels), args.out_dir)
     return 0
@@ -151,7 +115,8 @@ def run_forest(args: argparse.Namespace) -> int:
     the JSON result of `trialsynth meta` for the same table.
     """
     result = load_result(args.result)
-    draw_forest_files(args, result, read_table(args.data, "meta_input"), load_labels(args))
+    data = read_table(args.data, "meta_input")
+    draw_forest_files(args, result, data, table_labels(data))
     return 0
 
 
@@ -193,8 +158,8 @@ def run_sensitivity_figures(args: argparse.Namespace) -> int:
     it was not.
     """
     result = load_result(args.result)
-    labels = load_labels(args)
-    data = read_table(args.data, "meta_input") if labels and args.data is not None else None
+    data = read_table(args.data, "meta_input") if args.data is not None else None
+    labels = table_labels(data)
     draw_sensitivity_figures(result, study_names(result, data, labels), args.out_dir)
     return 0
 

@@ -32,6 +32,7 @@ CODING_FIELDS = FIELDS
 EFFECT_COLUMNS = {name: m.columns for name, m in MEASURES.items() if m.from_arms}
 ID_COLUMNS = (
     "study_id",
+    "study_label",
     "nct_id",
     "pmid",
     "source",

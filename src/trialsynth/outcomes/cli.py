@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+from pathlib import Path
 
 from trialsynth.cli_options import add_command, add_output, add_paths, add_protocol_file
 from trialsynth.outcomes.stage import extract_outcomes, write_outcomes
 from trialsynth.protocol import load_protocol
+from trialsynth.tables import read_table
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +33,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "screening",
         "articles",
         "codebook",
+        "labels",
         required=False,
         screening="screening.csv (studies not included are left out)",
         articles="articles.csv (parsed PubMed snapshot): verify sheet numbers against the "
         "abstracts",
         codebook="codebook.yaml: code the arms of sheets that carry no arm codes",
+        labels="study_labels.csv (`trialsynth link --out-labels`): each analysis table's "
+        "study_label column",
     )
     add_paths(
         parser,
@@ -47,6 +52,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_output(parser, "outcomes.csv")
     add_output(parser, "outcome_exclusions.csv", "--exclusions")
+
+
+def read_labels(path: Path | None) -> dict[str, str] | None:
+    """``study_id -> author-year label`` from study_labels.csv, or ``None`` without it."""
+    if path is None:
+        return None
+    table = read_table(path, "study_labels")
+    return dict(zip(table["study_id"].astype(str), table["label"].astype(str), strict=True))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -74,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
         specs,
         args.verification,
         args.medians,
+        read_labels(args.labels),
     )
     if outcome_run.counts.get("verification"):
         log.info("sheet rows against the PubMed snapshot: %s", outcome_run.counts["verification"])

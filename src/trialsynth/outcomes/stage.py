@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -210,8 +211,16 @@ def write_outcomes(
     specs: list[dict[str, Any]],
     verification_path: str | os.PathLike[str] | None = None,
     medians_path: str | os.PathLike[str] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> None:
-    """Validate every table first, then write each one atomically."""
+    """Validate every table first, then write each one atomically.
+
+    ``labels`` (``study_id -> author-year label``, study_labels.csv of ``trialsynth link``)
+    fills each analysis table's ``study_label`` column, so the figures label their rows from
+    the table itself (as metafor's ``slab`` travels with the data). A study that is not in
+    studies.csv (a sheet-only study, ``outcomes.sheet_only_studies: include``) has no label
+    and keeps an empty cell; the figures then show its ``study`` name.
+    """
     analysis_schema = load_schema("analysis_input")
     for spec in specs:
         columns = (
@@ -220,6 +229,11 @@ def write_outcomes(
             else analysis_columns(spec)
         )
         table = run.analyses[spec["id"]].reindex(columns=columns)
+        table["study_label"] = pd.Series(
+            [(labels or {}).get(str(sid)) for sid in table["study_id"]],
+            index=table.index,
+            dtype=object,
+        )
         run.analyses[spec["id"]] = table
         validate_table(table, analysis_schema, path=Path(analyses_dir) / f"{spec['id']}.csv")
     validate_table(run.outcomes, load_schema("outcomes"), path=out)

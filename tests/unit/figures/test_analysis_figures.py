@@ -89,3 +89,26 @@ def test_each_format_is_laid_out_by_itself_whatever_is_saved_with_it(tmp_path: P
             == (tmp_path / f"first.{fmt}").read_bytes()
             == (tmp_path / f"last.{fmt}").read_bytes()
         )
+
+
+def test_the_figures_label_studies_from_the_tables_study_label_column(
+    analysis: tuple[list[str], Path],
+) -> None:
+    """The author-year labels come with the analysis table (``study_label``, written by
+    ``trialsynth outcomes --labels``); a row with an empty label keeps its ``study`` name."""
+    import pandas as pd
+
+    from trialsynth.figures.cli import table_labels
+
+    common, folder = analysis
+    data = pd.read_csv(common[common.index("--data") + 1], keep_default_na=False)
+    data["study_label"] = ["Zed 2001", *[""] * (len(data) - 1)]
+    table = folder / "labelled.csv"
+    data.to_csv(table, index=False)
+    assert table_labels(pd.read_csv(table)) == {str(data["study_id"][0]): "Zed 2001"}
+    args = list(common)
+    args[args.index("--data") + 1] = str(table)
+    svg = folder / "labelled.svg"
+    assert main(["figures", "forest", *args, "--out", str(svg)]) == 0
+    text = svg.read_text(encoding="utf-8")
+    assert "Zed 2001" in text and str(data["study"][1]) in text

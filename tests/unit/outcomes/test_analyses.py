@@ -144,7 +144,12 @@ def test_without_screening_the_gate_is_skipped(tmp_path: Path) -> None:
     assert len(run.analyses["response_day28"]) == 5
 
 
-def _outcomes_command(out: Path, sheets: Path = EXTRACTION, screening: Path | None = None) -> int:
+def _outcomes_command(
+    out: Path,
+    sheets: Path = EXTRACTION,
+    screening: Path | None = None,
+    labels: Path | None = None,
+) -> int:
     """Parse and run ``trialsynth outcomes`` on the fixture inputs, writing below ``out``, with
     only this stage registered (so a broken module of another stage cannot fail these tests)."""
     parser = argparse.ArgumentParser(prog="trialsynth")
@@ -152,6 +157,8 @@ def _outcomes_command(out: Path, sheets: Path = EXTRACTION, screening: Path | No
     inputs = {"ctgov-raw": CTGOV, "extraction-dir": sheets, "protocol": PROTOCOL, "coding": CODING}
     if screening is not None:
         inputs["screening"] = screening
+    if labels is not None:
+        inputs["labels"] = labels
     outputs = {
         "out": out / "outcomes.csv",
         "analyses-dir": out / "analyses",
@@ -182,6 +189,24 @@ def test_cli_writes_every_analysis(tmp_path: Path) -> None:
     assert response.loc[response["study_id"] == "NCT02418585", "ai"].item() == 71
     text = (out / "outcomes.csv").read_text(encoding="utf-8")
     assert ",71," in text and ",71.0," not in text
+
+
+def test_each_analysis_row_carries_its_study_label(tmp_path: Path) -> None:
+    """The author-year label of study_labels.csv travels with the data (metafor's ``slab``) in
+    the column after study_id, so the figures need not read study_labels.csv; a study that
+    the labels do not hold (not in studies.csv) keeps an empty cell."""
+    labels = tmp_path / "study_labels.csv"
+    labels.write_text("study_id,label\nNCT02418585,Author 2019\nNCT99999999,Nobody 2020\n")
+    out = tmp_path / "processed"
+    assert _outcomes_command(out, screening=SCREENING, labels=labels) == 0
+    response = pd.read_csv(out / "analyses" / "response_day28.csv", keep_default_na=False)
+    columns = list(response.columns)
+    assert columns[columns.index("study_id") + 1] == "study_label"
+    by_study = dict(zip(response["study_id"], response["study_label"], strict=True))
+    assert by_study.pop("NCT02418585") == "Author 2019"
+    assert by_study and set(by_study.values()) == {""}
+    empty = pd.read_csv(out / "analyses" / "abstinence_week5.csv")
+    assert "study_label" in empty.columns
 
 
 def test_cli_bad_sheet_fails_without_writing(tmp_path: Path) -> None:

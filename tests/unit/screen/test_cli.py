@@ -11,7 +11,6 @@ import yaml
 from study_builders import FIXTURES
 
 from trialsynth.cli import main
-from trialsynth.errors import InputError
 from trialsynth.tables import read_table
 
 PROTOCOL = Path(__file__).resolve().parents[3] / "analysis" / "protocol.yaml"
@@ -148,18 +147,22 @@ def test_coding_without_columns_names_the_fix(tmp_path: Path, capsys) -> None:
     assert "'condition'" in err
 
 
-def test_link_writes_the_labels_the_figures_would_compute(tmp_path: Path) -> None:
-    from argparse import Namespace
-
-    from trialsynth.figures.cli import load_labels
+def test_link_writes_the_author_year_labels_of_its_tables(tmp_path: Path) -> None:
+    from trialsynth.link.labels import study_labels
 
     labels_csv = tmp_path / "study_labels.csv"
     assert main([*_link(tmp_path), "--out-labels", str(labels_csv)]) == 0
-    tables = {"studies": tmp_path / "studies.csv"}
-    tables |= {name: FIXTURES / f"{name}.csv" for name in ("articles", "trials")}
-    from_tables = load_labels(Namespace(labels=None, **tables))
-    from_file = load_labels(Namespace(labels=labels_csv, studies=None, articles=None, trials=None))
+
+    def records(path: Path) -> list[dict]:
+        table = read_table(path)
+        return table.astype(object).where(table.notna(), "").to_dict("records")
+
+    from_tables = study_labels(
+        records(tmp_path / "studies.csv"),
+        records(FIXTURES / "articles.csv"),
+        records(FIXTURES / "trials.csv"),
+    )
+    table = read_table(labels_csv, "study_labels")
+    from_file = dict(zip(table["study_id"], table["label"], strict=True))
     assert from_file == from_tables
     assert len(from_file) == 62 and from_file["NCT02417064"] == "TRANSFORM-1"
-    with pytest.raises(InputError, match="name the labels twice"):
-        load_labels(Namespace(labels=labels_csv, **tables))
