@@ -5,8 +5,7 @@ and ``figures durability`` (registered by :mod:`trialsynth.figures.durability_cl
 The workflow draws each analysis's figures with ``figures analysis``: one process per analysis
 instead of two, so the start-up (Python, pandas, plotnine: about a second) and the reading of
 the result and the analysis table (whose ``study_label`` column labels the studies) are paid
-once. ``figures forest`` and
-``figures sensitivity`` draw one kind each, with the same code.
+once. ``figures forest`` and ``figures sensitivity`` draw one kind each, with the same code.
 """
 
 from __future__ import annotations

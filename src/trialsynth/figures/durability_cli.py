@@ -17,7 +17,7 @@ import pandas as pd
 
 from trialsynth.cli_options import add_command, add_figure_output, add_paths
 from trialsynth.errors import InputError
-from trialsynth.figures.save import save_figure
+from trialsynth.figures.save import save_figures
 from trialsynth.meta.result import MetaResult, load_result
 from trialsynth.protocol_options import add_protocol_arguments, stage_protocol
 from trialsynth.tables import read_table, write_table
@@ -179,8 +179,8 @@ def run_durability_figure(args: argparse.Namespace) -> int:
         title = str(entries.get(decay_id, {}).get("title") or "")
     plot = draw_durability(data, title=title, caption=default_caption(data))
     # The shared saver: PNG at 300 dpi, SVG with editable text, no dates (deterministic bytes).
+    save_figures(plot, args.out)
     for out in args.out:
-        save_figure(plot, out)
         log.info("wrote %s (%d study points)", out, len(data.points))
     if args.table is not None:
         write_table(

@@ -8,6 +8,7 @@ registry acronym, else its NCT ID (or PMID). Two studies that would share a labe
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from string import ascii_lowercase
@@ -94,3 +95,12 @@ def study_labels(
         for index, study_id in enumerate(ids):
             labels[study_id] = f"{label}{ascii_lowercase[index % 26]}"
     return labels
+
+
+def read_study_labels(path: str | os.PathLike[str]) -> dict[str, str]:
+    """``study_id -> label`` from the ``study_labels.csv`` that ``trialsynth link --out-labels``
+    wrote (validated against its schema)."""
+    from trialsynth.tables import read_table
+
+    table = read_table(path, "study_labels")
+    return dict(zip(table["study_id"].astype(str), table["label"].astype(str), strict=True))

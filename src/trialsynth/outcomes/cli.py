@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 
 from trialsynth.cli_options import add_command, add_output, add_paths, add_protocol_file
+from trialsynth.link.labels import read_study_labels
 from trialsynth.outcomes.stage import extract_outcomes, write_outcomes
 from trialsynth.protocol import load_protocol
-from trialsynth.tables import read_table
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +53,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_output(parser, "outcome_exclusions.csv", "--exclusions")
 
 
-def read_labels(path: Path | None) -> dict[str, str] | None:
-    """``study_id -> author-year label`` from study_labels.csv, or ``None`` without it."""
-    if path is None:
-        return None
-    table = read_table(path, "study_labels")
-    return dict(zip(table["study_id"].astype(str), table["label"].astype(str), strict=True))
-
-
 def run(args: argparse.Namespace) -> int:
     """Extract outcomes (CT.gov posted results, curated sheets) and analysis inputs.
 
@@ -87,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         specs,
         args.verification,
         args.medians,
-        read_labels(args.labels),
+        read_study_labels(args.labels) if args.labels is not None else None,
     )
     if outcome_run.counts.get("verification"):
         log.info("sheet rows against the PubMed snapshot: %s", outcome_run.counts["verification"])

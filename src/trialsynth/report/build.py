@@ -16,7 +16,7 @@ from typing import Any
 
 from trialsynth.digest import sha256_file
 from trialsynth.figures.forest_footer import is_meta_regression
-from trialsynth.link.labels import study_labels
+from trialsynth.link.labels import read_study_labels, study_labels
 from trialsynth.protocol import load_protocol
 from trialsynth.report.certainty import draft_certainty, validate_overrides
 from trialsynth.report.claims import judge_claim, load_claims
@@ -125,7 +125,7 @@ def _labels(
     """``{study_id: label}``: the labels ``trialsynth link`` wrote (the ones the figures print),
     else computed the same way (:func:`trialsynth.link.labels.study_labels`)."""
     if path is not None:
-        return {row["study_id"]: row["label"] for row in read_csv_records(path, "study_labels")}
+        return read_study_labels(path)
     return study_labels(studies, articles, trials) if studies else {}
 
 
@@ -215,7 +215,6 @@ def build_inputs(paths: ReportPaths) -> ReportInputs:
     decided = {row["study_id"]: row.get("decision") for row in screening}
     studies = _records(paths.studies)
     included = [s for s in studies if decided.get(s["study_id"]) == "include"]
-    included_ids = {row["study_id"] for row in screening if row["decision"] == "include"}
     coding_rows = _records(paths.coding, "coding")
     trials = _records(paths.trials, columns=TRIAL_COLUMNS)
     articles = _records(paths.articles, columns=ARTICLE_COLUMNS)
@@ -315,7 +314,7 @@ def build_inputs(paths: ReportPaths) -> ReportInputs:
         limits=limits,
         linked_figures={name: link for name, link in linked.items() if link is not None},
         full_tables=_full_table_links(paths),
-        included_studies=[s for s in studies if s["study_id"] in included_ids],
+        included_studies=included,
         trials_by_nct=by_nct,
         articles_by_pmid=by_pmid,
     )

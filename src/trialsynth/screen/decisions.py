@@ -24,6 +24,7 @@ from trialsynth.screen.eligibility import (
     screen_publication,
     screen_registered,
 )
+from trialsynth.tables import frame_records
 
 SCREENING_COLUMNS = ["study_id", "decision", "reason", "detail", "decided_by"]
 
@@ -41,14 +42,14 @@ def _first_rows(
 ) -> dict[str, dict[str, Any]]:
     """Rows keyed by ``key``; of duplicate rows the first is used (they were counted at link).
 
-    With ``columns``, only those (that exist) are kept: the cells ``DataFrame.to_dict`` gives,
-    taken column by column (``to_dict("records")`` boxed the 700,000 cells of trials.csv and
-    articles.csv one at a time; screening reads a few of them).
+    With ``columns``, only those (that exist) are kept: screening reads a few of the 700,000
+    cells of trials.csv and articles.csv (:func:`trialsynth.tables.frame_records` builds the
+    rows column by column).
     """
     names = [key] + [c for c in columns or df.columns if c != key and c in df.columns]
-    frame = df[names].drop_duplicates(key, keep="first")
-    cells = [frame[name].tolist() for name in names]
-    return {str(row[0]): dict(zip(names, row, strict=True)) for row in zip(*cells, strict=True)}
+    return {
+        str(row[key]): row for row in frame_records(df[names].drop_duplicates(key, keep="first"))
+    }
 
 
 #: The columns of trials.csv and articles.csv that screening reads.
