@@ -16,7 +16,7 @@ It is a pure memo, never a source of results:
   unwritable memo folder is a cold start, never an error;
 * a run writes back only the entries it used (hits and new results), so the memo holds the last
   run's records and does not grow from run to run; the file is written atomically
-  (:func:`trialsynth.tables.atomic_path`).
+  (:func:`trialsynth.documents.atomic_path`).
 
 The memo of a stage is one text file ``<folder>/<stage>.memo``: a header line
 ``trialsynth-memo <format> <stage> <context digest>``, then one line per record,
@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 
 from trialsynth import __version__
 from trialsynth.digest import sha256_text
-from trialsynth.tables import atomic_path
+from trialsynth.documents import atomic_path
 
 log = logging.getLogger(__name__)
 

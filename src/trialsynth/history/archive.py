@@ -15,9 +15,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from trialsynth.documents import write_json_atomic
 from trialsynth.errors import InputError
 from trialsynth.history.record import load_record
-from trialsynth.tables import write_json_atomic
 
 log = logging.getLogger(__name__)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from trialsynth.cli_options import add_command, add_manifests, add_output, add_paths, manifest_paths
+from trialsynth.documents import write_json_atomic
 from trialsynth.history.archive import keep_record, resolve
 from trialsynth.history.compare import (
     FAIL_ON,
@@ -24,7 +25,6 @@ from trialsynth.history.compare import (
     format_changes,
 )
 from trialsynth.history.record import build_record, load_record
-from trialsynth.tables import write_json_atomic
 
 log = logging.getLogger(__name__)
 DEFAULT_HISTORY = Path("reports/history")

@@ -15,9 +15,6 @@ from trialsynth.meta.effect_sizes import ZERO_CELL_RULES, ZeroCellSettings
 from trialsynth.meta.fit import CLI_METHODS, LEAVE1OUT_AUTO_MAX_K, LEAVE1OUT_CHOICES, fit_meta
 from trialsynth.meta.inference import PI_TYPES, TESTS
 from trialsynth.meta.measures import MEASURE_NAMES
-from trialsynth.meta.model_summary import format_model_summary
-from trialsynth.meta.moderated import fit_moderated
-from trialsynth.meta.predict import TRANSFORMS, linear_combination, parse_contrast, predict
 from trialsynth.meta.result import MetaResult, json_number, validate_result_json
 from trialsynth.meta.summary import format_summary
 from trialsynth.protocol_options import (
@@ -32,6 +29,10 @@ from trialsynth.protocol_options import (
 from trialsynth.tables import read_table, write_json_atomic
 
 log = logging.getLogger(__name__)
+
+#: The names of :data:`trialsynth.meta.predict.TRANSFORMS`, for ``--predict-transform`` without
+#: importing the prediction module at start-up (a test checks the two agree).
+PREDICT_TRANSFORMS = ("none", "exp", "expit")
 
 
 def register(subparsers: Any) -> None:
@@ -166,6 +167,8 @@ def run_meta(args: argparse.Namespace) -> int:
     elif result["k"] == 0:
         sys.stdout.write("Meta-analysis (k = 0): " + result["warnings"][0] + "\n")
     elif fitted.coefficients is not None:
+        from trialsynth.meta.model_summary import format_model_summary
+
         sys.stdout.write(format_model_summary(fitted))
     else:
         sys.stdout.write(format_summary(fitted))
@@ -216,13 +219,20 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--predict-transform",
         default="none",
-        choices=tuple(TRANSFORMS),
+        choices=PREDICT_TRANSFORMS,
         help="back-transform predictions (expit: logit -> proportion; exp: log ratio -> ratio)",
     )
 
 
 def fit_model(data: Any, args: argparse.Namespace) -> MetaResult:
-    """The model with moderators / clusters of the command line, with its predictions."""
+    """The model with moderators / clusters of the command line, with its predictions.
+
+    The model modules (design matrices, three-level model, predictions) are imported here, so
+    the many analyses without a model do not load them at start-up.
+    """
+    from trialsynth.meta.moderated import fit_moderated
+    from trialsynth.meta.predict import linear_combination, parse_contrast, predict
+
     for flag, value in (("--by", args.by), ("--cumulative-by", args.cumulative_by)):
         if value is not None:
             raise InputError(

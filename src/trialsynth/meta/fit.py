@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -15,7 +15,6 @@ from trialsynth.meta.bias import EGGER_MIN_K, egger_lm
 from trialsynth.meta.effect_sizes import EffectSizes, ZeroCellSettings
 from trialsynth.meta.mantel_haenszel import mantel_haenszel
 from trialsynth.meta.measures import PRECOMPUTED, get_measure
-from trialsynth.meta.regression import RegressionResult, design_matrix, fit_meta_regression
 from trialsynth.meta.result import MetaResult
 from trialsynth.meta.sensitivity import cumulative, leave_one_out
 from trialsynth.meta.subgroups import fit_subgroups
@@ -26,6 +25,9 @@ from trialsynth.meta.validate import (
     filled_column,
     table_measure_label,
 )
+
+if TYPE_CHECKING:
+    from trialsynth.meta.regression import RegressionResult
 
 log = logging.getLogger(__name__)
 
@@ -364,6 +366,9 @@ def fit_regression(
     Effect sizes as in :func:`fit_meta`; numeric moderators enter linearly, text moderators as
     dummies. See :func:`trialsynth.meta.regression.fit_meta_regression`.
     """
+    # imported here: a meta-analysis without moderators does not load the regression modules
+    from trialsynth.meta.regression import design_matrix, fit_meta_regression
+
     zc = zero_cells or ZeroCellSettings()
     check_model_settings(method, test, level, zc)
     es = checked_effect_sizes(data, measure, zc, path)

@@ -21,11 +21,11 @@ from typing import Any
 import jsonschema
 import numpy as np
 import pandas as pd
-from scipy import special
 
+from trialsynth.documents import load_schema
 from trialsynth.errors import InputError, SchemaError
 from trialsynth.meta.measures import Measure, measure_for
-from trialsynth.tables import load_schema
+from trialsynth.meta.normal_quantile import ndtri
 
 #: Name of the JSON Schema of the result object (``meta_result.schema.json``).
 RESULT_SCHEMA = "meta_result"
@@ -88,9 +88,10 @@ def z_critical(level: float) -> float:
     """The standard normal quantile of a two-sided ``level`` % interval (1.96 for 95).
 
     ``-ndtri((1 - level / 100) / 2)``: the same number as ``scipy.stats.norm.isf``, which
-    computes exactly this, without importing ``scipy.stats`` (most of a figure job's start-up).
+    computes exactly this, without importing ``scipy.stats`` (most of a figure job's start-up),
+    and for the usual levels without importing SciPy (:mod:`trialsynth.meta.normal_quantile`).
     """
-    return float(-special.ndtri((1 - level / 100) / 2))
+    return float(-ndtri((1 - level / 100) / 2))
 
 
 def json_number(value: Any) -> Any:

@@ -35,11 +35,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from scipy import special
-
 from trialsynth.errors import InputError
 from trialsynth.formatting import finite
 from trialsynth.meta.measures import BINARY, CONTINUOUS
+from trialsynth.meta.normal_quantile import ndtri
 from trialsynth.meta.result import MetaResult
 
 DOMAINS = ("risk_of_bias", "inconsistency", "imprecision", "indirectness", "publication_bias")
@@ -89,8 +88,8 @@ def optimal_information_size(control_risk: float, alpha: float = 0.05, power: fl
     p2 = min(max(control_risk, 1e-6), 1 - 1e-6)
     p1 = min(p2 * (1 + RELATIVE_CHANGE), 1 - 1e-6) if p2 < 0.5 else p2 * (1 - RELATIVE_CHANGE)
     # -ndtri(q) is scipy.stats.norm.isf(q) (the same function scipy.stats calls), without
-    # importing scipy.stats for one quantile.
-    z = -special.ndtri(alpha / 2) - special.ndtri(1 - power)
+    # importing scipy.stats for one quantile (nor SciPy for the default alpha and power).
+    z = -ndtri(alpha / 2) - ndtri(1 - power)
     per_arm = z**2 * (p1 * (1 - p1) + p2 * (1 - p2)) / (p1 - p2) ** 2
     return 2 * math.ceil(per_arm)
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from trialsynth.formatting import finite
-from trialsynth.meta.distributions import norm_isf
+from trialsynth.meta.normal_quantile import norm_isf
 from trialsynth.meta.result import MetaResult
 from trialsynth.protocol import load_yaml, validate_document
 

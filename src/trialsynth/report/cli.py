@@ -16,13 +16,13 @@ from trialsynth.cli_options import (
     add_protocol_file,
     manifest_paths,
 )
+from trialsynth.documents import write_text_atomic
 from trialsynth.history.compare import changes_for_report
 from trialsynth.report.build import ReportPaths, build_inputs, write_full_tables
 from trialsynth.report.context import read_json
 from trialsynth.report.exports import pooled_results_frame, pooled_rows, ris_records
 from trialsynth.report.long_tables import relative_href
 from trialsynth.report.render import write_report
-from trialsynth.tables import write_text_atomic
 
 log = logging.getLogger(__name__)
 

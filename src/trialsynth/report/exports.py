@@ -100,9 +100,12 @@ def ris_records(
         for pmid in pmids:
             article = articles.get(pmid, {})
             lines.append("TY  - JOUR")
+            # each author's whitespace collapsed in place (an author that is only whitespace
+            # splits into nothing): the escape's text without a call per author
             for author in str(article.get("authors") or "").split("; "):
-                if author.strip():
-                    lines.append(f"AU  - {_ris_escape(author)}")
+                name = " ".join(author.split())
+                if name:
+                    lines.append("AU  - " + name)
             lines.append(f"TI  - {_ris_escape(article.get('title'))}")
             if article.get("journal"):
                 lines.append(f"JO  - {_ris_escape(article.get('journal'))}")

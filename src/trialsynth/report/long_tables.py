@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trialsynth.tables import atomic_path, write_text_atomic
+from trialsynth.documents import atomic_path, write_text_atomic
 
 #: Rows of a per-record table shown on the page (protocol ``report.table_rows``).
 DEFAULT_TABLE_ROWS = 1000

@@ -181,6 +181,6 @@ def render_report(inputs: ReportInputs) -> str:
 
 def write_report(inputs: ReportInputs, out: Path) -> None:
     """Render and write the report atomically."""
-    from trialsynth.tables import write_text_atomic
+    from trialsynth.documents import write_text_atomic
 
     write_text_atomic(out, render_report(inputs))

@@ -55,3 +55,19 @@ def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
     with pytest.raises(ProtocolError) as info:
         load_protocol(path)
     assert info.value.record is not None and info.value.record.startswith("line ")
+
+
+def test_libyaml_reads_every_shipped_review_file_as_the_python_loader_does() -> None:
+    import yaml
+
+    from trialsynth.protocol import FAST_LOADER, load_yaml
+
+    root = Path(__file__).resolve().parents[3]
+    files = sorted([*root.glob("analysis/*.yaml"), *root.glob("examples/*/*.yaml")])
+    assert len(files) >= 5
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        expected = yaml.safe_load(text)
+        assert load_yaml(path) == expected
+        if FAST_LOADER is not None:
+            assert yaml.load(text, Loader=FAST_LOADER) == expected

@@ -70,3 +70,10 @@ def test_empty_table_is_an_error_unless_allowed(
     assert result["settings"]["measure"] == "RR"
     assert "no studies" in result["warnings"][0]
     assert "k = 0" in capsys.readouterr().out
+
+
+def test_predict_transform_choices_are_the_prediction_modules() -> None:
+    from trialsynth.meta.cli import PREDICT_TRANSFORMS
+    from trialsynth.meta.predict import TRANSFORMS
+
+    assert tuple(TRANSFORMS) == PREDICT_TRANSFORMS
