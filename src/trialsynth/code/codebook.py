@@ -96,11 +96,20 @@ class Rule:
     def _search(self, text: str) -> re.Match[str] | None:
         literals: tuple[str, ...] | None = self._literals  # type: ignore[attr-defined]
         low = lowered(text)
-        if literals is not None and not _any_in(literals, low):
-            return None
+        found: set[str] | None = None
+        if literals is not None:
+            if not _any_in(literals, low):
+                return None
+            if len(self.parts) == 1:
+                # The one pattern's gate is the rule's gate, which passed.
+                return self.parts[0][1].search(text)
+            # The literals in the text, found once: each part's gate is then a set test.
+            found = {literal for literal in literals if literal in low}
         best: re.Match[str] | None = None
         for gate, pattern in self.parts:
-            if gate is not None and not _any_in(gate, low):
+            if gate is not None and (
+                gate.isdisjoint(found) if found is not None else not _any_in(gate, low)
+            ):
                 continue
             match = pattern.search(text)
             if match is not None and (best is None or match.start() < best.start()):

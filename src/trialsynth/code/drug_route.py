@@ -26,15 +26,40 @@ class FieldResult:
     flags: list[str] = field(default_factory=list)
 
 
+#: :func:`drug_of` results for the study being coded, by codebook and texts: one study asks
+#: for the drug of the same intervention or arm from many places (the drug, route and
+#: comparator tiers, each comparator value; ~15 times per study). Emptied per study
+#: (:func:`clear_drug_memo`, called by :func:`trialsynth.code.study.code_study`).
+_DRUG_MEMO: dict[tuple[int, tuple[Text, ...]], tuple[str, Evidence] | None] = {}
+DRUG_MEMO_LIMIT = 10_000
+
+
+def clear_drug_memo() -> None:
+    """Forget the remembered drugs (:data:`_DRUG_MEMO`)."""
+    _DRUG_MEMO.clear()
+
+
 def drug_of(texts: Iterable[Text], codebook: Codebook) -> tuple[str, Evidence] | None:
-    """The most specific drug of the review named in ``texts`` (codebook order wins)."""
+    """The most specific drug of the review named in ``texts`` (codebook order wins;
+    remembered for the study being coded, :data:`_DRUG_MEMO`: a pure function of the texts,
+    whose paths and words the :class:`Text` key holds, and of the codebook)."""
+    pieces = tuple(texts)
+    key = (id(codebook), pieces)
+    try:
+        return _DRUG_MEMO[key]
+    except KeyError:
+        pass
     best: tuple[int, str, Evidence] | None = None
-    for text in texts:
+    for text in pieces:
         for rank, rule in enumerate(codebook.drug):
             match = rule.search(text.text)
             if match is not None and (best is None or rank < best[0]):
                 best = (rank, rule.value, evidence_of(text, match))
-    return None if best is None else (best[1], best[2])
+    found = None if best is None else (best[1], best[2])
+    if len(_DRUG_MEMO) >= DRUG_MEMO_LIMIT:
+        _DRUG_MEMO.clear()
+    _DRUG_MEMO[key] = found
+    return found
 
 
 def drug_of_units(

@@ -9,11 +9,11 @@ from trialsynth.code.arms import ArmCoding, code_study_arms
 from trialsynth.code.codebook import Codebook, clear_search_memo
 from trialsynth.code.condition import code_condition
 from trialsynth.code.design import code_design, explicit_comparator, final_comparator
-from trialsynth.code.drug_route import FieldResult, code_drug, code_route
+from trialsynth.code.drug_route import FieldResult, clear_drug_memo, code_drug, code_route
 from trialsynth.code.evidence import render_all
 from trialsynth.code.fields import FIELDS
 from trialsynth.code.gates import lowered
-from trialsynth.code.texts import StudyText, study_text
+from trialsynth.code.texts import StudyText, clear_sentence_memo, study_text
 from trialsynth.code.therapy import code_psychotherapy
 from trialsynth.errors import InputError
 from trialsynth.parse.nct_ids import study_nct_id
@@ -103,6 +103,8 @@ def code_study(study: dict[str, Any], codebook: Codebook, with_arms: bool = Fals
     # studies are not free.
     lowered.cache_clear()
     clear_search_memo()
+    clear_drug_memo()
+    clear_sentence_memo()
     st = study_text(study, nct_id)
     psychotherapy, therapy_type = code_psychotherapy(st, codebook)
     comparator = explicit_comparator(st, codebook)

@@ -81,9 +81,29 @@ class StudyText:
     problems: list[str] = field(default_factory=list)
 
 
+#: :func:`sentences` results for the study being coded: the coder splits the same summary
+#: for the condition, the therapy, the comparator and the arms (~2 times per text). Emptied
+#: per study (:func:`clear_sentence_memo`, called by :func:`trialsynth.code.study.code_study`).
+_SENTENCE_MEMO: dict[Text, tuple[Text, ...]] = {}
+SENTENCE_MEMO_LIMIT = 10_000
+
+
+def clear_sentence_memo() -> None:
+    """Forget the remembered sentence splits (:data:`_SENTENCE_MEMO`)."""
+    _SENTENCE_MEMO.clear()
+
+
 def sentences(text: Text) -> list[Text]:
-    """Split a text into sentences, each keeping the field path."""
-    return [Text(text.path, s.strip()) for s in _SENTENCE_END.split(text.text) if s.strip()]
+    """Split a text into sentences, each keeping the field path (remembered for the study
+    being coded, :data:`_SENTENCE_MEMO`)."""
+    split = _SENTENCE_MEMO.get(text)
+    if split is None:
+        pieces = (s.strip() for s in _SENTENCE_END.split(text.text))
+        split = tuple(Text(text.path, s) for s in pieces if s)
+        if len(_SENTENCE_MEMO) >= SENTENCE_MEMO_LIMIT:
+            _SENTENCE_MEMO.clear()
+        _SENTENCE_MEMO[text] = split
+    return list(split)
 
 
 class _Reader:
