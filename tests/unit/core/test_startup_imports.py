@@ -33,7 +33,7 @@ def test_files_and_the_protocol_need_no_pandas() -> None:
     probe = (
         "from trialsynth.protocol import load_protocol\nload_protocol('analysis/protocol.yaml')\n"
     )
-    assert _loaded(probe, ("pandas", "numpy", "scipy")) == []
+    assert _loaded(probe, ("pandas", "numpy", "scipy", "jsonschema")) == []
 
 
 def test_a_meta_job_without_a_model_loads_no_model_or_optimiser(tmp_path: Path) -> None:
@@ -46,6 +46,7 @@ def test_a_meta_job_without_a_model_loads_no_model_or_optimiser(tmp_path: Path) 
         f" '--out', {str(out)!r}]) == 0\n"
     )
     heavy = (
+        "jsonschema",
         "scipy.stats",
         "scipy.optimize",
         "statsmodels",
@@ -59,7 +60,7 @@ def test_a_meta_job_without_a_model_loads_no_model_or_optimiser(tmp_path: Path) 
     assert json.loads(out.read_text())["k"] == 6
 
 
-def test_history_and_the_reports_quantiles_need_no_scipy(tmp_path: Path) -> None:
+def test_history_and_the_reports_quantiles_need_no_scipy_or_jsonschema(tmp_path: Path) -> None:
     result = tmp_path / "response.json"
     probe = (
         "from pathlib import Path\n"
@@ -80,4 +81,4 @@ def test_history_and_the_reports_quantiles_need_no_scipy(tmp_path: Path) -> None
         "wilson_interval(3, 10)\n"
         "optimal_information_size(0.2)\n"
     )
-    assert _loaded(probe, ("scipy", "scipy.special", "scipy.stats")) == []
+    assert _loaded(probe, ("scipy", "scipy.special", "scipy.stats", "jsonschema")) == []
