@@ -102,7 +102,8 @@ def read_csv_frame(
     if columns is not None:
         header = pd.read_csv(path, nrows=0).columns
         usecols = [c for c in header if c in set(columns)]
-    df = pd.read_csv(path, dtype="string", keep_default_na=False, usecols=usecols)
+    # one pass over the file (every column's dtype is given: the same frame as in chunks)
+    df = pd.read_csv(path, dtype="string", keep_default_na=False, usecols=usecols, low_memory=False)
     if schema is not None:
         validate_table(df.replace("", pd.NA), load_schema(schema), path=path)
     return df
