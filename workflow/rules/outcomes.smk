@@ -3,7 +3,8 @@ rule outcomes:
     verify the sheet numbers against the PubMed snapshot, and write one metafor-style input
     table per analysis of the protocol.
 
-    input:  <raw>/ctgov/manifest.json, <review>/extraction/*.csv, <review>/protocol.yaml,
+    input:  data/processed/ctgov_posted_results.jsonl (the posted results parse_ctgov kept),
+            <review>/extraction/*.csv, <review>/protocol.yaml,
             <review>/codebook.yaml, data/processed/{coding,screening,articles}.csv,
             data/processed/study_labels.csv (each analysis table's study_label column, which
             the figures draw: a refresh that changes labels only of studies in no analysis
@@ -14,8 +15,7 @@ rule outcomes:
             data/processed/analyses/<analysis>.csv (one per protocol analysis)
     """
     input:
-        manifest=f"{RAW}/ctgov/manifest.json",
-        pages=raw_pages("ctgov", "page-*.json"),
+        posted_results=f"{PROCESSED}/ctgov_posted_results.jsonl",
         extraction=EXTRACTION_SHEETS,
         protocol=PROTOCOL,
         coding=f"{PROCESSED}/coding.csv",
@@ -39,11 +39,10 @@ rule outcomes:
         mem_mb=1000,
         runtime=10,
     params:
-        raw_dir=input_folder("manifest"),
         extraction_dir=input_folder("extraction"),
         analyses_dir=output_folder("analyses"),
     shell:
-        "trialsynth outcomes --ctgov-raw {params.raw_dir:q}"
+        "trialsynth outcomes --posted-results {input.posted_results:q}"
         " --extraction-dir {params.extraction_dir:q} --protocol {input.protocol:q}"
         " --coding {input.coding:q} --screening {input.screening:q}"
         " --articles {input.articles:q} --verification {output.verification:q}"

@@ -1,8 +1,11 @@
 rule parse_ctgov:
-    """Flatten CT.gov study records into one row per NCT ID.
+    """Flatten CT.gov study records into one row per NCT ID; keep their posted results.
 
     input:  <raw>/ctgov/manifest.json (and its pages)
-    output: data/processed/trials.csv, data/processed/trials_skipped.csv
+    output: data/processed/trials.csv, data/processed/trials_skipped.csv,
+            data/processed/ctgov_posted_results.jsonl (each kept study's NCT ID, acronym and
+            posted outcome measures as received: the outcomes rule reads them instead of
+            decoding the pages again)
     """
     input:
         manifest=f"{RAW}/ctgov/manifest.json",
@@ -10,6 +13,7 @@ rule parse_ctgov:
     output:
         trials=f"{PROCESSED}/trials.csv",
         skipped=f"{PROCESSED}/trials_skipped.csv",
+        posted_results=f"{PROCESSED}/ctgov_posted_results.jsonl",
     log:
         log_file("parse_ctgov"),
     benchmark:
@@ -23,7 +27,7 @@ rule parse_ctgov:
         raw_dir=input_folder("manifest"),
     shell:
         "trialsynth parse ctgov --raw {params.raw_dir:q} --out {output.trials:q}"
-        " --skipped {output.skipped:q} 2> {log:q}"
+        " --skipped {output.skipped:q} --posted-results {output.posted_results:q} 2> {log:q}"
 
 
 rule parse_pubmed:

@@ -91,6 +91,8 @@ def check_analysis(spec: dict[str, Any], rules: OutcomeRules, path: object) -> N
 
 
 def _values(cell: Any) -> set[str]:
+    if isinstance(cell, str):  # most cells: skip pd.isna's dispatch (52,000 calls at 10k)
+        return {v.strip() for v in cell.split(";")}
     return set() if cell is None or pd.isna(cell) else {v.strip() for v in str(cell).split(";")}
 
 
@@ -116,13 +118,12 @@ def _gate(
             return "screening", f"screening decision {decision.get('decision')}: " + str(
                 decision.get("reason") or ""
             )
-    needed = [*(spec.get("filters") or {}), *([spec["by"]] if spec.get("by") else [])]
-    if needed:
+    if spec.get("filters") or spec.get("by"):
         codes = coding.get(nct or "")
         if codes is None:
             return "no_coding", "the study has no row in the coding table (filters need it)"
         for fld, allowed in (spec.get("filters") or {}).items():
-            if not _values(codes.get(fld)) & set(allowed):
+            if _values(codes.get(fld)).isdisjoint(allowed):
                 return f"filter_{fld}", f"{fld}={codes.get(fld)!r} is not in {allowed}"
     return None
 

@@ -6,9 +6,9 @@ import argparse
 import logging
 
 from trialsynth.cli_options import add_command, add_output, add_paths, add_protocol_file
+from trialsynth.errors import InputError
 from trialsynth.link.labels import read_study_labels
 from trialsynth.outcomes.stage import extract_outcomes, write_outcomes
-from trialsynth.protocol import load_protocol
 
 log = logging.getLogger(__name__)
 
@@ -16,12 +16,21 @@ log = logging.getLogger(__name__)
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``outcomes`` subcommand."""
     parser = add_command(subparsers, "outcomes", run)
+    ctgov = parser.add_mutually_exclusive_group(required=True)
+    add_paths(
+        ctgov,
+        "posted_results",
+        "ctgov_raw",
+        required=False,
+        posted_results="the CT.gov posted results `trialsynth parse ctgov --posted-results` "
+        "wrote (.jsonl)",
+        ctgov_raw="or the raw CT.gov folder with page-*.json (decodes every page again; the "
+        "same rows)",
+    )
     add_paths(
         parser,
-        "ctgov_raw",
         "extraction_dir",
         "analyses_dir",
-        ctgov_raw="folder with CT.gov page-*.json",
         extraction_dir="folder with curated *.csv",
         analyses_dir="folder for analyses/<id>.csv",
     )
@@ -60,8 +69,15 @@ def run(args: argparse.Namespace) -> int:
     number with its source), analyses/<id>.csv for every analysis of the protocol (metafor
     column names) and the exclusions with their reasons.
     """
+    if args.posted_results is not None and args.posted_results.suffix != ".jsonl":
+        raise InputError(
+            "the posted results are a JSON Lines file named *.jsonl",
+            path=args.posted_results,
+            hint="pass the file `trialsynth parse ctgov --posted-results` wrote, or the raw "
+            "folder with --ctgov-raw",
+        )
     outcome_run = extract_outcomes(
-        args.ctgov_raw,
+        args.posted_results if args.posted_results is not None else args.ctgov_raw,
         args.extraction_dir,
         args.protocol,
         args.coding,
@@ -69,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         args.articles,
         args.codebook,
     )
-    specs = load_protocol(args.protocol).get("analyses") or []
+    specs = outcome_run.specs  # the protocol is read (and validated) once
     write_outcomes(
         outcome_run,
         args.out,

@@ -25,6 +25,7 @@ from trialsynth.outcomes.rules import OutcomeDefinition, OutcomeRules
 from trialsynth.outcomes.timeframes import parse_time_frame
 from trialsynth.parse.ctgov_pages import iter_ctgov_studies, newest_values
 from trialsynth.parse.nct_ids import study_nct_id
+from trialsynth.parse.posted_results import read_posted_results
 
 log = logging.getLogger(__name__)
 
@@ -83,14 +84,23 @@ def extract_ctgov_outcomes(
 
 
 def read_ctgov_outcomes(
-    raw_dir: str | os.PathLike[str], rules: OutcomeRules
+    source: str | os.PathLike[str], rules: OutcomeRules
 ) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """:func:`extract_ctgov_outcomes` of the raw snapshot's studies, each page read once.
+    """:func:`extract_ctgov_outcomes` of a snapshot's studies.
 
-    The studies are those of :func:`load_ctgov_studies` in the same order
-    (:func:`trialsynth.parse.ctgov_pages.newest_values`).
+    Parameters
+    ----------
+    source
+        The posted-results file ``trialsynth parse ctgov --posted-results`` wrote (a
+        ``.jsonl`` file: read as it is, :mod:`trialsynth.parse.posted_results`), or the raw
+        snapshot folder (each page decoded once, :func:`trialsynth.parse.ctgov_pages.
+        newest_values`). Both give the studies of :func:`load_ctgov_studies` in the same
+        order, so the same rows and counts.
     """
-    kept = newest_values(Path(raw_dir), lambda raw: study_outcomes(raw.path.name, raw.study, rules))
+    path = Path(source)
+    if path.suffix == ".jsonl":
+        return extract_ctgov_outcomes(read_posted_results(path), rules)
+    kept = newest_values(path, lambda raw: study_outcomes(raw.path.name, raw.study, rules))
     return _combine(value for _, value in kept)
 
 
@@ -161,6 +171,13 @@ def _measure_rows(
     groups = {g["id"]: g for g in measure.get("groups", [])}
     measure_denoms = _counts(measure.get("denoms"))
     classes = measure.get("classes") or [{}]
+    # Per measure and per group, not per posted value: a measure posts one value per group
+    # and class, and these depend on the title and the group only.
+    data_version = rules.data_version(title)
+    roles = {
+        group_id: rules.arm_role(group.get("title"), group.get("description"))
+        for group_id, group in groups.items()
+    }
     rows = []
     for class_index, klass in enumerate(classes, start=1):
         class_title = str(klass.get("title", "") or "")
@@ -189,13 +206,13 @@ def _measure_rows(
                     ),
                     source_file=file_name,
                     outcome=definition.name,
-                    data_version=rules.data_version(title),
+                    data_version=data_version,
                     measure_title=title,
                     measure_key=f"{nct}:measure {index}:class {class_index}",
                     timepoint_text=frame_text,
                     timepoint_days=days,
                     group=str(group.get("title", "")),
-                    arm_role=rules.arm_role(group.get("title"), group.get("description")),
+                    arm_role=roles.get(group_id),  # an unknown group places nothing
                     param_type=param,
                     unit=unit,
                     posted_value=str(measurement.get("value", "")),

@@ -54,6 +54,26 @@ class GenEffect:
     derivation: str
 
 
+#: ``scipy.special.ndtri(p)`` of the two-sided 90, 95 and 99 % levels' upper quantiles, as
+#: scipy computes them (checked in tests/unit/outcomes): the usual levels need no scipy import.
+_NDTRI = {0.95: 1.6448536269514722, 0.975: 1.959963984540054, 0.995: 2.5758293035489004}
+
+
+def normal_quantile(p: float) -> float:
+    """The standard normal quantile of ``p``, ``scipy.special.ndtri(p)`` (Cephes ``ndtri``;
+    scipy.stats.norm.ppf is the same function).
+
+    scipy.special takes about 0.2 s to import; the quantiles of the usual confidence levels
+    are taken from :data:`_NDTRI` (the same doubles), any other level imports scipy.
+    """
+    known = _NDTRI.get(p)
+    if known is not None:
+        return known
+    from scipy.special import ndtri
+
+    return float(ndtri(p))
+
+
 def gen_from_ci(
     measure: str,
     effect: float,
@@ -74,11 +94,7 @@ def gen_from_ci(
     """
     if not lower <= effect <= upper:
         raise ValueError(f"the CI {lower}..{upper} does not contain the estimate {effect}")
-    # The normal quantile: scipy.stats.norm.ppf is ndtri (scipy.stats is slow to import;
-    # scipy.special too, ~0.2 s, so only a sheet row with a reported effect imports it).
-    from scipy.special import ndtri
-
-    z = float(ndtri(0.5 + level / 200))
+    z = normal_quantile(0.5 + level / 200)
     if measure in RATIO_MEASURES:
         if min(effect, lower) <= 0:
             raise ValueError(f"a {measure} and its CI must be positive ({effect}, {lower})")

@@ -10,7 +10,7 @@ import logging
 import os
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,8 @@ class OutcomesRun:
     counts: dict[str, Any]
     verification: pd.DataFrame | None = None
     medians: pd.DataFrame | None = None
+    #: The protocol's ``analyses`` (each analysis spec), as read for this run.
+    specs: list[dict[str, Any]] = field(default_factory=list)
 
 
 def extract_outcomes(
@@ -70,7 +72,9 @@ def extract_outcomes(
     Parameters
     ----------
     ctgov_raw
-        Folder with the raw CT.gov ``page-*.json`` files.
+        The posted results of ``trialsynth parse ctgov --posted-results`` (a ``.jsonl``
+        file), or the folder with the raw CT.gov ``page-*.json`` files
+        (:func:`trialsynth.outcomes.ctgov_results.read_ctgov_outcomes`; the same rows).
     extraction_dir
         Folder with the curated sheets (``*.csv``).
     protocol_path
@@ -187,6 +191,7 @@ def extract_outcomes(
         counts=counts,
         verification=verification,
         medians=median_table(rows, rules),
+        specs=specs,
     )
 
 
@@ -236,19 +241,24 @@ def write_outcomes(
         )
         run.analyses[spec["id"]] = table
         validate_table(table, analysis_schema, path=Path(analyses_dir) / f"{spec['id']}.csv")
-    validate_table(run.outcomes, load_schema("outcomes"), path=out)
-    if verification_path is not None and run.verification is not None:
-        validate_table(
-            run.verification, load_schema("outcome_verification"), path=verification_path
-        )
+    # Every table is validated once, before any is written; each is then written in its
+    # schema's column order (what write_table does with a schema, without validating again).
+    tables: list[tuple[pd.DataFrame, str | os.PathLike[str], str]] = [
+        (run.outcomes, out, "outcomes")
+    ]
     if medians_path is not None and run.medians is not None:
-        validate_table(run.medians, load_schema("median_times"), path=medians_path)
-    write_table(run.outcomes, out, "outcomes")
-    if medians_path is not None and run.medians is not None:
-        write_table(run.medians, medians_path, "median_times")
+        tables.append((run.medians, medians_path, "median_times"))
     if verification_path is not None and run.verification is not None:
-        write_table(run.verification, verification_path, "outcome_verification")
-    write_table(run.exclusions, exclusions_path, "outcome_exclusions")
+        tables.append((run.verification, verification_path, "outcome_verification"))
+    tables.append((run.exclusions, exclusions_path, "outcome_exclusions"))
+    ordered = []
+    for table, path, schema_name in tables:
+        schema = load_schema(schema_name)
+        validate_table(table, schema, path=path)
+        columns = [c for c in schema.get("properties", {}) if c in table.columns]
+        ordered.append((table[columns], path))
+    for table, path in ordered:
+        write_table(table, path)
     for spec in specs:
         # Validated above; written in the protocol's column order (not the schema's).
         write_table(run.analyses[spec["id"]], Path(analyses_dir) / f"{spec['id']}.csv")

@@ -7,7 +7,8 @@ import logging
 from typing import Any
 
 from trialsynth.cli_options import add_command, add_command_group, add_output, add_paths
-from trialsynth.parse.ctgov_parse import parse_ctgov, write_trials
+from trialsynth.parse.ctgov_parse import parse_ctgov_snapshot, write_trials
+from trialsynth.parse.posted_results import write_posted_results
 from trialsynth.parse.pubmed import XML_READERS, parse_pubmed, write_articles
 from trialsynth.parse.skips import SkipLog
 
@@ -40,6 +41,15 @@ def register(subparsers: Any) -> None:
             required=False,
             skipped="also write the records left out (source_file, record, reason) to this CSV",
         )
+        if name == "ctgov":
+            add_paths(
+                sub,
+                "posted_results",
+                required=False,
+                posted_results="also write the posted results of every kept study (JSON "
+                "Lines: NCT ID, acronym, outcome measures), which `trialsynth outcomes "
+                "--posted-results` reads instead of the pages",
+            )
         if name == "pubmed":
             sub.add_argument(
                 "--xml-reader",
@@ -60,11 +70,15 @@ def _finish(args: argparse.Namespace, skips: SkipLog, n_rows: int) -> int:
 
 
 def run_parse_ctgov(args: argparse.Namespace) -> int:
-    """CT.gov page-*.json -> trials.csv (and the records left out, with --skipped)."""
+    """CT.gov page-*.json -> trials.csv (and the records left out, with --skipped; the posted
+    results, with --posted-results)."""
     skips = SkipLog()
-    trials = parse_ctgov(args.raw, skips)
-    write_trials(trials, args.out)
-    return _finish(args, skips, len(trials))
+    parsed = parse_ctgov_snapshot(args.raw, skips)
+    write_trials(parsed.trials, args.out)
+    if args.posted_results is not None:
+        n_studies = write_posted_results(parsed.posted_results, args.posted_results)
+        log.info("wrote %s (%d studies)", args.posted_results, n_studies)
+    return _finish(args, skips, len(parsed.trials))
 
 
 def run_parse_pubmed(args: argparse.Namespace) -> int:

@@ -5,17 +5,29 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pandas as pd
 
 from trialsynth.parse.ctgov_flatten import TRIAL_COLUMNS, flatten_study
 from trialsynth.parse.ctgov_pages import Version, iter_raw_studies, supersedes, version_of
 from trialsynth.parse.frames import rows_to_frame, write_contract_csv
+from trialsynth.parse.posted_results import prune_study
 from trialsynth.parse.skips import SkipLog
 
 log = logging.getLogger(__name__)
 
 TRIALS_SCHEMA = "trials"
+
+
+class ParsedCtgov(NamedTuple):
+    """What one pass over a raw CT.gov snapshot gives: the trials table and the posted
+    results of the same studies (:mod:`trialsynth.parse.posted_results`)."""
+
+    trials: pd.DataFrame
+    #: ``(page file name, pruned study)`` of every kept study, in file order of the kept
+    #: versions (as :func:`trialsynth.parse.ctgov_pages.newest_values` orders them).
+    posted_results: list[tuple[str, dict[str, Any]]]
 
 
 def parse_ctgov(raw_dir: str | Path, skips: SkipLog | None = None) -> pd.DataFrame:
@@ -46,12 +58,22 @@ def parse_ctgov(raw_dir: str | Path, skips: SkipLog | None = None) -> pd.DataFra
     Duplicates keep the newest ``lastUpdatePostDate`` (see
     :mod:`trialsynth.parse.ctgov_pages`); each one dropped is counted, logged and listed.
     """
+    return parse_ctgov_snapshot(raw_dir, skips).trials
+
+
+def parse_ctgov_snapshot(raw_dir: str | Path, skips: SkipLog | None = None) -> ParsedCtgov:
+    """:func:`parse_ctgov`, and the posted results of the same studies, in one pass.
+
+    Every page is decoded once; each kept study gives its ``trials.csv`` row and its pruned
+    posted results (:func:`trialsynth.parse.posted_results.prune_study`).
+    """
     skips = skips if skips is not None else SkipLog()
     skipped_before = len(skips)
     rows: dict[str, dict[str, object]] = {}
+    posted: dict[str, tuple[int, str, dict[str, Any]]] = {}
     winners: dict[str, Version] = {}
     duplicates = 0
-    for raw in iter_raw_studies(raw_dir, skips):
+    for order, raw in enumerate(iter_raw_studies(raw_dir, skips)):
         here = version_of(raw)
         kept = winners.get(raw.nct_id)
         if kept is not None:
@@ -60,6 +82,7 @@ def parse_ctgov(raw_dir: str | Path, skips: SkipLog | None = None) -> pd.DataFra
                 continue
         winners[raw.nct_id] = here
         rows[raw.nct_id] = flatten_study(raw.study, raw.path.name, raw.path)
+        posted[raw.nct_id] = (order, raw.path.name, prune_study(raw.study))
     log.info(
         "CT.gov: %d trials; skipped %d superseded duplicate(s) and %d invalid record(s)",
         len(rows),
@@ -67,9 +90,11 @@ def parse_ctgov(raw_dir: str | Path, skips: SkipLog | None = None) -> pd.DataFra
         len(skips) - skipped_before - duplicates,
     )
     ordered = (rows[nct_id] for nct_id in sorted(rows))
-    return rows_to_frame(
+    trials = rows_to_frame(
         ordered, TRIAL_COLUMNS, integer_columns=("enrollment",), boolean_columns=("has_results",)
     )
+    in_file_order = sorted(posted.values(), key=lambda item: item[0])
+    return ParsedCtgov(trials, [(source_file, study) for _, source_file, study in in_file_order])
 
 
 def write_trials(df: pd.DataFrame, target: str | os.PathLike[str]) -> None:
