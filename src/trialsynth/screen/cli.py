@@ -12,7 +12,12 @@ import pandas as pd
 from trialsynth.cli_options import add_command, add_output, add_paths, add_protocol_file
 from trialsynth.errors import InputError, ProtocolError
 from trialsynth.protocol import load_protocol
-from trialsynth.screen.decisions import apply_overrides, rules_decisions
+from trialsynth.screen.decisions import (
+    ARTICLE_COLUMNS,
+    TRIAL_COLUMNS,
+    apply_overrides,
+    rules_decisions,
+)
 from trialsynth.screen.eligibility import check_patterns
 from trialsynth.screen.overrides import read_overrides
 from trialsynth.screen.prisma import prisma_counts
@@ -92,8 +97,10 @@ def run_screen(args: argparse.Namespace) -> int:
     """
     eligibility = load_eligibility(args.protocol)
     studies = read_table(args.studies, "studies")
-    trials = read_table(args.trials, "trials")
-    articles = read_table(args.articles, "articles")
+    # Only the columns screening reads: the long texts of a registry-scale trials.csv are not
+    # turned into Python strings (articles' titles and abstracts are read: the text rules).
+    trials = read_table(args.trials, "trials", columns=("nct_id", *TRIAL_COLUMNS))
+    articles = read_table(args.articles, "articles", columns=("pmid", *ARTICLE_COLUMNS))
     coding = read_coding(args.coding)
     overrides = read_overrides(args.overrides, set(studies["study_id"]))
     decisions = rules_decisions(studies, trials, articles, coding, eligibility)

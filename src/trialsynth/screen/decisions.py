@@ -109,9 +109,14 @@ def rules_decisions(
     rules = PublicationRules.from_protocol(eligibility["publications"])
     registry = eligibility["registry"]
     decisions: dict[str, Decision] = {}
-    flag_cells = studies["flags"] if "flags" in studies.columns else [None] * len(studies)
+    # lists, not Series: iterating a string Series costs a pandas call per cell (same values)
+    flag_cells = studies["flags"].tolist() if "flags" in studies.columns else [None] * len(studies)
     for study_id, nct_ids, pmids, flags in zip(
-        studies["study_id"], studies["nct_ids"], studies["pmids"], flag_cells, strict=True
+        studies["study_id"].tolist(),
+        studies["nct_ids"].tolist(),
+        studies["pmids"].tolist(),
+        flag_cells,
+        strict=True,
     ):
         nct = next(iter(split_cell(nct_ids)), None)
         if nct is not None and nct in trial_rows:

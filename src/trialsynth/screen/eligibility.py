@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from trialsynth.screen.text_search import TextSearch
+
 #: Reason codes for exclusions by the rules.
 EXCLUDE_REASONS = {
     "study_type": "not_interventional",
@@ -60,11 +62,13 @@ EXCLUDE = "exclude"
 REVIEW = "review"
 
 
-def _compile(patterns: list[str]) -> re.Pattern[str] | None:
-    """One case-insensitive alternation of the protocol's patterns (validated by the caller)."""
+def _compile(patterns: list[str]) -> TextSearch | None:
+    """One case-insensitive alternation of the protocol's patterns (validated by the caller),
+    searched behind a literal prefilter (:mod:`trialsynth.screen.text_search`: the same
+    matches)."""
     if not patterns:
         return None
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    return TextSearch(re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE))
 
 
 @dataclass(frozen=True)
@@ -73,12 +77,12 @@ class PublicationRules:
 
     trial_types: frozenset[str]
     excluded_types: frozenset[str]
-    trial_terms: re.Pattern[str] | None
-    drug_terms: re.Pattern[str] | None
-    condition_terms: re.Pattern[str] | None
-    out_of_scope_terms: re.Pattern[str] | None
-    non_human_terms: re.Pattern[str] | None
-    human_terms: re.Pattern[str] | None
+    trial_terms: TextSearch | None
+    drug_terms: TextSearch | None
+    condition_terms: TextSearch | None
+    out_of_scope_terms: TextSearch | None
+    non_human_terms: TextSearch | None
+    human_terms: TextSearch | None
     human_mesh: frozenset[str]
 
     @classmethod
