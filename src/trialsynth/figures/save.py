@@ -14,7 +14,11 @@ every text, at full detail. Figures of up to about 13 x 13 inches (every figure 
 of tens of studies) stay at 300 dpi.
 
 The PNG is opaque RGB (every figure has a white background; an alpha channel that is 255
-everywhere only costs encoding time and bytes).
+everywhere only costs encoding time and bytes). A figure drawn below :data:`PNG_DPI` (one over
+the pixel budget) is compressed at zlib level :data:`TALL_PNG_COMPRESSION` instead of PIL's
+default 6: its ~16 million pixels are mostly white rows, which level 3 encodes a third faster
+and into fewer bytes (the 347-study forest at 10k: 0.49 -> 0.33 s, 2.65 -> 2.37 MB); the
+pixels are the same, and figures at full resolution keep their bytes.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ MIN_PNG_DPI = 100
 #: Largest height in pixels of a saved figure (matplotlib's limit is 2**16).
 MAX_PIXELS = 60_000
 SUPPORTED_FORMATS = ("png", "svg", "pdf")
+#: zlib level of a PNG drawn below PNG_DPI (PIL's default, 6, for the others).
+TALL_PNG_COMPRESSION = 3
 
 _METADATA: dict[str, dict[str, Any]] = {
     "png": {"Software": None},
@@ -60,6 +66,12 @@ def png_dpi(width: float, height: float) -> int:
     if width * height * dpi * dpi > MAX_PNG_PIXELS:
         dpi = max(int(math.sqrt(MAX_PNG_PIXELS / (width * height))), MIN_PNG_DPI)
     return min(dpi, int(MAX_PIXELS / height))
+
+
+def png_compression(dpi: int) -> int | None:
+    """The zlib level of a PNG drawn at ``dpi``: :data:`TALL_PNG_COMPRESSION` below
+    :data:`PNG_DPI`, else ``None`` (PIL's default); see the module docstring."""
+    return TALL_PNG_COMPRESSION if dpi < PNG_DPI else None
 
 
 def save_figure(plot: Any, path: str | Path) -> None:
@@ -111,8 +123,9 @@ def _write_png(figure: Any, path: Path, dpi: int) -> None:
     (RGB) PNG at ``dpi``.
 
     The bytes hold no text chunk (no software name or date) and the resolution in the pHYs
-    chunk, as ``Figure.savefig`` writes them, with three channels instead of four; the pixels
-    are those ``Figure.savefig`` draws. Texts are drawn from kept shapings and glyph bitmaps
+    chunk, as ``Figure.savefig`` writes them, with three channels instead of four (and zlib
+    level :func:`png_compression` below full resolution); the pixels are those
+    ``Figure.savefig`` draws. Texts are drawn from kept shapings and glyph bitmaps
     (:mod:`trialsynth.figures.agg_text`: the same pixels at a fraction of the cost).
     """
     from PIL import Image
@@ -125,7 +138,10 @@ def _write_png(figure: Any, path: Path, dpi: int) -> None:
     rgba = Image.frombuffer(
         "RGBA", canvas.get_width_height(physical=True), canvas.buffer_rgba(), "raw", "RGBA", 0, 1
     )
-    rgba.convert("RGB").save(path, format="png", dpi=(dpi, dpi))
+    options: dict[str, Any] = {"dpi": (dpi, dpi)}
+    if (level := png_compression(dpi)) is not None:
+        options["compress_level"] = level
+    rgba.convert("RGB").save(path, format="png", **options)
 
 
 def _write_svg(figure: Any, path: Path) -> None:

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from trialsynth.cli import main
-from trialsynth.figures.save import MAX_PNG_PIXELS, MIN_PNG_DPI, PNG_DPI, png_dpi
+from trialsynth.figures.save import (
+    MAX_PNG_PIXELS,
+    MIN_PNG_DPI,
+    PNG_DPI,
+    TALL_PNG_COMPRESSION,
+    png_compression,
+    png_dpi,
+)
 
 REPO = Path(__file__).parents[3]
 PROTOCOL = REPO / "analysis" / "protocol.yaml"
@@ -58,6 +65,36 @@ def test_tall_figures_get_a_lower_png_resolution_within_the_pixel_budget() -> No
     assert 8.75 * 72.0 * tall**2 <= MAX_PNG_PIXELS < 8.75 * 72.0 * (tall + 1) ** 2
     assert png_dpi(8.75, 400.0) == MIN_PNG_DPI  # legible text before the pixel budget
     assert png_dpi(8.75, 900.0) * 900.0 <= 60_000  # and within matplotlib's largest image
+
+
+def _zlib_level_class(png: bytes) -> int:
+    """FLEVEL of the first IDAT chunk's zlib header (RFC 1950): 1 for levels 2-5, 2 for 6."""
+    start = png.index(b"IDAT") + 4
+    assert png[start] == 0x78  # deflate, 32 KiB window
+    return png[start + 1] >> 6
+
+
+def test_tall_figures_are_compressed_faster_with_the_same_pixels(tmp_path: Path) -> None:
+    import pandas as pd
+    import plotnine as p9
+    from PIL import Image
+
+    from trialsynth.figures.save import save_figures
+
+    assert png_compression(PNG_DPI) is None  # full resolution: PIL's default, bytes kept
+    assert png_compression(PNG_DPI - 1) == TALL_PNG_COMPRESSION == 3
+    frame = pd.DataFrame({"x": [0.0, 1.0, 2.0], "y": [0.0, 5.0, 70.0]})
+    base = p9.ggplot(frame, p9.aes("x", "y")) + p9.geom_point()
+    save_figures(base + p9.theme(figure_size=(8.75, 72.0)), [tmp_path / "tall.png"])
+    save_figures(base + p9.theme(figure_size=(4.0, 3.0)), [tmp_path / "small.png"])
+    tall, small = ((tmp_path / f"{n}.png").read_bytes() for n in ("tall", "small"))
+    assert _zlib_level_class(tall) == 1  # zlib levels 2-5
+    assert _zlib_level_class(small) == 2  # zlib level 6, PIL's default
+    with Image.open(tmp_path / "tall.png") as image:
+        again = tmp_path / "again.png"
+        image.save(again, format="png", compress_level=6)
+        with Image.open(again) as default:
+            assert image.size[1] > 9_000 and image.tobytes() == default.tobytes()
 
 
 def test_each_format_is_laid_out_by_itself_whatever_is_saved_with_it(tmp_path: Path) -> None:
