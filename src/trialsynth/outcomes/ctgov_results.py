@@ -80,7 +80,8 @@ def extract_ctgov_outcomes(
         ``studies``, ``studies_with_results``, ``measures``, ``measures_matched``,
         ``measures_ambiguous`` (title matching several outcomes, skipped and logged).
     """
-    return _combine(study_outcomes(file_name, study, rules) for file_name, study in studies)
+    titles: dict[str, list[str]] = {}
+    return _combine(study_outcomes(file_name, study, rules, titles) for file_name, study in studies)
 
 
 def read_ctgov_outcomes(
@@ -100,7 +101,8 @@ def read_ctgov_outcomes(
     path = Path(source)
     if path.suffix == ".jsonl":
         return extract_ctgov_outcomes(read_posted_results(path), rules)
-    kept = newest_values(path, lambda raw: study_outcomes(raw.path.name, raw.study, rules))
+    titles: dict[str, list[str]] = {}
+    kept = newest_values(path, lambda raw: study_outcomes(raw.path.name, raw.study, rules, titles))
     return _combine(value for _, value in kept)
 
 
@@ -124,8 +126,18 @@ def _combine(per_study: Iterable[StudyOutcomes]) -> tuple[list[dict[str, Any]], 
     return rows, counts
 
 
-def study_outcomes(file_name: str, study: dict[str, Any], rules: OutcomeRules) -> StudyOutcomes:
-    """The outcome rows of one study's posted results (see :func:`extract_ctgov_outcomes`)."""
+def study_outcomes(
+    file_name: str,
+    study: dict[str, Any],
+    rules: OutcomeRules,
+    titles: dict[str, list[str]] | None = None,
+) -> StudyOutcomes:
+    """The outcome rows of one study's posted results (see :func:`extract_ctgov_outcomes`).
+
+    ``titles`` keeps the arm-level outcomes each measure title matched, for the next study
+    posting the same title (registries repeat titles across trials; the match depends on the
+    title and the protocol only).
+    """
     rows: list[dict[str, Any]] = []
     counts = dict.fromkeys(COUNT_KEYS, 0)
     warnings: list[str] = []
@@ -142,7 +154,11 @@ def study_outcomes(file_name: str, study: dict[str, Any], rules: OutcomeRules) -
         title = str(measure.get("title", ""))
         # Registry results are read per arm: outcomes tabulated as medians or as
         # precomputed effects (hazard ratios) come from curated sheets only.
-        matched = [name for name in rules.classify(title) if rules.definitions[name].arm_level]
+        matched = None if titles is None else titles.get(title)
+        if matched is None:
+            matched = [name for name in rules.classify(title) if rules.definitions[name].arm_level]
+            if titles is not None:
+                titles[title] = matched
         if not matched:
             continue
         if len(matched) > 1:

@@ -11,12 +11,16 @@ import pytest
 
 from trialsynth.errors import InputError
 from trialsynth.outcomes.cli import register
-from trialsynth.outcomes.ctgov_results import read_ctgov_outcomes
+from trialsynth.outcomes.ctgov_results import (
+    extract_ctgov_outcomes,
+    read_ctgov_outcomes,
+    study_outcomes,
+)
 from trialsynth.outcomes.effects import _NDTRI, normal_quantile
 from trialsynth.outcomes.rules import load_outcome_rules
 from trialsynth.outcomes.stage import extract_outcomes
 from trialsynth.parse.ctgov_parse import parse_ctgov_snapshot
-from trialsynth.parse.posted_results import write_posted_results
+from trialsynth.parse.posted_results import read_posted_results, write_posted_results
 from trialsynth.protocol import load_protocol
 
 from .conftest import CODING, CTGOV, EXTRACTION, PROTOCOL, REPO, SCREENING
@@ -122,3 +126,15 @@ def test_another_level_asks_scipy() -> None:
     from scipy.special import ndtri
 
     assert normal_quantile(0.9) == float(ndtri(0.9))
+
+
+def test_titles_matched_once_give_the_rows_of_matching_each_measure(tmp_path: Path) -> None:
+    rules = load_outcome_rules(load_protocol(SHIPPED_PROTOCOL), SHIPPED_PROTOCOL)
+    studies = list(read_posted_results(_posted(SHIPPED_CTGOV, tmp_path / "posted.jsonl")))
+    each = [row for name, study in studies for row in study_outcomes(name, study, rules).rows]
+    titles: dict[str, list[str]] = {}
+    kept = [
+        row for name, study in studies for row in study_outcomes(name, study, rules, titles).rows
+    ]
+    assert kept == each and titles  # the memo was used
+    assert extract_ctgov_outcomes(iter(studies), rules)[0] == each
