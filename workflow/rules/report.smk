@@ -27,6 +27,9 @@ rule report:
         overrides=optional_review_file("certainty_overrides.csv"),
         analyses=expand(f"{PROCESSED}/analyses/{{analysis}}.csv", analysis=ANALYSIS_IDS),
         results=expand(f"{REPORTS}/tables/{{analysis}}.json", analysis=ANALYSIS_IDS),
+        estimators=expand(
+            f"{REPORTS}/tables/{{analysis}}.estimators.json", analysis=ANALYSIS_IDS
+        ),
         forest=expand(
             f"{REPORTS}/figures/forest_{{analysis}}.png", analysis=ANALYSIS_IDS
         ),

@@ -12,6 +12,7 @@ from typing import Any
 from trialsynth.cli_options import add_command, add_paths
 from trialsynth.errors import InputError
 from trialsynth.meta.effect_sizes import ZERO_CELL_RULES, ZeroCellSettings
+from trialsynth.meta.estimator_file import write_estimators
 from trialsynth.meta.fit import CLI_METHODS, LEAVE1OUT_AUTO_MAX_K, LEAVE1OUT_CHOICES, fit_meta
 from trialsynth.meta.inference import PI_TYPES, TESTS
 from trialsynth.meta.measures import MEASURE_NAMES
@@ -78,6 +79,14 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the JSON result to stdout")
     add_paths(parser, "out", required=False, out="write the JSON result here")
+    add_paths(
+        parser,
+        "estimators_out",
+        required=False,
+        estimators_out="write the estimator sensitivity (REML, DL, PM, ML x the test and z) "
+        "here, for the report (trialsynth.meta.estimator_file; no rows for a model with "
+        "moderators)",
+    )
     parser.add_argument(
         "--allow-empty",
         action="store_true",
@@ -162,6 +171,16 @@ def run_meta(args: argparse.Namespace) -> int:
     if args.out is not None:
         write_json_atomic(args.out, result)
         log.info("wrote %s (k = %d)", args.out, result["k"])
+    if args.estimators_out is not None:
+        pooled = fitted.coefficients is None
+        write_estimators(
+            args.estimators_out,
+            fitted.yi if pooled else [],
+            fitted.vi if pooled else [],
+            str(args.test),
+            float(args.level),
+            str(args.pi),
+        )
     if args.json:
         sys.stdout.write(json.dumps(result, indent=2, sort_keys=True) + "\n")
     elif result["k"] == 0:

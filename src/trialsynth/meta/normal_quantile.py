@@ -1,13 +1,16 @@
-"""The standard normal quantile ``ndtri`` (``scipy.special.ndtri``, Cephes), without importing
-SciPy for the probabilities a run asks for every time.
+"""The standard normal quantile ``ndtri`` (``scipy.special.ndtri``, Cephes) and the upper
+quantile of t with one degree of freedom, without importing SciPy for the probabilities a run
+asks for every time.
 
 Importing ``scipy.special`` costs about 0.2 s of a job's start-up (it loads NumPy's whole
 namespace, ``numpy.f2py`` and ``numpy.testing`` included). The report, the history and the
 figure jobs need the normal quantile only at a few fixed probabilities: the two-sided critical
 value of the usual confidence levels (``(1 - level / 100) / 2``) and the optimal information
-size's ``alpha / 2`` and ``1 - power``. Their values, as SciPy computes them, are kept in
-:data:`KNOWN_NDTRI` (``tests/unit/meta/test_normal_quantile.py`` checks every entry against
-``scipy.special.ndtri``, bit for bit); any other probability is computed by SciPy.
+size's ``alpha / 2`` and ``1 - power``; the report's note on a k = 2 Knapp-Hartung interval
+needs the t quantile with 1 degree of freedom at the same tails. Their values, as SciPy
+computes them, are kept in :data:`KNOWN_NDTRI` and :data:`KNOWN_T1_ISF`
+(``tests/unit/meta/test_normal_quantile.py`` checks every entry against SciPy, bit for bit);
+any other probability is computed by SciPy.
 
 References
 ----------
@@ -33,6 +36,19 @@ KNOWN_NDTRI: dict[float, float] = {
 }
 
 
+#: ``scipy.stats.t.isf(q, 1)`` (:func:`trialsynth.meta.distributions.t_isf`) at the keys of
+#: :data:`KNOWN_NDTRI`.
+KNOWN_T1_ISF: dict[float, float] = {
+    0.0004999999999999449: 636.6192487687897,
+    0.0050000000000000044: 63.656741162871526,
+    0.025: 12.706204736174705,
+    0.025000000000000022: 12.706204736174694,
+    0.04999999999999999: 6.313751514675045,
+    0.09999999999999998: 3.0776835371752544,
+    0.19999999999999996: 1.3763819204711738,
+}
+
+
 def ndtri(q: float) -> np.float64:
     """``scipy.special.ndtri(q)`` for a probability ``q`` (a NumPy float, as SciPy returns):
     from :data:`KNOWN_NDTRI` when ``q`` is one of its keys, else computed by SciPy."""
@@ -54,3 +70,15 @@ def norm_isf(q: float) -> np.float64:
     from trialsynth.meta import distributions  # imports scipy.special
 
     return np.float64(distributions.norm_isf(q))
+
+
+def t1_isf(q: float) -> np.float64:
+    """``scipy.stats.t.isf(q, 1)`` (:func:`trialsynth.meta.distributions.t_isf` with one degree
+    of freedom): from :data:`KNOWN_T1_ISF`, else computed by
+    :mod:`trialsynth.meta.distributions`."""
+    known = KNOWN_T1_ISF.get(float(q))
+    if known is not None:
+        return np.float64(known)
+    from trialsynth.meta import distributions  # imports scipy.special
+
+    return np.float64(distributions.t_isf(q, 1))

@@ -17,6 +17,7 @@ from typing import Any
 from trialsynth.digest import sha256_file
 from trialsynth.figures.forest_footer import is_meta_regression
 from trialsynth.link.labels import read_study_labels, study_labels
+from trialsynth.meta.estimator_file import estimators_path, read_estimators
 from trialsynth.protocol import load_protocol
 from trialsynth.report.certainty import draft_certainty, validate_overrides
 from trialsynth.report.claims import judge_claim, load_claims
@@ -30,7 +31,7 @@ from trialsynth.report.context import (
     read_csv_records,
     read_json,
 )
-from trialsynth.report.estimators import MIN_K, estimator_table
+from trialsynth.report.estimators import MIN_K, estimator_table, table_settings
 from trialsynth.report.findings import key_finding, summary_row
 from trialsynth.report.long_tables import (
     FULL_TABLES,
@@ -201,7 +202,17 @@ def _load_sections(
             row["study"]: labels.get(row.get("study_id", ""), row["study"]) for row in section.rows
         }
         if section.result.k >= MIN_K and not is_meta_regression(section.result):
-            section.estimators = estimator_table(section.result, protocol["meta"])
+            tests, level, pi = table_settings(protocol["meta"])
+            result_path = paths.results_dir / f"{analysis_id}.json"
+            fitted = read_estimators(
+                estimators_path(result_path),
+                section.result.yi,
+                section.result.vi,
+                tests[0],
+                level,
+                pi,
+            )
+            section.estimators = estimator_table(section.result, protocol["meta"], fitted)
         sections.append(section)
     return sections
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from trialsynth.figures.forest import is_meta_regression
 from trialsynth.formatting import finite, format_p
-from trialsynth.meta.distributions import norm_isf, t_isf
 from trialsynth.meta.measures import BINARY, SINGLE_ARM, measure_names, treated_risk
+from trialsynth.meta.normal_quantile import norm_isf, t1_isf
 from trialsynth.report.certainty import Certainty, arm_totals, single_arm_people
 
 
@@ -167,7 +167,7 @@ def small_k_note(result: Any) -> str:
         return ""
     level = float(result.level)
     tail = (1 - level / 100) / 2
-    quantile = float(t_isf(tail, 1))
+    quantile = float(t1_isf(tail))
     normal = float(norm_isf(tail))
     return (
         f" (k = 2: a Knapp–Hartung interval has 1 degree of freedom and spans {quantile:.1f} "

@@ -10,7 +10,7 @@ import pytest
 from scipy import special
 
 from trialsynth.meta import distributions
-from trialsynth.meta.normal_quantile import KNOWN_NDTRI, ndtri, norm_isf
+from trialsynth.meta.normal_quantile import KNOWN_NDTRI, KNOWN_T1_ISF, ndtri, norm_isf, t1_isf
 from trialsynth.meta.result import z_critical
 from trialsynth.report.certainty import RELATIVE_CHANGE, optimal_information_size
 from trialsynth.report.claims import wilson_interval
@@ -23,11 +23,14 @@ def test_every_kept_quantile_is_scipys(q: float) -> None:
     assert KNOWN_NDTRI[q] == float(special.ndtri(q))
     assert ndtri(q) == special.ndtri(q) and isinstance(ndtri(q), np.float64)
     assert norm_isf(q) == distributions.norm_isf(q)
+    assert KNOWN_T1_ISF[q] == float(distributions.t_isf(q, 1))
+    assert t1_isf(q) == distributions.t_isf(q, 1) and isinstance(t1_isf(q), np.float64)
 
 
 def test_the_kept_keys_are_the_probabilities_the_package_asks_for() -> None:
     asked = {(1 - level / 100) / 2 for level in LEVELS} | {0.05 / 2, 1 - 0.8}
     assert set(KNOWN_NDTRI) == asked
+    assert set(KNOWN_T1_ISF) == asked
 
 
 @pytest.mark.parametrize("q", [1e-300, 0.001, 0.0123, 0.5, 0.77, 1 - 1e-12])
@@ -35,6 +38,7 @@ def test_other_probabilities_are_computed_by_scipy(q: float) -> None:
     assert q not in KNOWN_NDTRI
     assert ndtri(q) == special.ndtri(q)
     assert norm_isf(q) == distributions.norm_isf(q)
+    assert t1_isf(q) == distributions.t_isf(q, 1)
 
 
 @pytest.mark.parametrize("q", [0.0, 1.0, -0.5, 2.0, math.nan])
