@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import pandas as pd
 
 from trialsynth.parse.ctgov_flatten import TRIAL_COLUMNS, flatten_study
 from trialsynth.parse.ctgov_pages import Version, iter_raw_studies, supersedes, version_of
 from trialsynth.parse.frames import rows_to_frame, write_contract_csv
-from trialsynth.parse.posted_results import prune_study
+from trialsynth.parse.posted_results import posted_result_line
 from trialsynth.parse.skips import SkipLog
 
 log = logging.getLogger(__name__)
@@ -25,9 +25,10 @@ class ParsedCtgov(NamedTuple):
     results of the same studies (:mod:`trialsynth.parse.posted_results`)."""
 
     trials: pd.DataFrame
-    #: ``(page file name, pruned study)`` of every kept study, in file order of the kept
-    #: versions (as :func:`trialsynth.parse.ctgov_pages.newest_values` orders them).
-    posted_results: list[tuple[str, dict[str, Any]]]
+    #: The posted-results line (:func:`trialsynth.parse.posted_results.posted_result_line`)
+    #: of every kept study, in file order of the kept versions (as
+    #: :func:`trialsynth.parse.ctgov_pages.newest_values` orders them).
+    posted_results: list[str]
 
 
 def parse_ctgov(raw_dir: str | Path, skips: SkipLog | None = None) -> pd.DataFrame:
@@ -64,13 +65,13 @@ def parse_ctgov(raw_dir: str | Path, skips: SkipLog | None = None) -> pd.DataFra
 def parse_ctgov_snapshot(raw_dir: str | Path, skips: SkipLog | None = None) -> ParsedCtgov:
     """:func:`parse_ctgov`, and the posted results of the same studies, in one pass.
 
-    Every page is decoded once; each kept study gives its ``trials.csv`` row and its pruned
-    posted results (:func:`trialsynth.parse.posted_results.prune_study`).
+    Every page is decoded once; each kept study gives its ``trials.csv`` row and the line of
+    its posted results (:func:`trialsynth.parse.posted_results.posted_result_line`).
     """
     skips = skips if skips is not None else SkipLog()
     skipped_before = len(skips)
     rows: dict[str, dict[str, object]] = {}
-    posted: dict[str, tuple[int, str, dict[str, Any]]] = {}
+    posted: dict[str, tuple[int, str]] = {}
     winners: dict[str, Version] = {}
     duplicates = 0
     for order, raw in enumerate(iter_raw_studies(raw_dir, skips)):
@@ -82,7 +83,7 @@ def parse_ctgov_snapshot(raw_dir: str | Path, skips: SkipLog | None = None) -> P
                 continue
         winners[raw.nct_id] = here
         rows[raw.nct_id] = flatten_study(raw.study, raw.path.name, raw.path)
-        posted[raw.nct_id] = (order, raw.path.name, prune_study(raw.study))
+        posted[raw.nct_id] = (order, posted_result_line(raw.path.name, raw.study))
     log.info(
         "CT.gov: %d trials; skipped %d superseded duplicate(s) and %d invalid record(s)",
         len(rows),
@@ -94,7 +95,7 @@ def parse_ctgov_snapshot(raw_dir: str | Path, skips: SkipLog | None = None) -> P
         ordered, TRIAL_COLUMNS, integer_columns=("enrollment",), boolean_columns=("has_results",)
     )
     in_file_order = sorted(posted.values(), key=lambda item: item[0])
-    return ParsedCtgov(trials, [(source_file, study) for _, source_file, study in in_file_order])
+    return ParsedCtgov(trials, [line for _, line in in_file_order])
 
 
 def write_trials(df: pd.DataFrame, target: str | os.PathLike[str]) -> None:

@@ -65,10 +65,19 @@ def prune_study(study: dict[str, Any]) -> dict[str, Any]:
     return pruned
 
 
-def write_posted_results(
-    studies: Iterable[tuple[str, dict[str, Any]]], target: str | os.PathLike[str]
-) -> int:
-    """Write ``(page file name, pruned study)`` pairs as JSON Lines, atomically.
+def posted_result_line(source_file: str, study: dict[str, Any]) -> str:
+    """The line of one kept study: ``{"source_file": ..., "study": <pruned study>}``.
+
+    The parse stage encodes each study's line as it reads the study, so that it holds text
+    rather than the posted results' objects (a million small objects at 10,000 trials, which
+    Python's cyclic garbage collector would walk again and again).
+    """
+    pruned = {"source_file": source_file, "study": prune_study(study)}
+    return json.dumps(pruned, separators=(",", ":"))
+
+
+def write_posted_results(lines: Iterable[str], target: str | os.PathLike[str]) -> int:
+    """Write the lines of :func:`posted_result_line` as a JSON-lines file, atomically.
 
     The file keeps its bytes (and time stamp) when its content is unchanged
     (:func:`trialsynth.tables.write_text_atomic`).
@@ -78,12 +87,9 @@ def write_posted_results(
     int
         The number of lines written.
     """
-    lines = [
-        json.dumps({"source_file": source_file, "study": study}, separators=(",", ":"))
-        for source_file, study in studies
-    ]
-    write_text_atomic(target, "".join(f"{line}\n" for line in lines))
-    return len(lines)
+    written = list(lines)
+    write_text_atomic(target, "".join(f"{line}\n" for line in written))
+    return len(written)
 
 
 def read_posted_results(path: str | os.PathLike[str]) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -15,6 +15,7 @@ from trialsynth.errors import InputError
 from trialsynth.parse.ctgov_pages import iter_ctgov_studies
 from trialsynth.parse.ctgov_parse import parse_ctgov, parse_ctgov_snapshot
 from trialsynth.parse.posted_results import (
+    posted_result_line,
     prune_study,
     read_posted_results,
     write_posted_results,
@@ -95,18 +96,19 @@ def test_parse_writes_every_kept_study_once_in_the_order_of_the_stages_reader(
 
 def test_an_unchanged_file_keeps_its_time_stamp(tmp_path: Path) -> None:
     target = tmp_path / "posted.jsonl"
-    studies = [("page-0001.json", prune_study(record()))]
-    assert write_posted_results(studies, target) == 1
+    assert write_posted_results([posted_result_line("page-0001.json", record())], target) == 1
     before = target.stat().st_mtime_ns
-    write_posted_results(copy.deepcopy(studies), target)
+    write_posted_results([posted_result_line("page-0001.json", copy.deepcopy(record()))], target)
     assert target.stat().st_mtime_ns == before
 
 
 def test_strings_json_decodes_round_trip_exactly(tmp_path: Path) -> None:
-    study = prune_study(record())
+    study = record()
     study["protocolSection"]["identificationModule"]["acronym"] = "Ä\ud800ß\u2028"
-    write_posted_results([("page-0001.json", study)], tmp_path / "posted.jsonl")
-    assert list(read_posted_results(tmp_path / "posted.jsonl")) == [("page-0001.json", study)]
+    line = posted_result_line("page-0001.json", study)
+    write_posted_results([line], tmp_path / "posted.jsonl")
+    read = list(read_posted_results(tmp_path / "posted.jsonl"))
+    assert read == [("page-0001.json", prune_study(study))]
 
 
 @pytest.mark.parametrize(
