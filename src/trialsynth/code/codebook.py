@@ -77,7 +77,10 @@ class Rule:
     def may_match(self, text: str) -> bool:
         """False only when no pattern of the rule can match ``text`` (a cheap check)."""
         literals: tuple[str, ...] | None = self._literals  # type: ignore[attr-defined]
-        return literals is None or _any_in(literals, lowered(text))
+        if literals is None:
+            return True
+        low = lowered(text)
+        return low is None or _any_in(literals, low)
 
     def search(self, text: str) -> re.Match[str] | None:
         """The leftmost match of any of the value's patterns in ``text``, or ``None``
@@ -96,6 +99,8 @@ class Rule:
     def _search(self, text: str) -> re.Match[str] | None:
         literals: tuple[str, ...] | None = self._literals  # type: ignore[attr-defined]
         low = lowered(text)
+        if low is None:
+            return self._search_ungated(text)
         found: set[str] | None = None
         if literals is not None:
             if not _any_in(literals, low):
@@ -116,6 +121,16 @@ class Rule:
                 best = match
         return best
 
+    def _search_ungated(self, text: str) -> re.Match[str] | None:
+        """The leftmost match of any part, every part searched (a text the gates cannot
+        judge: :func:`trialsynth.code.gates.lowered`)."""
+        best: re.Match[str] | None = None
+        for _, pattern in self.parts:
+            match = pattern.search(text)
+            if match is not None and (best is None or match.start() < best.start()):
+                best = match
+        return best
+
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> list[re.Match[str]]:
         """All matches of the alternation in ``text[pos:endpos]`` (none when gated out).
 
@@ -126,9 +141,11 @@ class Rule:
         """
         literals: tuple[str, ...] | None = self._literals  # type: ignore[attr-defined]
         low = lowered(text)
+        end = len(text) if endpos is None else endpos
+        if low is None:
+            return list(self.pattern.finditer(text, pos, end))
         if literals is not None and not _any_in(literals, low):
             return []
-        end = len(text) if endpos is None else endpos
         return list(self._narrowed(low).finditer(text, pos, end))
 
     def within(self, text: str) -> Rule:
@@ -145,6 +162,8 @@ class Rule:
         if literals is None:
             return self
         low = lowered(text)
+        if low is None:
+            return self
         found = tuple(literal for literal in literals if literal in low)
         if len(found) == len(literals):
             return self

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from trialsynth.code import Codebook
-from trialsynth.code.codebook import Rule
+from trialsynth.code.codebook import Rule, _patterns
 from trialsynth.code.gates import literal_gate, passes
 from trialsynth.code.inputs import load_input_studies
 from trialsynth.code.stage import code_inputs, coding_frame
@@ -51,6 +53,30 @@ def test_gate_literals() -> None:
     assert literal_gate(r"\bplacebos?\b") == {"placebo"}
     assert literal_gate(r"(?-i:\bIV\b)") is None  # too short to gate: always searched
     assert literal_gate(r"\b(oral)?\s*spray") == {"spray"}  # optional parts are not required
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a \u017fham injection",  # long s: matches "s"
+        "the P\u0130LL arm",  # dotted capital I: lower() is two characters
+        "a p\u0131ll arm",  # dotless i: matches "i"
+        "MAS\u212a",  # Kelvin sign: matches "k"
+    ],
+)
+def test_texts_with_letters_re_folds_to_ascii_are_searched_ungated(text: str) -> None:
+    """Every gate would skip these texts' lower case, yet ``re.IGNORECASE`` matches them."""
+    items = [r"\bsham\b", r"\bpill\b", r"\bmask\b", r"\bplacebo\b"]
+    rule = _patterns(items, Path("codebook.yaml"), "test")
+    expected = rule.pattern.search(text)
+    assert expected is not None
+    assert passes(literal_gate(expected.group(0)), text)
+    assert rule.may_match(text)
+    found = rule.search(text)
+    assert found is not None and found.span() == expected.span()
+    assert [m.span() for m in rule.finditer(text)] == [expected.span()]
+    inside = rule.within(text).search(text)
+    assert inside is not None and inside.span() == expected.span()
 
 
 def test_parallel_coding_equals_serial(tmp_path: Path, codebook: Codebook) -> None:

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from trialsynth.screen.eligibility import PublicationRules
-from trialsynth.screen.text_search import TextSearch, required_literals
+from trialsynth.screen.text_search import TextSearch
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -110,14 +110,6 @@ def test_the_shipped_protocols_patterns_have_prefilters_and_keep_their_matches()
         assert search.literals, name  # the prefilter applies
         assert _same(search.pattern.search(text), search.search(text)), name
         assert search.search(text) is not None, name
-
-
-def test_required_literals_read_off_the_tree() -> None:
-    literals = required_literals(re.compile(r"\brats?\b|\bmice\b", re.IGNORECASE))
-    assert literals == [("rat", 0), ("mice", 0)]
-    assert required_literals(re.compile(r"(?:es|ar)?ketamine", re.IGNORECASE)) == [("ketamine", 2)]
-    assert required_literals(re.compile(r"[a-z]+|abc")) is None  # a branch needs no literal
-    assert required_literals(re.compile(r"(?:abc)?\d")) is None
 
 
 def test_the_leftmost_match_wins_over_the_first_literal_found() -> None:
