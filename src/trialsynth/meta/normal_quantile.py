@@ -6,9 +6,10 @@ Importing ``scipy.special`` costs about 0.2 s of a job's start-up (it loads NumP
 namespace, ``numpy.f2py`` and ``numpy.testing`` included). The report, the history and the
 figure jobs need the normal quantile only at a few fixed probabilities: the two-sided critical
 value of the usual confidence levels (``(1 - level / 100) / 2``) and the optimal information
-size's ``alpha / 2`` and ``1 - power``; the report's note on a k = 2 Knapp-Hartung interval
-needs the t quantile with 1 degree of freedom at the same tails. Their values, as SciPy
-computes them, are kept in :data:`KNOWN_NDTRI` and :data:`KNOWN_T1_ISF`
+size's ``alpha / 2`` and ``1 - power``, and the outcomes stage the upper quantile
+``0.5 + level / 200`` of a reported confidence interval's level; the report's note on a k = 2
+Knapp-Hartung interval needs the t quantile with 1 degree of freedom at the lower tails.
+Their values, as SciPy computes them, are kept in :data:`KNOWN_NDTRI` and :data:`KNOWN_T1_ISF`
 (``tests/unit/meta/test_normal_quantile.py`` checks every entry against SciPy, bit for bit);
 any other probability is computed by SciPy.
 
@@ -23,8 +24,10 @@ from __future__ import annotations
 import numpy as np
 
 #: ``ndtri(q)`` as ``scipy.special.ndtri`` returns it, keyed by the exact float ``q`` the
-#: package computes: ``(1 - level / 100) / 2`` for levels 80, 90, 95, 99 and 99.9 %, and
-#: ``0.05 / 2`` and ``1 - 0.8`` (the optimal information size's alpha and power).
+#: package computes: ``(1 - level / 100) / 2`` for levels 80, 90, 95, 99 and 99.9 %,
+#: ``0.05 / 2`` and ``1 - 0.8`` (the optimal information size's alpha and power), and
+#: ``0.5 + level / 200`` for levels 90, 95 and 99 % (:func:`trialsynth.outcomes.effects.
+#: normal_quantile`, a standard error from a reported confidence interval).
 KNOWN_NDTRI: dict[float, float] = {
     0.0004999999999999449: -3.2905267314919255,
     0.0050000000000000044: -2.5758293035489004,
@@ -33,11 +36,14 @@ KNOWN_NDTRI: dict[float, float] = {
     0.04999999999999999: -1.6448536269514729,
     0.09999999999999998: -1.2815515655446004,
     0.19999999999999996: -0.8416212335729143,
+    0.95: 1.6448536269514722,
+    0.975: 1.959963984540054,
+    0.995: 2.5758293035489004,
 }
 
 
-#: ``scipy.stats.t.isf(q, 1)`` (:func:`trialsynth.meta.distributions.t_isf`) at the keys of
-#: :data:`KNOWN_NDTRI`.
+#: ``scipy.stats.t.isf(q, 1)`` (:func:`trialsynth.meta.distributions.t_isf`) at the lower-tail
+#: keys of :data:`KNOWN_NDTRI`.
 KNOWN_T1_ISF: dict[float, float] = {
     0.0004999999999999449: 636.6192487687897,
     0.0050000000000000044: 63.656741162871526,
@@ -62,7 +68,7 @@ def ndtri(q: float) -> np.float64:
 
 def norm_isf(q: float) -> np.float64:
     """``scipy.stats.norm.isf(q)`` (:func:`trialsynth.meta.distributions.norm_isf`): ``-ndtri(q)``
-    from :data:`KNOWN_NDTRI` (every key lies strictly between 0 and 1/2, where SciPy's masks
+    from :data:`KNOWN_NDTRI` (every key lies strictly between 0 and 1, where SciPy's masks
     change nothing), else computed by :mod:`trialsynth.meta.distributions`."""
     known = KNOWN_NDTRI.get(float(q))
     if known is not None:

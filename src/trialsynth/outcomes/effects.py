@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass
 
 from trialsynth.meta.measures import EFFECT_SPELLINGS, RATIO_EFFECTS
+from trialsynth.meta.normal_quantile import ndtri
 from trialsynth.outcomes.derive import decimals_of
 
 #: Reported effects pooled on the log scale (the measure registry's ratios, and HR).
@@ -54,23 +55,11 @@ class GenEffect:
     derivation: str
 
 
-#: ``scipy.special.ndtri(p)`` of the two-sided 90, 95 and 99 % levels' upper quantiles, as
-#: scipy computes them (checked in tests/unit/outcomes): the usual levels need no scipy import.
-_NDTRI = {0.95: 1.6448536269514722, 0.975: 1.959963984540054, 0.995: 2.5758293035489004}
-
-
 def normal_quantile(p: float) -> float:
     """The standard normal quantile of ``p``, ``scipy.special.ndtri(p)`` (Cephes ``ndtri``;
-    scipy.stats.norm.ppf is the same function).
-
-    scipy.special takes about 0.2 s to import; the quantiles of the usual confidence levels
-    are taken from :data:`_NDTRI` (the same doubles), any other level imports scipy.
-    """
-    known = _NDTRI.get(p)
-    if known is not None:
-        return known
-    from scipy.special import ndtri
-
+    scipy.stats.norm.ppf is the same function): the usual confidence levels' quantiles are kept
+    constants (:data:`trialsynth.meta.normal_quantile.KNOWN_NDTRI`, no SciPy import), any other
+    level is computed by SciPy."""
     return float(ndtri(p))
 
 
