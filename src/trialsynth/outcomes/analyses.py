@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from trialsynth.code.study import FIELDS
+from trialsynth.code.fields import FIELDS
 from trialsynth.errors import ProtocolError
 from trialsynth.meta.measures import BINARY, CONTINUOUS, MEASURES, SINGLE_ARM, measure_names
 from trialsynth.outcomes.derive import combine_binary, combine_means

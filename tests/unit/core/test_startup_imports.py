@@ -82,3 +82,17 @@ def test_history_and_the_reports_quantiles_need_no_scipy_or_jsonschema(tmp_path:
         "optimal_information_size(0.2)\n"
     )
     assert _loaded(probe, ("scipy", "scipy.special", "scipy.stats", "jsonschema")) == []
+
+
+def test_outcomes_loads_the_codebook_and_arm_coder_but_not_the_coding_stage() -> None:
+    probe = (
+        "from trialsynth.cli import build_parser\n"
+        "import trialsynth.outcomes.stage\n"
+        "from trialsynth.code.arms import code_arm_label\n"
+        "from trialsynth.code.codebook import load_codebook\n"
+        "build_parser('outcomes')\n"
+        "codebook = load_codebook('analysis/codebook.yaml')\n"
+        "assert code_arm_label('placebo infusion', codebook).drug == 'none'\n"
+    )
+    coding_stage = ("trialsynth.code.stage", "trialsynth.code.reuse", "trialsynth.code.study")
+    assert _loaded(probe, coding_stage) == []
