@@ -45,11 +45,12 @@ lint: $(STAMP)
 ## update: run the workflow in two passes after the raw snapshot changed. Snakemake decides what
 ## to rerun before it starts, so one pass reruns everything downstream of a changed snapshot; in
 ## the second pass a table whose content did not change (its checksum equals the recorded one)
-## no longer reruns the analyses, figures and report that read it.
+## no longer reruns the analyses, figures and report that read it. Both passes run in one
+## process (trialsynth/workflow_update.py: Snakemake's start-up and exit paid once).
 update: $(STAMP)
 	$(UNLOCK_IF_STALE)
-	$(SNAKEMAKE) --until outcomes
-	$(SNAKEMAKE)
+	$(RUN) $(BIN)/python -m trialsynth.workflow_update --until outcomes -- \
+		$(if $(ANALYSIS_DIR),--config analysis_dir=$(ANALYSIS_DIR))
 
 ## refresh: fetch new snapshots from the live APIs (atomic; the old snapshot stays on failure),
 ## then update what they changed

@@ -5,7 +5,8 @@ For each size N in ``--trials`` (with ``--ratio`` x N articles) the script build
 snapshot into a scratch folder, and runs ``snakemake --cores C`` there: cold, then a no-op rerun,
 then (``--refresh``) a refresh in which 1 % of the trials changed (a new last-update date and a
 changed enrollment, as a ``fetch ctgov --since`` merge writes them), run as ``make update`` runs
-it (``--until outcomes``, then the rest).
+it (``python -m trialsynth.workflow_update --until outcomes``: ``--until outcomes``, then the
+rest, in one process).
 
 Every ``trialsynth`` process the rules start is timed by a shim put first on ``PATH`` that runs
 the real command under ``/usr/bin/time`` (wall, user and system seconds and peak resident
@@ -88,9 +89,10 @@ def stage_name(argv: str) -> str:
     return words[0]
 
 
-def snakemake(project: Path, cores: int, times: Path, *targets: str) -> float:
+def snakemake(project: Path, cores: int, times: Path, *targets: str, update: bool = False) -> float:
     """Run the workflow in ``project`` (``targets``: extra arguments, default the whole
-    workflow); return the wall time."""
+    workflow), or with ``update`` both passes of ``make update`` (``python -m
+    trialsynth.workflow_update --until outcomes``); return the wall time."""
     real = shutil.which("trialsynth", path=str(Path(sys.executable).parent))
     if real is None:
         raise SystemExit("trialsynth is not installed beside this Python")
@@ -102,16 +104,13 @@ def snakemake(project: Path, cores: int, times: Path, *targets: str) -> float:
     path = os.pathsep.join([str(shim_dir), str(Path(sys.executable).parent), os.environ["PATH"]])
     env = dict(os.environ, PATH=path, BENCH_SCALE_TIMES=str(times), BENCH_SCALE_REAL=real)
     start = time.perf_counter()
+    options = ["--cores", str(cores), "--quiet"]
+    if update:
+        command = ["trialsynth.workflow_update", "--until", "outcomes", "--", *options]
+    else:
+        command = ["snakemake", *options, *(targets or ["all"])]
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--cores",
-            str(cores),
-            "--quiet",
-            *(targets or ["all"]),
-        ],
+        [sys.executable, "-m", *command],
         cwd=project,
         env=env,
         check=True,
@@ -170,9 +169,9 @@ def run_size(n_trials: int, args: argparse.Namespace, tmp: Path) -> dict[str, ob
         changed = change_one_percent(project / "data" / "raw" / "ctgov")
         refresh_times = tmp / f"refresh-{n_trials}.txt"
         result["refresh_changed"] = changed
-        # the two passes of `make update`: the second skips jobs whose inputs kept their content
-        first = snakemake(project, args.cores, refresh_times, "--until", "outcomes")
-        result["refresh_s"] = first + snakemake(project, args.cores, refresh_times)
+        # as `make update` runs it: two passes in one process, the second skips the jobs
+        # whose inputs kept their content
+        result["refresh_s"] = snakemake(project, args.cores, refresh_times, update=True)
         result["refresh_stages"] = read_times(refresh_times)
     if args.keep:
         shutil.copytree(project / "reports", args.keep / f"reports-{n_trials}", dirs_exist_ok=True)

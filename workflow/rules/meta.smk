@@ -16,12 +16,12 @@ rule meta:
     output:
         result=f"{REPORTS}/tables/{{analysis}}.json",
         estimators=f"{REPORTS}/tables/{{analysis}}.estimators.json",
-    wildcard_constraints:
-        analysis=r"[a-z0-9][a-z0-9_]*",
     log:
         log_file("meta", "{analysis}"),
     benchmark:
         benchmark_file("meta", "{analysis}")
+    wildcard_constraints:
+        analysis=r"[a-z0-9][a-z0-9_]*",
     conda:
         CONDA_ENV
     resources:
