@@ -32,6 +32,7 @@ rule figures_analysis:
         log_file("figures_analysis", "{analysis}"),
     benchmark:
         benchmark_file("figures_analysis", "{analysis}")
+    priority: analysis_priority
     conda:
         CONDA_ENV
     resources:

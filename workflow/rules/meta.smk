@@ -22,6 +22,7 @@ rule meta:
         benchmark_file("meta", "{analysis}")
     wildcard_constraints:
         analysis=r"[a-z0-9][a-z0-9_]*",
+    priority: analysis_priority
     conda:
         CONDA_ENV
     resources:
