@@ -2,7 +2,7 @@
 
 Snakemake decides what to rerun before it starts. After a refresh every stage up to the
 per-record tables reruns (their raw inputs changed), and in the same pass Snakemake would also
-plan every analysis, figure and the report below them, because their inputs "will be updated".
+plan every analysis, figure and the report below them, because their inputs are about to change.
 Those stages write a table only when its content changed, so a second pass, planned after the
 first has finished, sees which tables kept their bytes and reruns only what reads the others
 (``make update``: ``--until <stage>``, then the whole workflow).

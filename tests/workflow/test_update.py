@@ -10,29 +10,17 @@ to do. A first pass that fails stops the command with its status.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from bench_support import synth_snapshot
 from workflow_support import output_digests, run_snakemake, snakemake_env, stage_project
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.workflow
-
-
-def synth_snapshot() -> ModuleType:
-    """bench/synth_snapshot.py, whose ``rewrite_ctgov`` changes studies as a registry update."""
-    spec = importlib.util.spec_from_file_location(
-        "synth_snapshot", REPO / "bench/synth_snapshot.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def run_update(project: Path, *until: str) -> subprocess.CompletedProcess[str]:

@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import re
 from pathlib import Path
 
 import pytest
+from bench_support import synth_snapshot
 
 from trialsynth.fetch.snapshot import read_manifest
 from trialsynth.parse.ctgov_parse import parse_ctgov
 from trialsynth.parse.pubmed import parse_pubmed
-
-REPO = Path(__file__).resolve().parents[3]
-
-
-def _generator():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location(
-        "synth_snapshot", REPO / "bench/synth_snapshot.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _digests(folder: Path) -> dict[str, str]:
@@ -38,12 +26,12 @@ def _digests(folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("synth")
-    _generator().build(out, 1200, 2400, seed=7)
+    synth_snapshot().build(out, 1200, 2400, seed=7)
     return out
 
 
 def test_same_seed_same_bytes_other_seed_other_records(snapshot: Path, tmp_path: Path) -> None:
-    generator = _generator()
+    generator = synth_snapshot()
     generator.build(tmp_path / "again", 1200, 2400, seed=7)
     generator.build(tmp_path / "other", 1200, 2400, seed=8)
     assert _digests(tmp_path / "again") == _digests(snapshot)
@@ -93,7 +81,7 @@ def test_rewrite_changes_one_in_a_hundred(snapshot: Path, tmp_path: Path) -> Non
     folder = tmp_path / "ctgov"
     shutil.copytree(snapshot / "ctgov", folder)
     before = parse_ctgov(folder).set_index("nct_id")
-    assert _generator().rewrite_ctgov(folder, every=100) == 12
+    assert synth_snapshot().rewrite_ctgov(folder, every=100) == 12
     after = parse_ctgov(folder).set_index("nct_id")
     manifest = read_manifest(folder)
     updated = manifest["changed"]["updated"]

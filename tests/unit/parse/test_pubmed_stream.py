@@ -8,13 +8,13 @@ on bad input (both readers refuse the same files, naming the same place).
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from bench_support import synth_snapshot
 
 from trialsynth.errors import InputError
 from trialsynth.parse.pubmed import parse_pubmed, write_articles
@@ -59,11 +59,7 @@ def test_every_shipped_article_gives_the_same_bytes(tmp_path: Path) -> None:
 
 
 def test_a_synthetic_snapshot_gives_the_same_bytes(tmp_path: Path) -> None:
-    spec = importlib.util.spec_from_file_location("synth", REPO / "bench" / "synth_snapshot.py")
-    assert spec is not None and spec.loader is not None
-    synth = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(synth)
-    synth.build(tmp_path / "snap", 200, 1500, seed=3)
+    synth_snapshot().build(tmp_path / "snap", 200, 1500, seed=3)
     table = _same_with_both(tmp_path / "snap" / "pubmed", tmp_path)
     assert len(pd.read_csv(io.BytesIO(table))) == 1500
 
