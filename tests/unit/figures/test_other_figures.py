@@ -11,7 +11,12 @@ import pytest
 from trialsynth.cli import main
 from trialsynth.errors import InputError
 from trialsynth.figures.prisma_flow import flow_boxes
-from trialsynth.figures.sensitivity import funnel_reason, gosh_reason, leave_one_out_reason
+from trialsynth.figures.sensitivity import (
+    draw_leave_one_out,
+    funnel_reason,
+    gosh_reason,
+    leave_one_out_reason,
+)
 from trialsynth.figures.ticks import effect_ticks
 from trialsynth.meta.measures import MEASURES
 from trialsynth.meta.result import MetaResult
@@ -111,6 +116,17 @@ def test_sensitivity_figures_need_enough_studies() -> None:
     assert "6 to 20 studies" in (gosh_reason(_result(5)) or "")
     assert gosh_reason(_result(6)) is None and gosh_reason(_result(20)) is None
     assert gosh_reason(_result(21)) is not None
+
+
+def test_leave_one_out_rows_fill_the_panel() -> None:
+    """The panel spans the band (half a row beyond the first and last study) and no more."""
+    figure = draw_leave_one_out(_result(40)).draw()
+    try:
+        assert figure.axes[0].get_ylim() == pytest.approx((0.4, 40.6))
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(figure)
 
 
 def _sensitivity_figures(tmp_path: Path, k: int) -> tuple[Path, dict]:
