@@ -279,6 +279,19 @@ def test_page_fits_a_1280_px_window(opened: dict) -> None:
     assert overflowing == []
 
 
+def test_no_table_cell_text_runs_into_the_next_cell(opened: dict) -> None:
+    """In fixed-layout tables a cell's text wraps inside its cell (a verdict once ran on)."""
+    page = opened["page"]
+    spilled = page.eval_on_selector_all(
+        "table td span, table td code",
+        """els => els.filter(el => {
+                 const cell = el.closest('td').getBoundingClientRect();
+                 return el.getBoundingClientRect().right > cell.right + 1;
+               }).map(el => el.textContent.slice(0, 60))""",
+    )
+    assert spilled == []
+
+
 def test_full_page_screenshot_is_written(opened: dict) -> None:
     for path in opened["screenshots"]:
         data = path.read_bytes()
