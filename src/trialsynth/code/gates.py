@@ -14,6 +14,7 @@ checks this on real text).
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from trialsynth import regex_literals
@@ -45,7 +46,5 @@ def literal_gate(pattern: str) -> Gate | None:
     """Literals (lower-cased ASCII) of which every match of ``pattern`` (compiled with
     ``re.IGNORECASE``) contains at least one, or ``None`` when the pattern has no usable
     literal."""
-    literals = regex_literals.required_literals(
-        pattern, regex_literals.re.IGNORECASE, min_length=MIN_LITERAL
-    )
+    literals = regex_literals.required_literals(pattern, re.IGNORECASE, min_length=MIN_LITERAL)
     return None if literals is None else frozenset(s for s, _ in literals)
