@@ -21,6 +21,18 @@ include: "workflow/rules/report.smk"
 include: "workflow/rules/history.smk"
 
 
+# At the end of a run Snakemake's scheduler still has a re-evaluation timer waiting (its job
+# rate limiter, --max-jobs-per-timespan, starts one after every scheduling round, and it cannot
+# be set below one second); the interpreter waits for it, ~1.3 s after the last line of every
+# run. Nothing is left to schedule, so both hooks cancel it (trialsynth.workflow_update).
+onsuccess:
+    cancel_timers()
+
+
+onerror:
+    cancel_timers()
+
+
 rule all:
     """The review's report (and, through it, every table and figure) and the durability
     figure when the protocol has a decay model."""

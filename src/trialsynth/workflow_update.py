@@ -14,7 +14,9 @@ after each scheduling round, ``--max-jobs-per-timespan``, default 100 per 1 s, t
 set below one second). This command runs both passes through Snakemake's own command line
 (:func:`snakemake.cli.main`, so the workflow profile and every option apply as on the command
 line) in one process, and when the last pass has ended cancels the timers still waiting, which
-have nothing left to re-evaluate.
+have nothing left to re-evaluate. The Snakefile's ``onsuccess`` and ``onerror`` hooks call the
+same :func:`cancel_timers` at the end of every run, plain ``snakemake`` included; the call here
+covers a run with ``--no-hooks``.
 
 Usage::
 

@@ -110,3 +110,33 @@ def test_a_failing_first_pass_stops_the_update(updated: dict[str, object]) -> No
     assert run.returncode != 0
     assert "pass 1 of 2" in run.stderr
     assert run.stderr.count("Building DAG of jobs") <= 1
+
+
+#: Runs Snakemake's command line in this process, then prints its exit status and how many
+#: ``threading.Timer`` threads are still waiting (the interpreter would wait for them at exit).
+COUNT_WAITING_TIMERS = """
+import sys, threading
+from snakemake.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as end:
+    status = end.code
+waiting = [t for t in threading.enumerate() if isinstance(t, threading.Timer) and t.is_alive()]
+print(status, len(waiting))
+"""
+
+
+def test_a_finished_run_leaves_no_scheduler_timer_waiting(updated: dict[str, object]) -> None:
+    """The workflow's onsuccess hook cancels the re-evaluation timer Snakemake's scheduler
+    starts after every round (about a second of waiting at the exit of every run)."""
+    project = updated["project"]
+    assert isinstance(project, Path)
+    run = subprocess.run(
+        [sys.executable, "-c", COUNT_WAITING_TIMERS, "--cores", "2", "--forcerun", "report"],
+        cwd=project,
+        env=snakemake_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.stdout.split() == ["0", "0"], run.stderr[-4000:]

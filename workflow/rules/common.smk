@@ -16,6 +16,7 @@ import sys
 from snakemake.utils import min_version, validate
 
 from trialsynth.protocol import check_protocol_file
+from trialsynth.workflow_update import cancel_timers
 
 min_version("9.0")
 
@@ -164,15 +165,39 @@ REGISTRY_FED = {
 }
 
 
-def analysis_priority(wildcards):
-    """Scheduling priority of an analysis's meta and figure jobs: 1 for an analysis fed by the
-    registry's posted results (its `source_preference` lists `ctgov_results`), else 0. Such
-    an analysis grows with the registry, and at registry scale its figure job is the longest
-    of the fan-out (6-8 s at 10,000 trials against ~1.5 s for a curated-sheet analysis);
-    starting the longest jobs first (Graham's longest-processing-time rule, 1969) keeps both
-    cores busy to the end instead of leaving one long job running alone. Changes the order of
-    jobs only, never an output."""
-    return 1 if wildcards.analysis in REGISTRY_FED else 0
+def _scheduling_rank(analysis):
+    """2 for an analysis fed by the registry's posted results (its `source_preference` lists
+    `ctgov_results`): it grows with the registry, and at registry scale its figure job is the
+    longest of the fan-out (6-10 s at 10,000 trials against ~1.6 s for a curated-sheet
+    analysis). 1 for an analysis the durability figure draws (the decay model and its
+    windows, DURABILITY_DECAY and DURABILITY_WINDOWS in figures.smk): the figure waits for all
+    of them, and started last it ran alone on one core before the report. 0 otherwise.
+    """
+    if analysis in REGISTRY_FED:
+        return 2
+    return 1 if analysis in DURABILITY_DECAY + DURABILITY_WINDOWS else 0
+
+
+def meta_priority(wildcards):
+    """Scheduling priority of an analysis's pooling job: above its figure job's, so the jobs
+    that unlock the long figure jobs run first. Starting the longest jobs first (Graham's
+    longest-processing-time rule, 1969) and the durability figure's inputs before the small
+    rest keeps both cores busy to the end of the fan-out instead of leaving one long job or
+    the durability figure running alone. Changes the order of jobs only, never an output.
+    """
+    rank = _scheduling_rank(wildcards.analysis)
+    return 2 * rank if rank else 0
+
+
+def figure_priority(wildcards):
+    """Scheduling priority of an analysis's figure job (see meta_priority): a registry-fed
+    analysis's figures come right after the pooling jobs of its rank; the figures of the
+    durability figure's windows are no more urgent than any other small job."""
+    return 3 if _scheduling_rank(wildcards.analysis) == 2 else 0
+
+
+#: Priority of the durability figure: that of the pooling jobs it waits for (meta_priority).
+DURABILITY_FIGURE_PRIORITY = 2
 
 
 def meta_predict_input(wildcards):

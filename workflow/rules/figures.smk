@@ -32,7 +32,7 @@ rule figures_analysis:
         log_file("figures_analysis", "{analysis}"),
     benchmark:
         benchmark_file("figures_analysis", "{analysis}")
-    priority: analysis_priority
+    priority: figure_priority
     conda:
         CONDA_ENV
     resources:
@@ -97,6 +97,7 @@ if DURABILITY_DECAY:
             log_file("figures_durability"),
         benchmark:
             benchmark_file("figures_durability")
+        priority: DURABILITY_FIGURE_PRIORITY
         conda:
             CONDA_ENV
         resources:

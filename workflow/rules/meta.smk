@@ -22,7 +22,7 @@ rule meta:
         benchmark_file("meta", "{analysis}")
     wildcard_constraints:
         analysis=r"[a-z0-9][a-z0-9_]*",
-    priority: analysis_priority
+    priority: meta_priority
     conda:
         CONDA_ENV
     resources:
