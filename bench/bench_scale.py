@@ -62,8 +62,10 @@ STAGE_INPUT = {
 #: Subcommands whose stage name is two words (``parse ctgov``, ``figures forest``).
 TWO_WORD = ("parse", "figures")
 SHIM = """#!/bin/sh
-# bench_scale shim: time one trialsynth job (wall, user and system seconds, peak RSS KiB).
-exec /usr/bin/time -a -o "$BENCH_SCALE_TIMES" -f "%e %U %S %M $*" "$BENCH_SCALE_REAL" "$@"
+# bench_scale shim: time one trialsynth job (start as epoch seconds; wall, user and system
+# seconds, peak RSS KiB).
+start=$(date +%s.%N)
+exec /usr/bin/time -a -o "$BENCH_SCALE_TIMES" -f "$start %e %U %S %M $*" "$BENCH_SCALE_REAL" "$@"
 """
 log = logging.getLogger("bench_scale")
 
@@ -89,10 +91,13 @@ def stage_name(argv: str) -> str:
     return words[0]
 
 
-def snakemake(project: Path, cores: int, times: Path, *targets: str, update: bool = False) -> float:
+def snakemake(
+    project: Path, cores: int, times: Path, *targets: str, update: bool = False
+) -> tuple[float, float]:
     """Run the workflow in ``project`` (``targets``: extra arguments, default the whole
     workflow), or with ``update`` both passes of ``make update`` (``python -m
-    trialsynth.workflow_update --until outcomes``); return the wall time."""
+    trialsynth.workflow_update --until outcomes``); return the start (epoch seconds) and the
+    wall time."""
     real = shutil.which("trialsynth", path=str(Path(sys.executable).parent))
     if real is None:
         raise SystemExit("trialsynth is not installed beside this Python")
@@ -103,7 +108,7 @@ def snakemake(project: Path, cores: int, times: Path, *targets: str, update: boo
     shim.chmod(0o755)
     path = os.pathsep.join([str(shim_dir), str(Path(sys.executable).parent), os.environ["PATH"]])
     env = dict(os.environ, PATH=path, BENCH_SCALE_TIMES=str(times), BENCH_SCALE_REAL=real)
-    start = time.perf_counter()
+    epoch, start = time.time(), time.perf_counter()
     options = ["--cores", str(cores), "--quiet"]
     if update:
         command = ["trialsynth.workflow_update", "--until", "outcomes", "--", *options]
@@ -116,25 +121,43 @@ def snakemake(project: Path, cores: int, times: Path, *targets: str, update: boo
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    return time.perf_counter() - start
+    return epoch, time.perf_counter() - start
+
+
+def _records(times: Path) -> list[tuple[float, float, float, float, int, str]]:
+    """The shim's records: ``(start epoch s, wall s, user s, system s, peak KiB, argv)``."""
+    records = []
+    if not times.exists():
+        return records
+    for line in times.read_text(encoding="utf-8").splitlines():
+        parts = line.split(" ", 5)
+        if len(parts) < 6 or not parts[0].replace(".", "").isdigit():
+            continue  # "Command exited with non-zero status" lines
+        start, wall, user, system, kib, argv = parts
+        records.append((float(start), float(wall), float(user), float(system), int(kib), argv))
+    return records
 
 
 def read_times(times: Path) -> dict[str, tuple[float, float, float, int]]:
     """``{stage: (summed wall s, summed CPU s, peak MiB, jobs)}`` from the shim's records."""
     stages: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0])
-    if not times.exists():
-        return {}
-    for line in times.read_text(encoding="utf-8").splitlines():
-        parts = line.split(" ", 4)
-        if len(parts) < 5 or not parts[0].replace(".", "").isdigit():
-            continue  # "Command exited with non-zero status" lines
-        wall, user, system, kib, argv = parts
+    for _start, wall, user, system, kib, argv in _records(times):
         entry = stages[stage_name(argv)]
-        entry[0] += float(wall)
-        entry[1] += float(user) + float(system)
-        entry[2] = max(entry[2], int(kib) / 1024)
+        entry[0] += wall
+        entry[1] += user + system
+        entry[2] = max(entry[2], kib / 1024)
         entry[3] += 1
     return {k: (v[0], v[1], v[2], int(v[3])) for k, v in stages.items()}
+
+
+def read_timeline(times: Path, epoch: float) -> list[tuple[str, float, float]]:
+    """Per stage, in the order the stages started: ``(stage, first start, last end)`` in
+    seconds from ``epoch`` (the start of the Snakemake command), from the shim's records."""
+    spans: dict[str, list[float]] = {}
+    for start, wall, _user, _system, _kib, argv in sorted(_records(times)):
+        span = spans.setdefault(stage_name(argv), [start - epoch, start - epoch])
+        span[1] = max(span[1], start - epoch + wall)
+    return [(stage, round(a, 1), round(b, 1)) for stage, (a, b) in spans.items()]
 
 
 def change_one_percent(raw_ctgov: Path) -> int:
@@ -161,17 +184,18 @@ def run_size(n_trials: int, args: argparse.Namespace, tmp: Path) -> dict[str, ob
     result: dict[str, object] = {"trials": n_trials, "articles": n_articles}
     cold_times = tmp / f"cold-{n_trials}.txt"
     result["load_before"] = os.getloadavg()[0]
-    result["cold_s"] = snakemake(project, args.cores, cold_times)
+    epoch, result["cold_s"] = snakemake(project, args.cores, cold_times)
     result["load_after"] = os.getloadavg()[0]
     result["stages"] = read_times(cold_times)
-    result["noop_s"] = snakemake(project, args.cores, tmp / f"noop-{n_trials}.txt")
+    result["cold_timeline"] = read_timeline(cold_times, epoch)
+    result["noop_s"] = snakemake(project, args.cores, tmp / f"noop-{n_trials}.txt")[1]
     if args.refresh:
         changed = change_one_percent(project / "data" / "raw" / "ctgov")
         refresh_times = tmp / f"refresh-{n_trials}.txt"
         result["refresh_changed"] = changed
         # as `make update` runs it: two passes in one process, the second skips the jobs
         # whose inputs kept their content
-        result["refresh_s"] = snakemake(project, args.cores, refresh_times, update=True)
+        result["refresh_s"] = snakemake(project, args.cores, refresh_times, update=True)[1]
         result["refresh_stages"] = read_times(refresh_times)
     if args.keep:
         shutil.copytree(project / "reports", args.keep / f"reports-{n_trials}", dirs_exist_ok=True)
@@ -227,6 +251,13 @@ def report(results: list[dict[str, Any]]) -> None:
             f"{r['refresh_s']:.1f} s / {sum(v[1] for v in r['refresh_stages'].values()):.1f} s"
         ))  # fmt: skip
     row("largest job", lambda r: f"{max(v[2] for v in r['stages'].values()):.0f} MiB")
+    for r in results:
+        if r.get("cold_timeline"):
+            spans = ", ".join(f"{stage} {a:.1f}–{b:.1f}" for stage, a, b in r["cold_timeline"])
+            print(
+                f"\nCold run at {int(r['trials']):,} trials, each stage's first start and last "
+                f"end (s from the start of snakemake; the run took {r['cold_s']:.1f} s): {spans}"
+            )
 
 
 def main() -> int:
