@@ -1,8 +1,9 @@
 """Small-study effects: Egger's regression test and the numbers of a funnel plot (no drawing).
 
 Egger's test is the weighted least-squares regression of ``yi`` on its standard error with
-weights ``1 / vi`` (statsmodels ``WLS``), the t test of the slope with k - 2 df; this equals
-metafor ``regtest(model = "lm", predictor = "sei")``. The intercept is metafor's "limit estimate"
+weights ``1 / vi`` (computed as statsmodels ``WLS`` computes it, :mod:`trialsynth.meta.wls`),
+the t test of the slope with k - 2 df; this equals metafor
+``regtest(model = "lm", predictor = "sei")``. The intercept is metafor's "limit estimate"
 (the effect as the standard error goes to 0).
 
 References

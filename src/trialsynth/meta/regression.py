@@ -148,7 +148,8 @@ def pseudo_r2(y: np.ndarray, v: np.ndarray, x: np.ndarray, method: str, tau2: fl
     Random effects: the proportional reduction of tau^2 from the intercept-only model fitted with
     the same estimator, ``max(0, (tau2_0 - tau2) / tau2_0)`` (0 when ``tau2_0 = 0``; Raudenbush
     2009). FE: the adjusted R^2 of the weighted least squares fit with weights ``1/v``, as metafor
-    takes it from ``lm(yi ~ X, weights = 1/vi)``; statsmodels WLS gives the same number.
+    takes it from ``lm(yi ~ X, weights = 1/vi)``; statsmodels' WLS (:mod:`.wls`) gives the same
+    number.
     NaN when the intercept-only tau^2 cannot be estimated.
     """
     if method == "FE":
@@ -198,9 +199,9 @@ def fit_meta_regression(
     """Fit ``yi ~ X`` (``x`` includes the intercept column) with the chosen estimator and test.
 
     Equal to metafor ``rma.uni(yi, vi, mods = X, method, test)``. The coefficients, their
-    covariance ``(X'WX)^{-1}`` and the residual scale ``s2 = y'Py / (k - p)`` come from statsmodels
-    WLS with ``W = diag(1 / (v + tau^2))``; QE is the WLS residual sum of squares with weights
-    ``1/v`` (Hedges & Olkin 1985).
+    covariance ``(X'WX)^{-1}`` and the residual scale ``s2 = y'Py / (k - p)`` come from the WLS
+    fit (:mod:`.wls`, statsmodels' computation) with ``W = diag(1 / (v + tau^2))``; QE is the
+    WLS residual sum of squares with weights ``1/v`` (Hedges & Olkin 1985).
 
     Raises
     ------

@@ -37,9 +37,9 @@ def test_files_and_the_protocol_need_no_pandas() -> None:
 
 
 def test_a_meta_job_without_a_model_loads_no_model_or_optimiser(tmp_path: Path) -> None:
-    """Six studies (fewer than Egger's test needs, whose regression is statsmodels')."""
+    """All 13 studies: Egger's test runs (k >= 10), on the package's WLS, not statsmodels'."""
     data, out = tmp_path / "data.csv", tmp_path / "result.json"
-    data.write_text("".join((CASE / "data.csv").read_text().splitlines(keepends=True)[:7]))
+    data.write_text((CASE / "data.csv").read_text())
     probe = (
         "from trialsynth.cli import main\n"
         f"assert main(['-q', 'meta', '--data', {str(data)!r}, '--measure', 'RR',"
@@ -57,7 +57,8 @@ def test_a_meta_job_without_a_model_loads_no_model_or_optimiser(tmp_path: Path) 
         "trialsynth.meta.model_summary",
     )
     assert _loaded(probe, heavy) == []
-    assert json.loads(out.read_text())["k"] == 6
+    result = json.loads(out.read_text())
+    assert result["k"] == 13 and result["egger_lm"]["df"] == 11
 
 
 def test_history_and_the_reports_quantiles_need_no_scipy_or_jsonschema(tmp_path: Path) -> None:
