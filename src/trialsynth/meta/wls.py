@@ -5,7 +5,7 @@ Egger's test, metafor's starting values of the three-level model, the residual h
 statsmodels' regression module costs about 0.9 s of CPU (it loads ``scipy.stats``), more than
 the rest of a ``trialsynth meta`` job of hundreds of studies; the workflow starts one such job
 per analysis. :func:`wls_fit` follows statsmodels' default ``method="pinv"`` operation by
-operation (statsmodels 0.14: ``RegressionModel.fit``, ``WLS.whiten``,
+operation (statsmodels 0.15: ``RegressionModel.fit``, ``WLS.whiten``,
 ``tools.pinv_extended``, ``RegressionResults.wresid`` / ``ssr`` / ``scale`` /
 ``centered_tss`` / ``rsquared`` / ``rsquared_adj`` and ``LikelihoodModelResults.cov_params``
 / ``bse`` / ``tvalues`` with the non-robust covariance), so every number is bit-identical to
