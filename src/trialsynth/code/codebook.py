@@ -14,12 +14,13 @@ import dataclasses
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from trialsynth.code.fields import FieldSpec, check_values, field_specs
-from trialsynth.code.gates import Gate, literal_gate, lowered
+from trialsynth.code.gates import Gate, literal_gate, literal_offsets, lowered
 from trialsynth.digest import sha256_text
 from trialsynth.protocol import compile_pattern, load_yaml, validate_document
 
@@ -46,6 +47,22 @@ def _any_in(literals: Gate | tuple[str, ...], low: str) -> bool:
     return False
 
 
+#: Marks a search not yet made (:data:`_SEARCH_MEMO` holds ``None`` for "no match").
+_UNSEEN: object = object()
+#: Offset of a literal whose place in a match is unknown: the search starts at the text's start.
+_ANYWHERE = sys.maxsize
+
+
+def _starts(gate: Gate | None, pattern: re.Pattern[str]) -> tuple[tuple[str, int], ...] | None:
+    """A part's gate literals, each with the most characters a match holds before it
+    (:func:`trialsynth.code.gates.literal_offsets`; :data:`_ANYWHERE` for a literal the
+    pattern's own reading does not give), or ``None`` for an ungated part."""
+    if gate is None:
+        return None
+    offsets = literal_offsets(pattern.pattern) or {}
+    return tuple((literal, offsets.get(literal, _ANYWHERE)) for literal in sorted(gate))
+
+
 @dataclass(frozen=True, eq=False)
 class Rule:
     """One coded value and the patterns that give evidence for it.
@@ -66,11 +83,17 @@ class Rule:
     only_without_drug: bool = False
 
     def __post_init__(self) -> None:
-        """Build the rule-level gate: every part's literals (``None`` when some part has no
-        literal, so the rule must always run)."""
+        """Build the rule-level gate (every part's literals; ``None`` when some part has no
+        literal, so the rule must always run) and each part's search plan (its pattern and
+        gate literals with their offsets, :func:`_starts`)."""
         ungated = any(gate is None for gate, _ in self.parts)
         literals = tuple(sorted({lit for gate, _ in self.parts if gate for lit in gate}))
         object.__setattr__(self, "_literals", None if ungated else literals)
+        # With one part, its own literals are the rule's gate: no separate rule-level test.
+        reject = None if ungated or len(self.parts) < 2 else literals
+        object.__setattr__(self, "_reject", reject)
+        plan = tuple((pattern, _starts(gate, pattern)) for gate, pattern in self.parts)
+        object.__setattr__(self, "_plan", plan)
         object.__setattr__(self, "_narrowed_cache", {})
         object.__setattr__(self, "_within_cache", {})
 
@@ -86,37 +109,45 @@ class Rule:
         """The leftmost match of any of the value's patterns in ``text``, or ``None``
         (remembered for the study being coded, :data:`_SEARCH_MEMO`)."""
         key = (self, text)
-        try:
-            return _SEARCH_MEMO[key]
-        except KeyError:
-            pass
-        best = self._search(text)
-        if len(_SEARCH_MEMO) >= SEARCH_MEMO_LIMIT:
-            _SEARCH_MEMO.clear()
-        _SEARCH_MEMO[key] = best
-        return best
+        best = _SEARCH_MEMO.get(key, _UNSEEN)
+        if best is _UNSEEN:
+            best = self._search(text)
+            if len(_SEARCH_MEMO) >= SEARCH_MEMO_LIMIT:
+                _SEARCH_MEMO.clear()
+            _SEARCH_MEMO[key] = best
+        return best  # type: ignore[return-value]
 
     def _search(self, text: str) -> re.Match[str] | None:
-        literals: tuple[str, ...] | None = self._literals  # type: ignore[attr-defined]
+        """:meth:`search` without the memo. Each gated part is searched from the first place
+        a match can start (the first occurrence of one of its literals in the lower-cased
+        text, minus the most characters a match holds before that literal; none: skipped),
+        and not at all when that place is not before the leftmost match found so far
+        (``Pattern.search(text, pos)`` still lets ``\\b`` and look-behinds see the text
+        before ``pos``, so it finds the match ``search(text)`` finds when none starts earlier).
+        """
         low = lowered(text)
         if low is None:
             return self._search_ungated(text)
-        found: set[str] | None = None
-        if literals is not None:
-            if not _any_in(literals, low):
-                return None
-            if len(self.parts) == 1:
-                # The one pattern's gate is the rule's gate, which passed.
-                return self.parts[0][1].search(text)
-            # The literals in the text, found once: each part's gate is then a set test.
-            found = {literal for literal in literals if literal in low}
+        reject: tuple[str, ...] | None = self._reject  # type: ignore[attr-defined]
+        if reject is not None and not _any_in(reject, low):
+            return None
         best: re.Match[str] | None = None
-        for gate, pattern in self.parts:
-            if gate is not None and (
-                gate.isdisjoint(found) if found is not None else not _any_in(gate, low)
-            ):
+        plan: tuple[tuple[re.Pattern[str], tuple[tuple[str, int], ...] | None], ...]
+        plan = self._plan  # type: ignore[attr-defined]
+        for pattern, starts in plan:
+            start = 0
+            if starts is not None:
+                first: int | None = None
+                for literal, before in starts:
+                    found = low.find(literal)
+                    if found >= 0 and (first is None or found - before < first):
+                        first = found - before
+                if first is None:
+                    continue
+                start = max(first, 0)
+            if best is not None and start >= best.start():
                 continue
-            match = pattern.search(text)
+            match = pattern.search(text, start)
             if match is not None and (best is None or match.start() < best.start()):
                 best = match
         return best
@@ -156,7 +187,8 @@ class Rule:
         with this rule gives the match the whole rule gives; a text split into many sentences
         then tests each sentence against the few literals the text holds (built once per
         combination). Its ``pattern`` stays the whole alternation: the patterns left out
-        cannot match in ``text`` or its pieces, so the alternation finds the same spans.
+        cannot match in ``text`` or its pieces, so the alternation finds the same spans. A
+        text holding none of the literals gives a rule without parts, which matches nowhere.
         """
         literals: tuple[str, ...] | None = self._literals  # type: ignore[attr-defined]
         if literals is None:
@@ -164,7 +196,7 @@ class Rule:
         low = lowered(text)
         if low is None:
             return self
-        found = tuple(literal for literal in literals if literal in low)
+        found = tuple(filter(low.__contains__, literals))
         if len(found) == len(literals):
             return self
         cache: dict[tuple[str, ...], Rule] = self._within_cache  # type: ignore[attr-defined]

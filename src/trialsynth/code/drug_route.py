@@ -45,10 +45,8 @@ def drug_of(texts: Iterable[Text], codebook: Codebook) -> tuple[str, Evidence] |
     whose paths and words the :class:`Text` key holds, and of the codebook)."""
     pieces = tuple(texts)
     key = (id(codebook), pieces)
-    try:
+    if key in _DRUG_MEMO:
         return _DRUG_MEMO[key]
-    except KeyError:
-        pass
     best: tuple[int, str, Evidence] | None = None
     for text in pieces:
         for rank, rule in enumerate(codebook.drug):

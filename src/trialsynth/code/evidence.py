@@ -79,10 +79,11 @@ def kept_sentences(
     """
     out: list[Text] = []
     for text in texts:
-        if require is not None and not require.may_match(text.text):
-            continue
-        # Each sentence is tested only against the patterns the whole text can match.
+        # Each sentence is tested only against the patterns the whole text can match (none:
+        # the text is skipped).
         required = require.within(text.text) if require is not None else None
+        if required is not None and not required.parts:
+            continue
         ignored = ignore.within(text.text) if ignore is not None else None
         for sentence in sentences(text):
             if required is not None and required.search(sentence.text) is None:

@@ -42,9 +42,25 @@ def passes(gate: Gate | None, text: str) -> bool:
     return low is None or any(literal in low for literal in gate)
 
 
+@lru_cache(maxsize=4096)
+def literal_offsets(pattern: str) -> dict[str, int] | None:
+    """The gate literals of ``pattern`` (compiled with ``re.IGNORECASE``), each with the most
+    characters a match can hold before it (the largest when a literal is listed twice), or
+    ``None`` when the pattern has no usable literal. A match holding a literal that first
+    occurs at ``i`` in a text starts at ``i - offset`` or later, so a search can start at the
+    smallest such place (:meth:`trialsynth.code.codebook.Rule.search`)."""
+    literals = regex_literals.required_literals(pattern, re.IGNORECASE, min_length=MIN_LITERAL)
+    if literals is None:
+        return None
+    offsets: dict[str, int] = {}
+    for literal, before in literals:
+        offsets[literal] = max(before, offsets.get(literal, 0))
+    return offsets
+
+
 def literal_gate(pattern: str) -> Gate | None:
     """Literals (lower-cased ASCII) of which every match of ``pattern`` (compiled with
     ``re.IGNORECASE``) contains at least one, or ``None`` when the pattern has no usable
     literal."""
-    literals = regex_literals.required_literals(pattern, re.IGNORECASE, min_length=MIN_LITERAL)
-    return None if literals is None else frozenset(s for s, _ in literals)
+    offsets = literal_offsets(pattern)
+    return None if offsets is None else frozenset(offsets)
