@@ -339,10 +339,10 @@ def load_exclusions(
     and never held as one dict per row."""
     if path is None:
         return [], None, None
-    frame = read_csv_frame(path, "outcome_exclusions")
-    reasons = Counter(frame["reason"].replace("", "not stated").tolist()) if len(frame) else {}
+    frame = read_csv_frame(path, "outcome_exclusions")  # an empty cell is pd.NA
+    reasons = Counter(frame["reason"].fillna("not stated").tolist()) if len(frame) else {}
     counted = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
-    return frame_records(frame.head(limits.table_rows)), len(frame), counted
+    return frame_records(frame.head(limits.table_rows), missing=""), len(frame), counted
 
 
 def _full_table_links(paths: ReportPaths) -> dict[str, str]:

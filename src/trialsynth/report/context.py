@@ -12,9 +12,10 @@ import math
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
+from markupsafe import Markup, escape
 
 from trialsynth import __version__
 from trialsynth.errors import InputError
@@ -39,6 +40,25 @@ PROVENANCE_PACKAGES = (
 )
 
 
+#: The numbers of an input row that the page lists, in this order (metafor ``escalc`` names).
+NUMBER_COLUMNS = (
+    "ai", "bi", "ci", "di", "m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i", "xi", "ni", "yi", "vi",
+)  # fmt: skip
+
+
+class SourceRow(NamedTuple):
+    """One input row as the page's "where every number came from" table shows it."""
+
+    label: str
+    study: str
+    #: ``col = value; ...`` of the row's non-empty :data:`NUMBER_COLUMNS`, already escaped.
+    numbers: Markup
+    source_kind: Any
+    source: Any
+    corrections: Any
+    selection: Any
+
+
 @dataclass
 class AnalysisSection:
     """One analysis: its protocol entry, input rows, pooled result and figure."""
@@ -57,6 +77,31 @@ class AnalysisSection:
     labels: dict[str, str] = field(default_factory=dict)
     #: Figures larger than the page embeds ("forest", "leave1out", ...): linked, not embedded.
     linked: dict[str, LinkedFigure] = field(default_factory=dict)
+
+    def source_rows(self) -> list[SourceRow]:
+        """The input rows as the page lists them: label, study, numbers and their source.
+
+        Built here once per row rather than by ~20 method calls per row in the template (each
+        call from a template goes through Jinja's runtime: a fifth of the page's rendering at
+        registry scale); the cells are escaped as the template escapes them
+        (``tests/unit/report/test_report.py`` compares the two on real data).
+        """
+        return [
+            SourceRow(
+                label=self.labels.get(row["study"], row["study"]),
+                study=row["study"],
+                numbers=Markup(
+                    "; ".join(
+                        f"{col} = {escape(row[col])}" for col in NUMBER_COLUMNS if row.get(col)
+                    )
+                ),
+                source_kind=row.get("source_kind", ""),
+                source=row.get("source", ""),
+                corrections=row.get("corrections", ""),
+                selection=row.get("selection"),
+            )
+            for row in self.rows
+        ]
 
     @property
     def id(self) -> str:
@@ -89,13 +134,15 @@ def read_csv_records(
     ``columns`` reads only those of the file's columns (a registry's abstracts and descriptions
     are not parsed when the report does not show them); a column the file lacks is left out.
     """
-    return frame_records(read_csv_frame(path, schema, columns))
+    return frame_records(read_csv_frame(path, schema, columns), missing="")
 
 
 def read_csv_frame(
     path: Path, schema: str | None = None, columns: tuple[str, ...] | None = None
 ) -> pd.DataFrame:
-    """The table :func:`read_csv_records` reads, as a frame of strings."""
+    """The table :func:`read_csv_records` reads, as a frame of strings; with a ``schema``, its
+    empty cells are missing values (``pd.NA``), as :func:`trialsynth.tables.validate_table`
+    checks them (read so by the parser, not replaced in a copy of the whole table)."""
     if not path.exists():
         raise InputError("file not found", path=path, hint="run the workflow first")
     usecols = None
@@ -103,9 +150,16 @@ def read_csv_frame(
         header = pd.read_csv(path, nrows=0).columns
         usecols = [c for c in header if c in set(columns)]
     # one pass over the file (every column's dtype is given: the same frame as in chunks)
-    df = pd.read_csv(path, dtype="string", keep_default_na=False, usecols=usecols, low_memory=False)
+    df = pd.read_csv(
+        path,
+        dtype="string",
+        keep_default_na=False,
+        na_values=[""] if schema is not None else None,
+        usecols=usecols,
+        low_memory=False,
+    )
     if schema is not None:
-        validate_table(df.replace("", pd.NA), load_schema(schema), path=path)
+        validate_table(df, load_schema(schema), path=path)
     return df
 
 

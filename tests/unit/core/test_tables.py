@@ -173,6 +173,11 @@ def test_frame_records_equals_to_dict_records(tmp_path: Path) -> None:
     ]
     assert str(got) == str(expected)
     assert got[1]["s"] is None and got[1]["i"] is None and got[1]["b"] is None
+    # missing="": the empty cells of a table read as text (the report's records)
+    blank = frame_records(frame[["s"]], missing="")
+    assert (
+        blank == frame[["s"]].fillna("").to_dict("records") == [{"s": "a"}, {"s": ""}, {"s": "c"}]
+    )
     assert frame_records(frame.iloc[:0]) == [] and frame_records(frame[[]]) == [{}, {}, {}]
     table = tmp_path / "t.csv"
     write_table(frame[["s", "i"]], table)
