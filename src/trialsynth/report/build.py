@@ -335,14 +335,16 @@ def load_exclusions(
     path: Path | None, limits: DisplayLimits
 ) -> tuple[list[dict[str, Any]], int | None, list[tuple[str, int]] | None]:
     """The rows of ``outcome_exclusions.csv`` the page lists, the table's row count and its
-    counts per reason. A registry's table (92,000 rows at 10,000 trials) is counted as a frame
-    and never held as one dict per row."""
+    counts per reason. A registry's table (92,000 rows at 10,000 trials) is counted from its
+    ``reason`` column alone (checked against the schema), and only the rows the page lists are
+    read whole (and checked); the full table is copied as it is (:func:`write_full_tables`)."""
     if path is None:
         return [], None, None
-    frame = read_csv_frame(path, "outcome_exclusions")  # an empty cell is pd.NA
-    reasons = Counter(frame["reason"].fillna("not stated").tolist()) if len(frame) else {}
+    shown = read_csv_frame(path, "outcome_exclusions", nrows=limits.table_rows)
+    reason = read_csv_frame(path, "outcome_exclusions", columns=("reason",))["reason"]
+    reasons = Counter(reason.fillna("not stated").tolist()) if len(reason) else {}
     counted = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
-    return frame_records(frame.head(limits.table_rows), missing=""), len(frame), counted
+    return frame_records(shown, missing=""), len(reason), counted
 
 
 def _full_table_links(paths: ReportPaths) -> dict[str, str]:

@@ -138,11 +138,18 @@ def read_csv_records(
 
 
 def read_csv_frame(
-    path: Path, schema: str | None = None, columns: tuple[str, ...] | None = None
+    path: Path,
+    schema: str | None = None,
+    columns: tuple[str, ...] | None = None,
+    nrows: int | None = None,
 ) -> pd.DataFrame:
     """The table :func:`read_csv_records` reads, as a frame of strings; with a ``schema``, its
     empty cells are missing values (``pd.NA``), as :func:`trialsynth.tables.validate_table`
-    checks them (read so by the parser, not replaced in a copy of the whole table)."""
+    checks them (read so by the parser, not replaced in a copy of the whole table).
+
+    ``nrows`` reads only the first rows. With ``columns``, the columns read are checked against
+    the schema and the others are not demanded (as :func:`trialsynth.tables.read_table` checks
+    a reader of some columns)."""
     if not path.exists():
         raise InputError("file not found", path=path, hint="run the workflow first")
     usecols = None
@@ -156,10 +163,11 @@ def read_csv_frame(
         keep_default_na=False,
         na_values=[""] if schema is not None else None,
         usecols=usecols,
+        nrows=nrows,
         low_memory=False,
     )
     if schema is not None:
-        validate_table(df, load_schema(schema), path=path)
+        validate_table(df, load_schema(schema), path=path, require_columns=columns is None)
     return df
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from trialsynth.errors import InputError
+from trialsynth.errors import InputError, SchemaError
 from trialsynth.protocol import load_protocol
 from trialsynth.report.build import load_exclusions
 from trialsynth.report.context import place_png
@@ -191,3 +191,21 @@ def test_studies_left_out_are_counted_in_full_and_listed_up_to_the_limit(tmp_pat
     assert '<td>no_outcome</td><td class="num">7</td>' in html
     start = html.index("<details><summary>Every study left out")
     assert html[start : html.index("</details>", start)].count("<tr><td>") == 10
+
+
+def test_a_reason_beyond_the_listed_rows_is_still_checked(tmp_path: Path) -> None:
+    """The page reads only the rows it lists whole; every row's reason is still counted and
+    checked against the table's schema."""
+    path = tmp_path / "outcome_exclusions.csv"
+    lines = ["analysis_id,study_id,nct_id,pmid,source_kind,outcome,reason,detail"]
+    lines += [
+        f"a,NCT{i:08d},NCT{i:08d},,ctgov_results,response,no_outcome,row {i}" for i in range(12)
+    ]
+    path.write_text(
+        "\n".join([*lines, "a,S,NCT00000099,,ctgov_results,response,Bad Reason,x"]) + "\n"
+    )
+    with pytest.raises(SchemaError, match="reason"):
+        load_exclusions(path, DisplayLimits(table_rows=10))
+    path.write_text("\n".join(lines).replace(",no_outcome,row 11", ",,row 11") + "\n")
+    with pytest.raises(SchemaError, match="reason"):  # the schema requires a reason
+        load_exclusions(path, DisplayLimits(table_rows=10))
