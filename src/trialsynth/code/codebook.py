@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from trialsynth.code.fields import FieldSpec, check_values, field_specs
-from trialsynth.code.gates import Gate, literal_gate, literal_offsets, lowered
+from trialsynth.code.gates import (
+    Gate,
+    forget_places,
+    literal_gate,
+    literal_offsets,
+    places,
+    register,
+)
 from trialsynth.digest import sha256_text
 from trialsynth.protocol import compile_pattern, load_yaml, validate_document
 
@@ -33,18 +40,18 @@ _SEARCH_MEMO: dict[tuple[Rule, str], re.Match[str] | None] = {}
 SEARCH_MEMO_LIMIT = 50_000
 
 
+#: Results of :meth:`Rule.within` for the texts of the study being coded: the coder narrows
+#: the same rule to the same summary from several places (the therapy of the trial and of its
+#: arms, the comparison sentences), and each time looked for every literal of the rule in the
+#: whole text again (a quarter of its calls). Emptied with :data:`_SEARCH_MEMO`.
+_WITHIN_MEMO: dict[tuple[Rule, str], Rule] = {}
+
+
 def clear_search_memo() -> None:
-    """Forget the remembered searches (:data:`_SEARCH_MEMO`)."""
+    """Forget the remembered searches (:data:`_SEARCH_MEMO`, :data:`_WITHIN_MEMO`)."""
     _SEARCH_MEMO.clear()
-
-
-def _any_in(literals: Gate | tuple[str, ...], low: str) -> bool:
-    """True when one of ``literals`` occurs in ``low`` (a plain loop: cheaper than ``any``
-    over a generator for the few literals of a gate)."""
-    for literal in literals:  # noqa: SIM110 (faster than any() over a generator)
-        if literal in low:
-            return True
-    return False
+    _WITHIN_MEMO.clear()
+    forget_places()
 
 
 #: Marks a search not yet made (:data:`_SEARCH_MEMO` holds ``None`` for "no match").
@@ -88,9 +95,11 @@ class Rule:
         gate literals with their offsets, :func:`_starts`)."""
         ungated = any(gate is None for gate, _ in self.parts)
         literals = tuple(sorted({lit for gate, _ in self.parts if gate for lit in gate}))
+        register(literals)
         object.__setattr__(self, "_literals", None if ungated else literals)
+        object.__setattr__(self, "_literal_set", frozenset(literals))
         # With one part, its own literals are the rule's gate: no separate rule-level test.
-        reject = None if ungated or len(self.parts) < 2 else literals
+        reject = None if ungated or len(self.parts) < 2 else frozenset(literals)
         object.__setattr__(self, "_reject", reject)
         plan = tuple((pattern, _starts(gate, pattern)) for gate, pattern in self.parts)
         object.__setattr__(self, "_plan", plan)
@@ -99,11 +108,10 @@ class Rule:
 
     def may_match(self, text: str) -> bool:
         """False only when no pattern of the rule can match ``text`` (a cheap check)."""
-        literals: tuple[str, ...] | None = self._literals  # type: ignore[attr-defined]
-        if literals is None:
+        if self._literals is None:  # type: ignore[attr-defined]
             return True
-        low = lowered(text)
-        return low is None or _any_in(literals, low)
+        found = places(text)
+        return found is None or not self._literal_set.isdisjoint(found)  # type: ignore[attr-defined]
 
     def search(self, text: str) -> re.Match[str] | None:
         """The leftmost match of any of the value's patterns in ``text``, or ``None``
@@ -125,11 +133,11 @@ class Rule:
         (``Pattern.search(text, pos)`` still lets ``\\b`` and look-behinds see the text
         before ``pos``, so it finds the match ``search(text)`` finds when none starts earlier).
         """
-        low = lowered(text)
-        if low is None:
+        found = places(text)
+        if found is None:
             return self._search_ungated(text)
-        reject: tuple[str, ...] | None = self._reject  # type: ignore[attr-defined]
-        if reject is not None and not _any_in(reject, low):
+        reject: frozenset[str] | None = self._reject  # type: ignore[attr-defined]
+        if reject is not None and reject.isdisjoint(found):
             return None
         best: re.Match[str] | None = None
         plan: tuple[tuple[re.Pattern[str], tuple[tuple[str, int], ...] | None], ...]
@@ -139,9 +147,9 @@ class Rule:
             if starts is not None:
                 first: int | None = None
                 for literal, before in starts:
-                    found = low.find(literal)
-                    if found >= 0 and (first is None or found - before < first):
-                        first = found - before
+                    at = found.get(literal)
+                    if at is not None and (first is None or at - before < first):
+                        first = at - before
                 if first is None:
                     continue
                 start = max(first, 0)
@@ -154,7 +162,7 @@ class Rule:
 
     def _search_ungated(self, text: str) -> re.Match[str] | None:
         """The leftmost match of any part, every part searched (a text the gates cannot
-        judge: :func:`trialsynth.code.gates.lowered`)."""
+        judge: :func:`trialsynth.code.gates.places`)."""
         best: re.Match[str] | None = None
         for _, pattern in self.parts:
             match = pattern.search(text)
@@ -171,13 +179,13 @@ class Rule:
         spans and whole text are read; group numbers are not kept).
         """
         literals: tuple[str, ...] | None = self._literals  # type: ignore[attr-defined]
-        low = lowered(text)
+        found = places(text)
         end = len(text) if endpos is None else endpos
-        if low is None:
+        if found is None:
             return list(self.pattern.finditer(text, pos, end))
-        if literals is not None and not _any_in(literals, low):
+        if literals is not None and self._literal_set.isdisjoint(found):  # type: ignore[attr-defined]
             return []
-        return list(self._narrowed(low).finditer(text, pos, end))
+        return list(self._narrowed(found).finditer(text, pos, end))
 
     def within(self, text: str) -> Rule:
         """The rule as it can match inside ``text`` and any piece of it (its sentences): only
@@ -189,14 +197,26 @@ class Rule:
         combination). Its ``pattern`` stays the whole alternation: the patterns left out
         cannot match in ``text`` or its pieces, so the alternation finds the same spans. A
         text holding none of the literals gives a rule without parts, which matches nowhere.
+        Remembered for the study being coded (:data:`_WITHIN_MEMO`).
         """
+        key = (self, text)
+        rule = _WITHIN_MEMO.get(key)
+        if rule is None:
+            rule = self._within(text)
+            if len(_WITHIN_MEMO) >= SEARCH_MEMO_LIMIT:
+                _WITHIN_MEMO.clear()
+            _WITHIN_MEMO[key] = rule
+        return rule
+
+    def _within(self, text: str) -> Rule:
+        """:meth:`within` without the memo."""
         literals: tuple[str, ...] | None = self._literals  # type: ignore[attr-defined]
         if literals is None:
             return self
-        low = lowered(text)
-        if low is None:
+        present = places(text)
+        if present is None:
             return self
-        found = tuple(filter(low.__contains__, literals))
+        found = tuple(literal for literal in literals if literal in present)
         if len(found) == len(literals):
             return self
         cache: dict[tuple[str, ...], Rule] = self._within_cache  # type: ignore[attr-defined]
@@ -204,19 +224,21 @@ class Rule:
         if rule is None:
             if len(cache) >= 256:
                 cache.clear()
-            present = frozenset(found)
+            kept = frozenset(found)
             parts = tuple(
-                (gate & present, pattern) for gate, pattern in self.parts if gate and gate & present
+                (gate & kept, pattern) for gate, pattern in self.parts if gate and gate & kept
             )
             rule = dataclasses.replace(self, parts=parts)
             cache[found] = rule
         return rule
 
-    def _narrowed(self, low: str) -> re.Pattern[str]:
-        """The alternation of the patterns whose gates pass in ``low`` (compiled once per
-        combination)."""
+    def _narrowed(self, found: dict[str, int]) -> re.Pattern[str]:
+        """The alternation of the patterns whose gates pass in a text holding the literals
+        ``found`` (:func:`trialsynth.code.gates.places`; compiled once per combination)."""
         live = tuple(
-            i for i, (gate, _) in enumerate(self.parts) if gate is None or _any_in(gate, low)
+            i
+            for i, (gate, _) in enumerate(self.parts)
+            if gate is None or not gate.isdisjoint(found)
         )
         if len(live) == len(self.parts):
             return self.pattern

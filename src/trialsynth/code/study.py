@@ -12,7 +12,6 @@ from trialsynth.code.design import code_design, explicit_comparator, final_compa
 from trialsynth.code.drug_route import FieldResult, clear_drug_memo, code_drug, code_route
 from trialsynth.code.evidence import render_all
 from trialsynth.code.fields import FIELDS
-from trialsynth.code.gates import lowered
 from trialsynth.code.texts import StudyText, clear_sentence_memo, study_text
 from trialsynth.code.therapy import code_psychotherapy
 from trialsynth.errors import InputError
@@ -98,10 +97,9 @@ def code_study(study: dict[str, Any], codebook: Codebook, with_arms: bool = Fals
             "study has no protocolSection.identificationModule.nctId",
             hint="pass a CT.gov v2 study object",
         )
-    # The lower-cased text cache and the search memo serve the many rules that test one
+    # The literals found in each text and the search memo serve the many rules that test one
     # study's texts; emptied per study so memory stays bounded and repeated texts of other
     # studies are not free.
-    lowered.cache_clear()
     clear_search_memo()
     clear_drug_memo()
     clear_sentence_memo()

@@ -17,9 +17,11 @@ from bench_support import synth_snapshot
 
 from trialsynth.code import Codebook, code_study
 from trialsynth.code import codebook as codebook_module
+from trialsynth.code.gates import forget_places, places
 from trialsynth.code.inputs import load_input_studies
 from trialsynth.code.reuse import coded_to_json
 from trialsynth.code.texts import _SENTENCE_END, sentences, study_text
+from trialsynth.regex_literals import lowered
 
 from .conftest import RECORDS
 from .test_gates import all_rules, real_texts
@@ -81,9 +83,9 @@ def test_gated_coding_equals_ungated_coding(
     """Fails if a gate or a search plan ever skips a text (or a start) a rule matches."""
     studies = _studies()
     gated = _coded(studies, codebook)
-    # ``lowered`` giving None is the coder's own path for a text the gates cannot judge:
+    # ``places`` giving None is the coder's own path for a text the gates cannot judge:
     # every rule searched from the start of every text, every sentence split and tested.
-    monkeypatch.setattr(codebook_module, "lowered", lambda text: None)
+    monkeypatch.setattr(codebook_module, "places", lambda text: None)
     ungated = _coded(studies, codebook)
     assert len(gated) == 46 * (1 + len(VARIANTS)) + 300
     for before, after in zip(gated, ungated, strict=True):
@@ -130,3 +132,25 @@ def test_sentence_split_equals_the_first_pattern() -> None:
     for text in strings:
         assert FIRST_SENTENCE_END.split(text) == _SENTENCE_END.split(text), repr(text)
     assert sum(len(sentences(p)) for p in pieces) > len(pieces)
+
+
+def test_places_are_the_first_occurrences_of_every_literal(codebook: Codebook) -> None:
+    literals = sorted(
+        {lit for rule in all_rules(codebook) for gate, _ in rule.parts if gate for lit in gate}
+    )
+    texts = real_texts()
+    texts += [change(text) for change in VARIANTS.values() for text in texts[::5]]
+    texts += ["depressive depression", "a\u00e9\U0001f600 ketamine-ketamine", ""]
+    judged = 0
+    for text in texts:
+        forget_places()
+        low = lowered(text)
+        found = places(text)
+        if low is None:
+            assert found is None
+            continue
+        judged += 1
+        expected = {lit: low.find(lit) for lit in literals if lit in low}
+        assert found is not None
+        assert {lit: at for lit, at in found.items() if lit in literals} == expected, text
+    assert judged > 1000
