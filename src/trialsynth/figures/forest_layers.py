@@ -96,12 +96,15 @@ def _interval_layers(marks: ForestMarks) -> list[Any]:
 
 
 def _text_layers(marks: ForestMarks) -> list[Any]:
-    """One text layer per alignment and weight (sorted), each text in its placing order."""
+    """One text layer per alignment and weight (sorted), each text in its placing order, each
+    drawn as one artist (:class:`~trialsynth.figures.text_batch.geom_text_batch`)."""
     import plotnine as p9
+
+    from trialsynth.figures.text_batch import geom_text_batch
 
     frame = pd.DataFrame(marks.texts)
     return [
-        p9.geom_text(
+        geom_text_batch(
             part,
             p9.aes(x="x", y="y", label="label"),
             ha=ha,

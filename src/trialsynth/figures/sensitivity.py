@@ -28,7 +28,9 @@ import numpy as np
 import pandas as pd
 
 from trialsynth.figures.forest import is_meta_regression
-from trialsynth.figures.text_width import fit_text
+from trialsynth.figures.save import png_dpi
+from trialsynth.figures.text_batch import geom_row_labels, geom_text_batch
+from trialsynth.figures.text_width import POINTS, fit_text, text_width
 from trialsynth.figures.ticks import effect_ticks
 from trialsynth.formatting import format_p
 from trialsynth.meta.gosh import GOSH_MAX_K, GOSH_MIN_K, gosh
@@ -47,6 +49,8 @@ LEAVE_ONE_OUT_MIN_K = 3
 LABEL_ROOM = 2.4
 #: Size (points) of the axis text of the sensitivity figures (theme_classic(base_size=8)).
 AXIS_TEXT_SIZE = 6.4
+#: Width (inches) of the leave-one-out plot.
+LEAVE_ONE_OUT_WIDTH = 7.5
 
 
 def regression_reason(result: MetaResult, figure: str) -> str | None:
@@ -103,6 +107,36 @@ def _axis(result: MetaResult, values: list[float]) -> tuple[list[float], list[st
     return effect_ticks(measure, min(finite), max(finite))
 
 
+def row_label_margin(theme: Any, labels: list[str], height: float) -> float:
+    """The left margin (a fraction of the leave-one-out plot's width) that holds its study
+    labels and ticks as plotnine lays out y tick labels: the theme's own margin, the theme's
+    ``axis_text_y`` margins around the widest label, and the ticks' length.
+
+    The widest label is measured as its PNG is laid out: with matplotlib's Agg renderer at
+    the PNG's resolution (:func:`~trialsynth.figures.save.png_dpi` of the figure, ``height``
+    inches tall), so the PNG keeps the layout a tick label per study gives it (the SVG's
+    glyph metrics differ by a fraction of a point). Only the labels whose summed glyph
+    advances (:func:`~trialsynth.figures.text_width.text_width`, within a few percent of the
+    drawn width) come near the widest are measured.
+    """
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.font_manager import FontProperties
+
+    size = theme.getp(("axis_text_y", "size"))
+    font = FontProperties(family=theme.getp(("axis_text_y", "family")), size=size)
+    estimates = [text_width(label, size) for label in labels]
+    longest = max(estimates, default=0.0)
+    candidates = [label for label, w in zip(labels, estimates, strict=True) if w >= 0.9 * longest]
+    dpi = png_dpi(LEAVE_ONE_OUT_WIDTH, height)
+    measure = RendererAgg(1, 1, dpi).get_text_width_height_descent
+    widest = max((measure(label, font, False)[0] for label in candidates), default=0.0)
+    widest *= POINTS / dpi
+    margin = theme.getp(("axis_text_y", "margin"))
+    room = (margin.l + widest + margin.r) if widest else 0.0
+    room += theme.getp("axis_ticks_length_major_y")
+    return float(theme.getp("plot_margin_left")) + room / POINTS / LEAVE_ONE_OUT_WIDTH
+
+
 def draw_leave_one_out(result: MetaResult, labels: list[str] | None = None) -> Any:
     """Leave-one-out estimates with their CIs, one row per omitted study."""
     import plotnine as p9
@@ -131,6 +165,8 @@ def draw_leave_one_out(result: MetaResult, labels: list[str] | None = None) -> A
     # CIs beyond the axis end at it (as metafor's forest draws them), clear of the printed text.
     frame["ci_lb"] = frame["ci_lb"].clip(lower=ticks[0], upper=ticks[-1])
     frame["ci_ub"] = frame["ci_ub"].clip(lower=ticks[0], upper=ticks[-1])
+    theme = p9.theme_classic(base_size=8)
+    height = 1.3 + 0.28 * len(frame)
     plot = (
         p9.ggplot(frame, p9.aes(y="row"))
         + p9.annotate(
@@ -145,13 +181,25 @@ def draw_leave_one_out(result: MetaResult, labels: list[str] | None = None) -> A
         + p9.geom_vline(xintercept=result.estimate, color="#1f4e79", size=0.5)
         + p9.geom_segment(p9.aes(x="ci_lb", xend="ci_ub", yend="row"), size=0.45)
         + p9.geom_point(p9.aes(x="estimate"), shape="s", size=2.2, fill="#1f4e79")
-        + p9.geom_text(p9.aes(x=text_x, label="text"), ha="left", size=7)
+        + geom_text_batch(p9.aes(x=text_x, label="text"), ha="left", size=7)
+        # The study labels sit where the y axis's tick labels go, drawn as one artist
+        # (a tick label per study costs ~1 s for 350 studies); the ticks keep their marks.
+        + geom_row_labels(
+            p9.aes(label="omitted"),
+            size=theme.getp(("axis_text_y", "size")),
+            color=theme.getp(("axis_text_y", "color")),
+            family=theme.getp(("axis_text_y", "family")),
+            lineheight=theme.getp(("axis_text_y", "linespacing")),
+            tick_length=theme.getp("axis_ticks_length_major_y"),
+            gap=theme.getp(("axis_text_y", "margin")).r,
+            tick_color=theme.getp(("axis_ticks_major_y", "color")),
+            tick_width=theme.getp(("axis_ticks_major_y", "linewidth")),
+        )
         # The band already spans half a row beyond the first and last study: no further
         # padding (plotnine's default adds 5 % of the range, ~17 blank rows at each end of a
         # plot of 347 studies).
         + p9.scale_y_continuous(
-            breaks=list(frame["row"]),
-            labels=list(frame["omitted"]),
+            breaks=[],
             minor_breaks=[],
             expand=(0, 0),
             name="",
@@ -165,8 +213,11 @@ def draw_leave_one_out(result: MetaResult, labels: list[str] | None = None) -> A
                 f"({measure.format_effect(result.estimate, result.ci_lb, result.ci_ub)})."
             ),
         )
-        + p9.theme_classic(base_size=8)
-        + p9.theme(figure_size=(7.5, 1.3 + 0.28 * len(frame)))
+        + theme
+        + p9.theme(
+            figure_size=(LEAVE_ONE_OUT_WIDTH, height),
+            plot_margin_left=row_label_margin(theme, list(frame["omitted"]), height),
+        )
     )
     if measure.null is not None:
         plot += p9.geom_vline(xintercept=measure.null, linetype="dashed", size=0.3)

@@ -8,6 +8,7 @@ import re
 
 import pandas as pd
 import pytest
+from plotnine import geom_text
 
 from trialsynth.errors import InputError
 from trialsynth.figures.forest import draw_forest, forest_layout, format_effect, save_forest
@@ -177,7 +178,7 @@ def _texts(plot: object) -> list[str]:
     return [
         str(label)
         for layer in plot.layers  # type: ignore[attr-defined]
-        if type(layer.geom).__name__ == "geom_text"
+        if isinstance(layer.geom, geom_text)
         for label in layer._data["label"]
     ]
 

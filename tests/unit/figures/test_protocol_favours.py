@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from plotnine import geom_text
 
 from trialsynth.figures.forest import forest_from_files
 from trialsynth.meta.result import MetaResult
@@ -32,7 +33,7 @@ def _texts(plot: object) -> set[str]:
     return {
         str(label)
         for layer in plot.layers  # type: ignore[attr-defined]
-        if type(layer.geom).__name__ == "geom_text"
+        if isinstance(layer.geom, geom_text)
         for label in layer._data["label"]
     }
 
