@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from trialsynth.code.codebook import Codebook
+from trialsynth.code.codebook import Codebook, candidates
 from trialsynth.code.drug_route import drug_of_units
 from trialsynth.code.evidence import Evidence, evidence_of, kept_sentences, render_all
 from trialsynth.code.texts import Arm, Intervention, StudyText, Text
@@ -91,7 +91,9 @@ def _drug_in(
 
 
 def _names_a_comparator(texts: Sequence[Text], codebook: Codebook) -> bool:
-    return any(rule.search(t.text) for t in texts for rule in codebook.comparator)
+    return any(
+        rule.search(t.text) for t in texts for rule in candidates(codebook.comparator, t.text)
+    )
 
 
 def _therapy(

@@ -261,6 +261,68 @@ class Rule:
 NEVER = re.compile(r"(?!)")
 
 
+@dataclass(frozen=True, eq=False)
+class _GroupIndex:
+    """Which rules of a group each gate literal lets through (:func:`candidates`)."""
+
+    rules: tuple[Rule, ...]
+    #: Per literal, the rules (bits by position) whose gate it passes.
+    rules_of: dict[str, int]
+    #: The rules searched whatever the text holds (a part without literals).
+    always: int
+    #: The rules of each combination of bits, built once.
+    chosen: dict[int, tuple[Rule, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, rules: tuple[Rule, ...]) -> _GroupIndex:
+        """The index of ``rules``."""
+        rules_of: dict[str, int] = {}
+        always = 0
+        for position, rule in enumerate(rules):
+            literals: tuple[str, ...] | None = rule._literals  # type: ignore[attr-defined]
+            if literals is None:
+                always |= 1 << position
+                continue
+            for literal in literals:
+                rules_of[literal] = rules_of.get(literal, 0) | 1 << position
+        return cls(rules, rules_of, always)
+
+    def select(self, bits: int) -> tuple[Rule, ...]:
+        """The rules whose bits are set, in group order."""
+        chosen = self.chosen.get(bits)
+        if chosen is None:
+            chosen = tuple(rule for i, rule in enumerate(self.rules) if bits >> i & 1)
+            self.chosen[bits] = chosen
+        return chosen
+
+
+#: The index of each group of rules :func:`candidates` was given, by ``id`` (the index holds
+#: the group, so its ``id`` is not reused while the entry exists).
+_GROUP_INDEX: dict[int, _GroupIndex] = {}
+
+
+def candidates(rules: tuple[Rule, ...], text: str) -> tuple[Rule, ...]:
+    """The rules of ``rules`` (in their order) whose gate passes in ``text``
+    (:meth:`Rule.may_match`): every rule left out has ``rule.search(text) is None``, so a
+    caller that tries each rule in turn need only try these.
+
+    The few literals ``text`` holds (:func:`trialsynth.code.gates.places`) select the rules,
+    instead of one call per rule of the group.
+    """
+    found = places(text)
+    if found is None:
+        return rules
+    index = _GROUP_INDEX.get(id(rules))
+    if index is None or index.rules is not rules:
+        index = _GroupIndex.of(rules)
+        _GROUP_INDEX[id(rules)] = index
+    bits = index.always
+    rules_of = index.rules_of
+    for literal in found:
+        bits |= rules_of.get(literal, 0)
+    return index.select(bits)
+
+
 @dataclass(frozen=True)
 class ImpliedRoute:
     """A route implied by the drug and the comparator when no text states one."""

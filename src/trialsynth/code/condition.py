@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from trialsynth.code.codebook import Codebook, Rule
+from trialsynth.code.codebook import Codebook, Rule, candidates
 from trialsynth.code.drug_route import FieldResult
 from trialsynth.code.evidence import Evidence, any_pattern, evidence_of, kept_sentences
 from trialsynth.code.texts import StudyText, Text
@@ -27,7 +27,7 @@ def conditions_in(
     texts: Sequence[Text],
     codebook: Codebook,
     extra: dict[str, Evidence] | None = None,
-    rules: Sequence[Rule] | None = None,
+    rules: tuple[Rule, ...] | None = None,
 ) -> dict[str, Evidence]:
     """Every condition value with evidence in ``texts`` (plus ``extra``), after suppression.
 
@@ -37,7 +37,7 @@ def conditions_in(
     for text in texts:
         in_text: dict[str, Evidence] = {}
         local: set[str] = set()
-        for rule in codebook.condition if rules is None else rules:
+        for rule in candidates(codebook.condition if rules is None else rules, text.text):
             match = rule.search(text.text)
             if match is None:
                 continue

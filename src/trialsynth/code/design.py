@@ -12,7 +12,7 @@ is coded ``RCT`` (flag ``design_inferred``) and one without ``single_arm``.
 
 from __future__ import annotations
 
-from trialsynth.code.codebook import Codebook, Rule
+from trialsynth.code.codebook import Codebook, Rule, candidates
 from trialsynth.code.drug_route import FieldResult, drug_arms, drug_of
 from trialsynth.code.evidence import Evidence, any_pattern, evidence_of, kept_sentences
 from trialsynth.code.texts import StudyText, Text
@@ -33,7 +33,11 @@ def _words_name_another_comparator(rule: Rule, texts: list[Text], codebook: Code
     """True when ``texts`` name a comparator other than ``rule``'s and not ``rule``'s own."""
     if _first_match(rule, texts) is not None:
         return False
-    return any(_first_match(other, texts) for other in codebook.comparator if other is not rule)
+    return any(
+        other is not rule and other.search(text.text) is not None
+        for text in texts
+        for other in candidates(codebook.comparator, text.text)
+    )
 
 
 def _structured_evidence(rule: Rule, st: StudyText, codebook: Codebook) -> Evidence | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from trialsynth.code.codebook import Codebook
+from trialsynth.code.codebook import Codebook, candidates
 from trialsynth.code.evidence import Evidence, evidence_of, rule_matches
 from trialsynth.code.texts import Arm, Intervention, StudyText, Text
 
@@ -49,10 +49,12 @@ def drug_of(texts: Iterable[Text], codebook: Codebook) -> tuple[str, Evidence] |
         return _DRUG_MEMO[key]
     best: tuple[int, str, Evidence] | None = None
     for text in pieces:
-        for rank, rule in enumerate(codebook.drug):
+        for rule in candidates(codebook.drug, text.text):
             match = rule.search(text.text)
-            if match is not None and (best is None or rank < best[0]):
-                best = (rank, rule.value, evidence_of(text, match))
+            if match is not None:
+                rank = codebook.drug.index(rule)
+                if best is None or rank < best[0]:
+                    best = (rank, rule.value, evidence_of(text, match))
     found = None if best is None else (best[1], best[2])
     if len(_DRUG_MEMO) >= DRUG_MEMO_LIMIT:
         _DRUG_MEMO.clear()
@@ -123,7 +125,7 @@ def _routes_near_drug(texts: Sequence[Text], codebook: Codebook) -> dict[str, Ev
         drug_spans = [m.span() for m in codebook.any_drug.finditer(text.text)]
         if not drug_spans:
             continue
-        for rule in codebook.route:
+        for rule in candidates(codebook.route, text.text):
             if rule.value in found:
                 continue
             for match in rule.finditer(text.text):

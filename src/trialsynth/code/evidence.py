@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from trialsynth.code.codebook import Rule
+from trialsynth.code.codebook import Rule, candidates
 from trialsynth.code.texts import Text, sentences
 
 #: Longest quoted text in an evidence cell; longer field texts are cut around the match.
@@ -50,12 +50,12 @@ def first_rule(rules: Iterable[Rule], text: Text) -> tuple[Rule, re.Match[str]] 
     return None
 
 
-def rule_matches(texts: Iterable[Text], rules: Iterable[Rule]) -> dict[str, Evidence]:
+def rule_matches(texts: Iterable[Text], rules: tuple[Rule, ...]) -> dict[str, Evidence]:
     """Each rule value matched in ``texts`` with the evidence of its first match (texts in
     order, rules in codebook order within a text)."""
     found: dict[str, Evidence] = {}
     for text in texts:
-        for rule in rules:
+        for rule in candidates(rules, text.text):
             match = rule.search(text.text)
             if match is not None:
                 found.setdefault(rule.value, evidence_of(text, match))
@@ -85,6 +85,8 @@ def kept_sentences(
         if required is not None and not required.parts:
             continue
         ignored = ignore.within(text.text) if ignore is not None else None
+        if ignored is not None and not ignored.parts:
+            ignored = None  # nothing in the text can be ignored
         for sentence in sentences(text):
             if required is not None and required.search(sentence.text) is None:
                 continue

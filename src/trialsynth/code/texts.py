@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 #: Heading that starts the exclusion part of CT.gov eligibility criteria.
 _EXCLUSION_HEADING = re.compile(r"^\s*exclusion criteria\b", re.IGNORECASE | re.MULTILINE)
@@ -21,9 +21,10 @@ _EXCLUSION_HEADING = re.compile(r"^\s*exclusion criteria\b", re.IGNORECASE | re.
 _SENTENCE_END = re.compile(r"\s(?:(?<=[.!?]\s)\s*(?=[A-Z0-9*\-•(\"'])|(?<=\n)\n*)")
 
 
-@dataclass(frozen=True)
-class Text:
-    """One piece of text and the v2 field path it came from."""
+class Text(NamedTuple):
+    """One piece of text and the v2 field path it came from (a named tuple: the per-study
+    memos key on texts, and a tuple hashes in C where a frozen dataclass runs a Python
+    ``__hash__`` each time)."""
 
     path: str
     text: str
