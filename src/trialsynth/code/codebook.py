@@ -106,6 +106,14 @@ class Rule:
         object.__setattr__(self, "_narrowed_cache", {})
         object.__setattr__(self, "_within_cache", {})
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickling (a worker process started by spawn or forkserver receives the codebook
+        pickled): the rule's literals are registered again, as :meth:`__post_init__` did in
+        the process that built it, or :func:`trialsynth.code.gates.places` would not look for
+        them and every gate would fail."""
+        self.__dict__.update(state)
+        register(state["_literal_set"])
+
     def may_match(self, text: str) -> bool:
         """False only when no pattern of the rule can match ``text`` (a cheap check)."""
         if self._literals is None:  # type: ignore[attr-defined]

@@ -7,15 +7,17 @@ of its patterns; the sentence splitter splits as its first, slower pattern did."
 from __future__ import annotations
 
 import copy
+import multiprocessing
 import random
 import re
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import pytest
 from bench_support import synth_snapshot
 
-from trialsynth.code import Codebook, code_study
+from trialsynth.code import Codebook, code_study, reuse
 from trialsynth.code import codebook as codebook_module
 from trialsynth.code.gates import forget_places, places
 from trialsynth.code.inputs import load_input_studies
@@ -154,3 +156,18 @@ def test_places_are_the_first_occurrences_of_every_literal(codebook: Codebook) -
         assert found is not None
         assert {lit: at for lit, at in found.items() if lit in literals} == expected, text
     assert judged > 1000
+
+
+def test_a_spawned_worker_codes_as_this_process_does(codebook: Codebook) -> None:
+    """A worker started by spawn (or forkserver) gets the codebook pickled, without the
+    literal registry its rules filled here: unpickling registers them again."""
+    studies = load_input_studies([RECORDS])
+    items = [(RECORDS, "study", nct_id, item.study) for nct_id, item in studies.items()]
+    here = [coded_to_json(code_study(item.study, codebook, True)) for item in studies.values()]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        1, mp_context=context, initializer=reuse._init_worker, initargs=(codebook, True)
+    ) as pool:
+        there = [coded_to_json(coded) for coded in pool.submit(reuse._code_chunk, items).result()]
+    assert len(there) == 46
+    assert there == here
