@@ -72,10 +72,17 @@ def _row_digests(df: pd.DataFrame, key: str) -> dict[str, str]:
     }
 
 
-def _split(cell: Any) -> list[str]:
-    if cell is None or (isinstance(cell, float) and math.isnan(cell)) or pd.isna(cell):
+def _split(cell: str | None) -> list[str]:
+    """The IDs of a ``;``-joined cell (none for an empty one)."""
+    if cell is None:
         return []
     return [part for part in str(cell).split(";") if part]
+
+
+def _cells(df: pd.DataFrame, column: str) -> list[Any]:
+    """A column's values as a list, a missing value as ``None`` (one conversion per column,
+    not a pandas lookup and ``pd.isna`` per cell)."""
+    return df[column].to_numpy(dtype=object, na_value=None).tolist()
 
 
 def study_fingerprints(studies: Path, trials: Path, articles: Path) -> dict[str, str]:
@@ -86,7 +93,10 @@ def study_fingerprints(studies: Path, trials: Path, articles: Path) -> dict[str,
     own = _row_digests(study_rows, "study_id")
     fingerprints = {}
     for study_id, nct_ids, pmids in zip(
-        study_rows["study_id"], study_rows["nct_ids"], study_rows["pmids"], strict=True
+        _cells(study_rows, "study_id"),
+        _cells(study_rows, "nct_ids"),
+        _cells(study_rows, "pmids"),
+        strict=True,
     ):
         parts = [own[str(study_id)]]
         parts += [trial_digests.get(n, "missing") for n in _split(nct_ids)]
