@@ -84,6 +84,7 @@ class TextBatch(Artist):
         prop = text.get_fontproperties()
         angle = text.get_rotation()
         offsets: dict[str, tuple[str, float, float]] = {}
+        svg = _SvgTexts(_SvgTexts.target(renderer)) if _SvgTexts.target(renderer) else None
         gc = _text_gc(renderer, text)
         try:
             for (x, y, label), (posx, posy) in zip(self.rows, anchors, strict=True):
@@ -104,9 +105,16 @@ class TextBatch(Artist):
                 draw_y = dy + posy
                 if flip:
                     draw_y = canvas_height - draw_y
+                if svg is not None and svg.write(gc, gid, line, posx, posy, draw_y, angle):
+                    continue
                 text.set_position((x, y))  # the anchor an SVG <text> is written at
                 renderer.open_group("text", gid)
-                renderer.draw_text(gc, draw_x, draw_y, line, prop, angle, ismath=False, mtext=text)
+                if svg is not None:
+                    svg.draw_first(gc, draw_x, draw_y, line, prop, angle, text)
+                else:
+                    renderer.draw_text(
+                        gc, draw_x, draw_y, line, prop, angle, ismath=False, mtext=text
+                    )
                 renderer.close_group("text")
         finally:
             gc.restore()
@@ -211,6 +219,101 @@ def _text_gc(renderer: Any, text: Text) -> Any:
     gc.set_snap(text.get_snap())
     text._set_gc_clip(gc)  # type: ignore[attr-defined]
     return gc
+
+
+class _SvgTexts:
+    """The ``<text>`` elements of one batch written straight to an SVG renderer's writer.
+
+    ``RendererSVG.draw_text`` (``svg.fonttype: none``) writes, for each text, a clip group
+    and a ``<text>`` whose style (font, size, weight, colour, anchor) depends only on what a
+    batch's rows share, at the text's anchor moved to the drawn baseline, rotated by its
+    angle. The first row is drawn by the renderer itself and its style kept; the other rows
+    are written with the same style, clip group, numbers and format.
+    """
+
+    def __init__(self, renderer: Any) -> None:
+        self.renderer = renderer
+        self.style: str | None = None
+        self.clip: dict[str, str] = {}
+
+    @staticmethod
+    def target(renderer: Any) -> Any:
+        """The SVG renderer that ``renderer`` draws with (``savefig`` wraps it in a
+        ``MixedModeRenderer``) when it writes text as ``<text>`` elements, else ``None``."""
+        from matplotlib import rcParams
+        from matplotlib.backends.backend_mixed import MixedModeRenderer
+        from matplotlib.backends.backend_svg import RendererSVG
+
+        if isinstance(renderer, MixedModeRenderer):
+            renderer = renderer._renderer
+        if isinstance(renderer, RendererSVG) and rcParams["svg.fonttype"] == "none":
+            return renderer
+        return None
+
+    def draw_first(
+        self, gc: Any, x: float, y: float, line: str, prop: Any, angle: float, text: Text
+    ) -> None:
+        """Draw one row with ``RendererSVG.draw_text``, keeping its ``<text>`` style."""
+        renderer = self.renderer
+        writer = renderer.writer
+        recorder = _TextStyleRecorder(writer)
+        renderer.writer = recorder
+        try:
+            renderer.draw_text(gc, x, y, line, prop, angle, ismath=False, mtext=text)
+        finally:
+            renderer.writer = writer
+        if gc.get_url() is None and recorder.style is not None:
+            self.style = recorder.style
+            self.clip = renderer._get_clip_attrs(gc)
+
+    def write(
+        self, gc: Any, gid: Any, line: str, posx: float, posy: float, y: float, angle: float
+    ) -> bool:
+        """Write one row (anchor ``posx, posy``, baseline ``y`` in SVG coordinates); False
+        before the batch's style is known."""
+        from matplotlib.backends.backend_svg import _generate_transform, _short_float_fmt
+
+        if self.style is None:
+            return False
+        renderer = self.renderer
+        writer = renderer.writer
+        # as RendererSVG._draw_text_as_text moves the anchor to the baseline (angle 0: the
+        # offset along (sin, cos) of the angle is the vertical distance)
+        anchor_x = posx
+        anchor_y = renderer.height - posy
+        anchor_y = anchor_y + (y - anchor_y)
+        renderer.open_group("text", gid)
+        if self.clip:
+            writer.start("g", **self.clip)
+        attrib = {
+            "style": self.style,
+            "x": _short_float_fmt(anchor_x),
+            "y": _short_float_fmt(anchor_y),
+            "transform": _generate_transform([("rotate", (-angle, anchor_x, anchor_y))]),
+        }
+        writer.element("text", line, attrib=attrib)
+        if self.clip:
+            writer.end("g")
+        renderer.close_group("text")
+        return True
+
+
+class _TextStyleRecorder:
+    """An SVG writer that passes everything on and keeps the style of the ``<text>`` it
+    writes."""
+
+    def __init__(self, writer: Any) -> None:
+        self.writer = writer
+        self.style: str | None = None
+
+    def element(self, tag: str, text: Any = None, attrib: Any = None, **extra: Any) -> Any:
+        """Write the element, keeping a ``<text>``'s style."""
+        if tag == "text" and attrib is not None and not extra:
+            self.style = attrib.get("style")
+        return self.writer.element(tag, text, attrib, **extra)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.writer, name)
 
 
 def _template(ax: Any, style: dict[str, Any]) -> Text:
