@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from trialsynth.errors import InputError
 from trialsynth.meta.result import MetaResult
@@ -65,7 +65,10 @@ class DurabilityData:
 
 
 def _crit(level: float) -> float:
-    return float(stats.norm.ppf(1 - (1 - level / 100) / 2))
+    """The normal quantile of a two-sided ``level`` % interval, as ``scipy.stats.norm.ppf``
+    computes it (``ndtri`` of the upper tail's probability) without importing
+    ``scipy.stats`` (~0.6 s of the durability figure's start-up)."""
+    return float(special.ndtri(1 - (1 - level / 100) / 2))
 
 
 def _require(table: pd.DataFrame, columns: Sequence[str], what: str, path: object) -> None:
