@@ -195,3 +195,13 @@ def test_missing_modality_column_is_an_error() -> None:
     table = read_table(FIXTURE / "durability_decay.csv", "meta_input")
     with pytest.raises(InputError, match="no column"):
         study_points(table.drop(columns=["psychotherapy"]), "psychotherapy")
+
+
+def test_the_interval_quantile_is_scipys_normal_quantile() -> None:
+    """_crit gives scipy.stats.norm.ppf's number bit for bit (without importing stats)."""
+    from scipy import stats
+
+    from trialsynth.figures.durability_data import _crit
+
+    for level in [50.0, 80.0, 90.0, 95.0, 99.0, 99.9, *(50 + i * 0.37 for i in range(135))]:
+        assert _crit(level) == float(stats.norm.ppf(1 - (1 - level / 100) / 2)), level
