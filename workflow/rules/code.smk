@@ -12,6 +12,8 @@ rule code:
     ends sooner on one core beside parse pubmed than on two after it (the workers cost 30 %
     more CPU). `--set-threads code=N` overrides it; the tables never depend on it.
 
+    priority: CODE_PRIORITY, so a cold run starts it at once beside one parse job.
+
     input:  <raw>/ctgov/manifest.json and its pages, <review>/codebook.yaml,
             <review>/coding_overrides.csv
     output: data/processed/coding.csv, data/processed/arms.csv
@@ -31,6 +33,7 @@ rule code:
     conda:
         CONDA_ENV
     threads: code_threads
+    priority: CODE_PRIORITY
     resources:
         mem_mb=2000,
         runtime=15,
