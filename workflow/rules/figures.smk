@@ -97,7 +97,7 @@ if DURABILITY_DECAY:
             log_file("figures_durability"),
         benchmark:
             benchmark_file("figures_durability")
-        priority: DURABILITY_FIGURE_PRIORITY
+        priority: REPORT_INPUT_PRIORITY
         conda:
             CONDA_ENV
         resources:

@@ -23,6 +23,7 @@ rule history:
         log_file("history"),
     benchmark:
         benchmark_file("history")
+    priority: REPORT_INPUT_PRIORITY
     conda:
         CONDA_ENV
     resources:
