@@ -64,16 +64,34 @@ class TextSearch:
         # first match (``match`` at a place is what ``search`` tries there).
         # Windows ``(first place, occurrence, before, literal)`` are taken in the order of
         # their first place, so every place is tried once and in order.
+        # The first occurrence of a literal is looked for only where its window can start
+        # before ``known``, a place where a match is known to start (tried in the first window
+        # found; ``probed`` holds the places before it that failed there): a literal whose first
+        # occurrence lies further in opens windows after it, and the loop below returns the
+        # match at ``known`` at the latest. Most texts a pattern matches match in the first
+        # window found, so the other literals' finds scan a prefix.
         upcoming: list[tuple[int, int, int, str]] = []
+        known, known_match, probed = len(text), None, range(0)
         for literal, before in self.literals:
-            found = lowered.find(literal)
-            if found >= 0:
-                upcoming.append((max(found - before, 0), found, before, literal))
+            found = lowered.find(literal, 0, known + before + len(literal))
+            if found < 0:
+                continue
+            upcoming.append((max(found - before, 0), found, before, literal))
+            if known_match is None:
+                for place in range(max(found - before, 0), found + 1):
+                    known_match = self.pattern.match(text, place)
+                    if known_match is not None:
+                        known, probed = place, range(max(found - before, 0), place)
+                        break
         heapq.heapify(upcoming)
         tried = -1  # every place up to this one that a window holds was tried
         while upcoming:
             first, found, before, literal = upcoming[0]
             for place in range(max(first, tried + 1), found + 1):
+                if place == known:
+                    return known_match
+                if place in probed:
+                    continue
                 match = self.pattern.match(text, place)
                 if match is not None:
                     return match

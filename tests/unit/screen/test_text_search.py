@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import random
 import re
 from pathlib import Path
@@ -130,3 +131,27 @@ def test_a_text_with_letters_re_folds_to_ascii_is_searched_directly() -> None:
     for text in ("MA\u017fK", "ma\u212a\u212a mask", "ma\u017fk"):
         assert _same(compiled.search(text), guarded.search(text)), text
     assert guarded.search("ma\u017fk") is not None  # long s matches s, as in re
+
+
+def test_real_publication_texts_give_the_plain_search_for_every_protocol_pattern() -> None:
+    """Real titles, abstracts and MeSH terms (the link fixture's PubMed records, as screening
+    joins them), whole and cut at every 97th character so that a match moves against the other
+    literals' first occurrences: the bounded finds and the probed first window give exactly
+    ``Pattern.search``."""
+    protocol = yaml.safe_load((REPO / "analysis/protocol.yaml").read_text(encoding="utf-8"))
+    rules = PublicationRules.from_protocol(protocol["eligibility"]["publications"])
+    with (REPO / "tests/fixtures/link/articles.csv").open(encoding="utf-8", newline="") as f:
+        records = list(csv.DictReader(f))
+    texts = ["\n".join(r[c] for c in ("title", "abstract", "mesh_terms")) for r in records]
+    cuts = [text[start:] for text in texts for start in range(0, len(text), 97)]
+    assert len(texts) > 20
+    names = ["trial_terms", "drug_terms", "condition_terms", "out_of_scope_terms"]
+    names += ["non_human_terms", "human_terms"]
+    matched = 0
+    for name in names:
+        search = getattr(rules, name)
+        for text in texts + cuts:
+            expected = search.pattern.search(text)
+            assert _same(expected, search.search(text)), (name, text[:80])
+            matched += expected is not None
+    assert matched > len(texts)
