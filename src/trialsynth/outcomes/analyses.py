@@ -169,9 +169,31 @@ def build_analysis(
     studies = set(coding_map) | set(by_study) | set(screen_map or {})
     result = AnalysisResult(table=pd.DataFrame(columns=analysis_columns(spec)), exclusions=[])
     out_rows = []
+    no_outcome = f"no {spec['outcome']} record (posted or curated)" + (
+        f" matching {spec['match']!r}" if match else ""
+    )
     for study_id in sorted(studies):
         srows = by_study.get(study_id, [])
-        nct = study_id if study_id.startswith("NCT") else (srows[0]["nct_id"] if srows else None)
+        if not srows:
+            # Most studies of a registry have no record of the outcome: their row is the one
+            # ``leave_out`` below writes for a study without rows (no PMID, no source kind).
+            nct = study_id if study_id.startswith("NCT") else None
+            gate = _gate(spec, study_id, nct, coding_map, screen_map, rules.include_sheet_only)
+            reason, detail = gate or ("no_outcome", no_outcome)
+            result.exclusions.append(
+                exclusion(
+                    aid,
+                    reason,
+                    detail,
+                    study_id=study_id,
+                    nct_id=nct,
+                    pmid=None,
+                    source_kind=None,
+                    outcome=spec["outcome"],
+                )
+            )
+            continue
+        nct = study_id if study_id.startswith("NCT") else srows[0]["nct_id"]
         pmid = next((r["pmid"] for r in srows if r["pmid"]), None)
 
         def leave_out(
@@ -201,13 +223,6 @@ def build_analysis(
         gate = _gate(spec, study_id, nct, coding_map, screen_map, rules.include_sheet_only)
         if gate:
             leave_out(*gate)
-            continue
-        if not srows:
-            leave_out(
-                "no_outcome",
-                f"no {spec['outcome']} record (posted or curated)"
-                + (f" matching {spec['match']!r}" if match else ""),
-            )
             continue
         usable = [r for r in srows if r["usable"]]
         for r in srows:

@@ -11,8 +11,14 @@ import pandas as pd
 import pytest
 
 from trialsynth.errors import SchemaError
+from trialsynth.outcomes.analyses import _gate
+from trialsynth.outcomes.arm_analyses import ARM_KINDS
 from trialsynth.outcomes.cli import register
+from trialsynth.outcomes.rows import exclusion
+from trialsynth.outcomes.rules import load_outcome_rules
 from trialsynth.outcomes.stage import OutcomesRun, extract_outcomes
+from trialsynth.protocol import load_protocol
+from trialsynth.tables import frame_records, read_table
 
 from .conftest import CODING, CTGOV, EXTRACTION, PROTOCOL, SCREENING
 
@@ -252,3 +258,44 @@ def test_a_study_missing_from_screening_is_pooled_only_when_the_protocol_says_so
     assert "NCT02417064" in set(included.analyses["response_day28"]["study_id"])
     assert "not_screened" not in set(included.exclusions["reason"])
     assert len(included.analyses["response_day28"]) == len(default.analyses["response_day28"]) + 1
+
+
+def test_a_study_without_records_is_left_out_once_with_its_first_study_level_reason(
+    run: OutcomesRun,
+) -> None:
+    """The short path for studies with no record of an analysis' outcome (most of a registry):
+    on the real fixture records, each such study has one exclusion row, with the first reason
+    of ``_gate`` (screening, coding, filters) or ``no_outcome``, and no PMID or source kind."""
+    coding = {str(r["nct_id"]): r for r in frame_records(read_table(CODING))}
+    screening = {str(r["study_id"]): r for r in frame_records(read_table(SCREENING))}
+    rules = load_outcome_rules(load_protocol(PROTOCOL), PROTOCOL)
+    exclusions = frame_records(run.exclusions)
+    with_records = {
+        (str(r["study_id"]), spec["outcome"])
+        for r in frame_records(run.outcomes)
+        for spec in run.specs
+        if r["outcome"] == spec["outcome"]
+    }
+    checked = 0
+    for spec in run.specs:
+        if spec.get("kind", "contrast") in ARM_KINDS or spec.get("match"):
+            continue
+        rows = {str(e["study_id"]): e for e in exclusions if e["analysis_id"] == spec["id"]}
+        assert len(rows) == sum(e["analysis_id"] == spec["id"] for e in exclusions)
+        for study_id in sorted(set(coding) | set(screening)):
+            if (study_id, spec["outcome"]) in with_records:
+                continue
+            nct = study_id if study_id.startswith("NCT") else None
+            reason, detail = _gate(
+                spec, study_id, nct, coding, screening, rules.include_sheet_only
+            ) or ("no_outcome", f"no {spec['outcome']} record (posted or curated)")
+            assert rows[study_id] == exclusion(
+                spec["id"],
+                reason,
+                detail,
+                study_id=study_id,
+                nct_id=nct,
+                outcome=spec["outcome"],
+            )
+            checked += 1
+    assert checked > 10
