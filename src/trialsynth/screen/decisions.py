@@ -62,6 +62,8 @@ ARTICLE_COLUMNS = (
     "databank_nct_ids",
     "text_nct_ids",
 )
+#: The columns of coding.csv that :func:`~trialsynth.screen.eligibility.screen_registered` reads.
+CODING_FIELDS = ("flags", "design", "drug", "condition")
 
 
 def _publication_decision(
@@ -105,7 +107,7 @@ def rules_decisions(
     """
     trial_rows = _first_rows(trials, "nct_id", TRIAL_COLUMNS)
     article_rows = _first_rows(articles, "pmid", ARTICLE_COLUMNS)
-    coding_rows = _first_rows(coding, "nct_id")
+    coding_rows = _first_rows(coding, "nct_id", CODING_FIELDS)
     rules = PublicationRules.from_protocol(eligibility["publications"])
     registry = eligibility["registry"]
     decisions: dict[str, Decision] = {}
