@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 from study_builders import ELIGIBILITY
 
+from trialsynth.screen.decisions import CODING_FIELDS
 from trialsynth.screen.eligibility import (
     Decision,
     PublicationRules,
@@ -12,6 +16,7 @@ from trialsynth.screen.eligibility import (
     screen_publication,
     screen_registered,
 )
+from trialsynth.tables import frame_records, read_table
 
 REGISTRY = ELIGIBILITY["registry"]
 RULES = PublicationRules.from_protocol(ELIGIBILITY["publications"])
@@ -111,3 +116,23 @@ def test_invalid_pattern_is_reported_with_its_key() -> None:
     assert [(key, pattern) for key, pattern, _ in bad] == [
         ("eligibility.publications.drug_terms[1]", "(unclosed")
     ]
+
+
+def test_a_trials_decision_needs_only_the_coding_columns_screening_keeps() -> None:
+    """``rules_decisions`` keeps ``CODING_FIELDS`` of a coding row: on the real coded trials
+    of the link fixture, with and without a drug_not_named flag, the decision from those
+    columns is the decision from the whole row."""
+    repo = Path(__file__).resolve().parents[3]
+    protocol = yaml.safe_load((repo / "analysis/protocol.yaml").read_text(encoding="utf-8"))
+    registry = protocol["eligibility"]["registry"]
+    rows = frame_records(read_table(repo / "tests/fixtures/link/coding.csv"))
+    assert len(rows) > 20 and len(rows[0]) > len(CODING_FIELDS) + 1
+    decisions = set()
+    for row in rows:
+        for flags in (None, "drug_not_named", "other_flag"):
+            whole = {**row, "flags": flags}
+            kept = {k: v for k, v in whole.items() if k in CODING_FIELDS}
+            decision = screen_registered("INTERVENTIONAL", whole, registry)
+            assert screen_registered("INTERVENTIONAL", kept, registry) == decision
+            decisions.add(decision.decision)
+    assert decisions == {"include", "exclude", "review"}
