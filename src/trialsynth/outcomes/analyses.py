@@ -132,9 +132,19 @@ def _gate(
 StudyMaps = tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]] | None]
 
 
-def study_maps(coding: pd.DataFrame, screening: pd.DataFrame | None) -> StudyMaps:
-    """The coding and screening rows by study, as :func:`build_analysis` reads them."""
-    coding_map = {str(r["nct_id"]): r for r in frame_records(coding)}
+def coding_by_nct(coding: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """``coding.csv`` rows by NCT ID (a column that is required and never empty)."""
+    return {str(r["nct_id"]): r for r in frame_records(coding)}
+
+
+def study_maps(
+    coding: pd.DataFrame,
+    screening: pd.DataFrame | None,
+    coding_map: dict[str, dict[str, Any]] | None = None,
+) -> StudyMaps:
+    """The coding and screening rows by study, as :func:`build_analysis` reads them
+    (``coding_map``: :func:`coding_by_nct` of ``coding`` when the caller has it)."""
+    coding_map = coding_by_nct(coding) if coding_map is None else coding_map
     screen_map = (
         None if screening is None else {str(r["study_id"]): r for r in frame_records(screening)}
     )

@@ -11,27 +11,27 @@ says where its codes came from (``arm_codes_from``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
 from trialsynth.code.arms import code_arm_label
 from trialsynth.code.codebook import Codebook
-from trialsynth.tables import frame_records
 
 #: Study-level fields filled from the registry coding when the sheet has none.
 STUDY_FIELDS = ("condition", "design", "route")
 
 
 def code_sheet_arms(
-    rows: list[dict[str, Any]], codebook: Codebook | None, coding: pd.DataFrame | None
+    rows: list[dict[str, Any]],
+    codebook: Codebook | None,
+    trials: Mapping[str, Mapping[str, Any]],
 ) -> dict[str, int]:
-    """Fill the codes of sheet rows without them, in place; returns counts by origin."""
-    trials = (
-        {}
-        if coding is None
-        else {str(r["nct_id"]): r for r in frame_records(coding) if r.get("nct_id")}
-    )
+    """Fill the codes of sheet rows without them, in place; returns counts by origin.
+
+    ``trials`` holds the ``coding.csv`` rows by NCT ID (:func:`trialsynth.outcomes.analyses.
+    study_maps`, converted once for the arm coder and the analyses)."""
     counts = {"sheet": 0, "arm_coder": 0, "uncoded": 0}
     for row in rows:
         if row["source_kind"] != "publication":

@@ -23,6 +23,7 @@ from trialsynth.outcomes.analyses import (
     analysis_columns,
     build_analysis,
     check_analysis,
+    coding_by_nct,
     study_maps,
 )
 from trialsynth.outcomes.arm_analyses import (
@@ -120,8 +121,9 @@ def extract_outcomes(
     )
     sheet_rows, sheet_counts = extraction_rows(sheets, rules)
     coding = read_table(coding_path, "coding", partial=True)
+    coding_map = coding_by_nct(coding)
     arm_codes = code_sheet_arms(
-        sheet_rows, load_codebook(codebook_path) if codebook_path else None, coding
+        sheet_rows, load_codebook(codebook_path) if codebook_path else None, coding_map
     )
     rows = ctgov_rows + sheet_rows
     screening = read_table(screening_path, "screening", partial=True) if screening_path else None
@@ -139,7 +141,7 @@ def extract_outcomes(
         for r in rows
         if not r["usable"]
     ]
-    maps = study_maps(coding, screening)
+    maps = study_maps(coding, screening, coding_map)
     # An arm analysis looks up the screening decision of the studies its rows name only; the
     # rows' studies are a small part of a registry-scale screening table.
     row_studies = {r["study_id"] for r in rows if r["study_id"]}
