@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from trialsynth.parse.collector import cyclic_gc_paused
 from trialsynth.parse.ctgov_flatten import TRIAL_COLUMNS, flatten_study
 from trialsynth.parse.ctgov_pages import Version, iter_raw_studies, supersedes, version_of
 from trialsynth.parse.frames import rows_to_frame, write_contract_csv
@@ -66,7 +67,8 @@ def parse_ctgov_snapshot(raw_dir: str | Path, skips: SkipLog | None = None) -> P
     """:func:`parse_ctgov`, and the posted results of the same studies, in one pass.
 
     Every page is decoded once; each kept study gives its ``trials.csv`` row and the line of
-    its posted results (:func:`trialsynth.parse.posted_results.posted_result_line`).
+    its posted results (:func:`trialsynth.parse.posted_results.posted_result_line`). The
+    cyclic garbage collector is paused meanwhile (:func:`~.collector.cyclic_gc_paused`).
     """
     skips = skips if skips is not None else SkipLog()
     skipped_before = len(skips)
@@ -74,16 +76,17 @@ def parse_ctgov_snapshot(raw_dir: str | Path, skips: SkipLog | None = None) -> P
     posted: dict[str, tuple[int, str]] = {}
     winners: dict[str, Version] = {}
     duplicates = 0
-    for order, raw in enumerate(iter_raw_studies(raw_dir, skips)):
-        here = version_of(raw)
-        kept = winners.get(raw.nct_id)
-        if kept is not None:
-            duplicates += 1
-            if not supersedes(raw.nct_id, kept, here, skips):
-                continue
-        winners[raw.nct_id] = here
-        rows[raw.nct_id] = flatten_study(raw.study, raw.path.name, raw.path)
-        posted[raw.nct_id] = (order, posted_result_line(raw.path.name, raw.study))
+    with cyclic_gc_paused():
+        for order, raw in enumerate(iter_raw_studies(raw_dir, skips)):
+            here = version_of(raw)
+            kept = winners.get(raw.nct_id)
+            if kept is not None:
+                duplicates += 1
+                if not supersedes(raw.nct_id, kept, here, skips):
+                    continue
+            winners[raw.nct_id] = here
+            rows[raw.nct_id] = flatten_study(raw.study, raw.path.name, raw.path)
+            posted[raw.nct_id] = (order, posted_result_line(raw.path.name, raw.study))
     log.info(
         "CT.gov: %d trials; skipped %d superseded duplicate(s) and %d invalid record(s)",
         len(rows),

@@ -19,9 +19,20 @@ _DIGITS_IN_ID = 8
 _PREFIX_SEPARATORS = r"[\s\u00a0\u2009:#.\-\u2010\u2011\u2012\u2013\u2014_]{0,3}"
 #: One separator tolerated between groups of digits (a space or a hyphen of any kind).
 _GROUP_SEPARATOR = r"[ \u00a0\u2009\-\u2010\u2011\u2012\u2013]"
+#: The letters a mention may not touch: ASCII letters and the four other characters that
+#: ``[A-Za-z]`` matches under ``re.IGNORECASE`` (U+0130, U+0131, U+017F, U+212A), so that
+#: mentions are found as by the case-insensitive ``(?<![A-Za-z0-9])NCT...(?![A-Za-z])``.
+_LETTERS = "A-Za-z\u0130\u0131\u017f\u212a"
+#: A mention, written case-sensitively: ``[Nn][Cc][Tt]`` is every spelling ``NCT`` matches
+#: under ``re.IGNORECASE``, and the separator and digit classes hold no cased character.
+#: The "not after a letter or digit" check is a look-behind placed after ``NCT`` (it looks at
+#: the character before it), so that the pattern starts with a character set: the regular
+#: expression engine then skips ahead to the next ``N`` or ``n`` instead of trying the
+#: look-behind at every position (3 times faster on abstracts). Matches are the same as
+#: those of ``(?<![A-Za-z0-9])NCT...`` (tests/unit/parse/test_nct_ids.py compares the two).
 _MENTION = re.compile(
-    rf"(?<![A-Za-z0-9])NCT{_PREFIX_SEPARATORS}(\d+(?:{_GROUP_SEPARATOR}\d+)*)(?![A-Za-z])",
-    re.IGNORECASE,
+    rf"[Nn][Cc][Tt](?<![{_LETTERS}0-9][Nn][Cc][Tt]){_PREFIX_SEPARATORS}"
+    rf"(\d+(?:{_GROUP_SEPARATOR}\d+)*)(?![{_LETTERS}])"
 )
 _GROUPS = re.compile(r"\d+")
 
@@ -93,7 +104,9 @@ def find_nct_ids(text: str | None) -> list[str]:
     >>> find_nct_ids("registered as NCT 0241 7064 and NCT-02493868; not NCT0123456")
     ['NCT02417064', 'NCT02493868']
     """
-    if not text:
+    if not text or (text.isascii() and "NCT" not in text.upper()):
+        # No mention can start without the letters N, C, T in a row (any case); an ASCII
+        # text is checked for them cheaply first (most abstracts have none).
         return []
     found = set()
     for match in _MENTION.finditer(text):

@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gc
 import io
 import logging
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from Bio.Entrez.Parser import CorruptedXMLError, NotXMLError, ValidationError
 
 from trialsynth.errors import InputError
 from trialsynth.parse import pubmed_stream
+from trialsynth.parse.collector import cyclic_gc_paused
 from trialsynth.parse.control_chars import log_removed, strip_control_characters
 from trialsynth.parse.frames import rows_to_frame, write_contract_csv
 from trialsynth.parse.pubmed_rows import article_to_row, revised_date
@@ -168,23 +168,6 @@ def _read_with_stream(path: Path) -> tuple[list[str], list[_Record]]:
     return books, records
 
 
-@contextlib.contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while the files are read and flattened.
-
-    The stream reader builds millions of small objects and no reference cycles; with the
-    collector on, its full passes over every live object took 60 % of the stage's CPU time on
-    20,000 articles (docs/benchmarks.md). Reference counting still frees everything.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def parse_pubmed(
     raw_dir: str | Path, skips: SkipLog | None = None, xml_reader: str = "stream"
 ) -> pd.DataFrame:
@@ -217,7 +200,7 @@ def parse_pubmed(
     n_read = n_duplicates = n_skipped = 0
     # Bio.Entrez objects do hold reference cycles: only the stream reader runs without the
     # collector (with it paused, Bio.Entrez grew to 1.7 GiB on 20,000 articles).
-    paused = _cyclic_gc_paused() if xml_reader == "stream" else contextlib.nullcontext()
+    paused = cyclic_gc_paused() if xml_reader == "stream" else contextlib.nullcontext()
     with paused:
         for path in files:
             source = path.name

@@ -16,6 +16,7 @@ Element names follow the PubMed DTD (https://dtd.nlm.nih.gov/ncbi/pubmed/out/pub
 from __future__ import annotations
 
 import functools
+import operator
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ _ELEMENT = re.compile(r"<!ELEMENT\s+(\S+)")
 _INCLUDE = re.compile(r"<!ENTITY\s+%\s+\S+\s+SYSTEM\s+\"([^\"]+)\"")
 _NAMESPACES = {"http://www.w3.org/1998/Math/MathML": "mml"}
 _HINT = "the file is damaged or truncated; re-fetch the snapshot"
+_TAG = operator.attrgetter("tag")
 
 
 @dataclass
@@ -105,7 +107,7 @@ def read_efetch_tree(data: bytes, path: Path) -> EfetchFile:
     declared = declared_elements(dtd_name)
     undeclared = sorted(
         name
-        for name in map(_tag_name, {e.tag for e in root.iter()})
+        for name in map(_tag_name, set(map(_TAG, root.iter())))
         if name not in declared and not name.startswith("mml:")
     )
     if undeclared:
@@ -131,7 +133,24 @@ def _text(element: ET.Element | None) -> str | None:
     """All text inside an element (inline markup dropped), as ``Bio.Entrez`` gives it."""
     if element is None:
         return None
+    if not len(element):  # no child elements: its own text is all itertext() would give
+        return element.text or ""
     return "".join(element.itertext())
+
+
+#: The children of an ``Author`` that its row uses, by their place in :class:`Author`.
+_AUTHOR_PARTS = {"LastName": 0, "Initials": 1, "CollectiveName": 2}
+
+
+def _author(author: ET.Element) -> Author:
+    """An ``Author``'s first ``LastName``, ``Initials`` and ``CollectiveName`` (as ``find``
+    picks each), gathered in one pass over its children."""
+    parts: list[ET.Element | None] = [None, None, None]
+    for child in author:
+        slot = _AUTHOR_PARTS.get(child.tag)
+        if slot is not None and parts[slot] is None:
+            parts[slot] = child
+    return Author(_text(parts[0]), _text(parts[1]), _text(parts[2]))
 
 
 def pmid_of(article: ET.Element) -> str | None:
@@ -173,10 +192,7 @@ def article_to_row(record: ET.Element, pmid: str, source_file: str) -> dict[str,
         abstract=[(s.get("Label"), _text(s)) for s in article.iterfind("Abstract/AbstractText")],
         journal_title=_text(journal.find("Title")),
         journal_abbreviation=_text(journal.find("ISOAbbreviation")),
-        authors=[
-            Author(*(_text(a.find(n)) for n in ("LastName", "Initials", "CollectiveName")))
-            for a in article.iterfind("AuthorList/Author")
-        ],
+        authors=[_author(a) for a in article.iterfind("AuthorList/Author")],
         pub_year=_text(pub_date.find("Year")),
         medline_date=_text(pub_date.find("MedlineDate")),
         article_date_years=[_text(d.find("Year")) for d in article.iterfind("ArticleDate")],

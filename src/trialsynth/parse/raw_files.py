@@ -98,13 +98,17 @@ def verify_snapshot(folder: Path, pattern: str, files: list[Path], what: str) ->
             )
 
 
-def read_utf8(path: Path) -> str:
-    """Read a file that must be UTF-8; a bad byte gives :class:`InputError` with its offset."""
+def read_raw_bytes(path: Path) -> bytes:
+    """A file's bytes; an unreadable file is an :class:`InputError` naming it."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", path=path) from exc
-    return decode_utf8(data, path)
+
+
+def read_utf8(path: Path) -> str:
+    """Read a file that must be UTF-8; a bad byte gives :class:`InputError` with its offset."""
+    return decode_utf8(read_raw_bytes(path), path)
 
 
 _REFETCH = "re-fetch the file; raw snapshots are written as UTF-8 as received"
