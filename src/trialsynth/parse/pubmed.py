@@ -37,7 +37,11 @@ from Bio.Entrez.Parser import CorruptedXMLError, NotXMLError, ValidationError
 from trialsynth.errors import InputError
 from trialsynth.parse import pubmed_stream
 from trialsynth.parse.collector import cyclic_gc_paused
-from trialsynth.parse.control_chars import log_removed, strip_control_characters
+from trialsynth.parse.control_chars import (
+    CONTROL_CHARACTERS,
+    log_removed,
+    strip_control_characters,
+)
 from trialsynth.parse.frames import rows_to_frame, write_contract_csv
 from trialsynth.parse.pubmed_rows import article_to_row, revised_date
 from trialsynth.parse.raw_files import decode_utf8, verify_snapshot
@@ -168,6 +172,14 @@ def _read_with_stream(path: Path) -> tuple[list[str], list[_Record]]:
     return books, records
 
 
+def _may_hold_control(row: dict[str, Any]) -> bool:
+    """True when a text cell of ``row`` holds a control character: one search of the cells
+    joined instead of one per cell and column name (the names are this module's
+    :data:`ARTICLES_COLUMNS`, free of them)."""
+    text = "".join([value for value in row.values() if isinstance(value, str)])
+    return CONTROL_CHARACTERS.search(text) is not None
+
+
 def parse_pubmed(
     raw_dir: str | Path, skips: SkipLog | None = None, xml_reader: str = "stream"
 ) -> pd.DataFrame:
@@ -216,9 +228,11 @@ def parse_pubmed(
                     skips.skip(source, f"PubmedArticle[{index}]", reason)
                     n_skipped += 1
                     continue
-                removed: Counter[str] = Counter()
-                row = strip_control_characters(make_row(pmid, source), removed)
-                log_removed(removed, source, f"PMID {pmid}")
+                row = make_row(pmid, source)
+                if _may_hold_control(row):
+                    removed: Counter[str] = Counter()
+                    row = strip_control_characters(row, removed)
+                    log_removed(removed, source, f"PMID {pmid}")
                 if pmid in rows:
                     n_duplicates += 1
                     old_revised, old = rows[pmid]

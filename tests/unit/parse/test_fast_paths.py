@@ -239,3 +239,40 @@ def test_csv_writer_gives_the_bytes_of_to_csv(frame: pd.DataFrame, tmp_path: Pat
     expected = io.BytesIO()
     frame.to_csv(expected, index=False, lineterminator="\n", encoding="utf-8")
     assert (tmp_path / "fast.csv").read_bytes() == expected.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b"<ArticleTitle>", b"<ArticleTitle>\x7f&#x85;"),  # DEL as itself, NEL as a reference
+        (b"<AbstractText", b"<AbstractText>a&#x9f;b</AbstractText><AbstractText"),
+        (b"<LastName>", b"<LastName>\xc2\x80"),  # U+0080 in UTF-8, in an author's name
+        (b"<Title>", b"<Title>\x7f"),  # the journal
+    ],
+)
+def test_an_article_with_control_characters_is_cleaned_as_before(
+    old: bytes, new: bytes, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Rows whose joined text cells hold no control character skip the cell-by-cell strip;
+    the others are stripped and logged as before: equal to stripping every row."""
+    from collections import Counter
+
+    from trialsynth.parse.control_chars import strip_control_characters
+    from trialsynth.parse.pubmed import ARTICLES_COLUMNS, parse_pubmed
+
+    source = REPO / "tests" / "fixtures" / "records" / "pubmed" / "efetch"
+    data = sorted(source.glob("*.xml"))[0].read_bytes()
+    assert old in data
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "efetch-0001.xml").write_bytes(data.replace(old, new, 1))
+    caplog.set_level("WARNING")
+    table = parse_pubmed(raw)
+    assert "removed" in caplog.text and "control character" in caplog.text
+    rows = table.astype(object).where(table.notna(), None).to_dict("records")
+    for row in rows:
+        assert list(row) == list(ARTICLES_COLUMNS)
+        assert strip_control_characters(row, Counter()) == row
+    (raw / "efetch-0001.xml").write_bytes(data)
+    clean = parse_pubmed(raw)
+    assert len(clean) == len(table)
