@@ -182,6 +182,24 @@ def build_analysis(
     no_outcome = f"no {spec['outcome']} record (posted or curated)" + (
         f" matching {spec['match']!r}" if match else ""
     )
+
+    def exclude(
+        study_id: str, nct: str | None, pmid: str | None, kinds: str | None, why: tuple[str, str]
+    ) -> None:
+        reason, detail = why
+        result.exclusions.append(
+            exclusion(
+                aid,
+                reason,
+                detail,
+                study_id=study_id,
+                nct_id=nct,
+                pmid=pmid,
+                source_kind=kinds,
+                outcome=spec["outcome"],
+            )
+        )
+
     for study_id in sorted(studies):
         srows = by_study.get(study_id, [])
         if not srows:
@@ -189,19 +207,7 @@ def build_analysis(
             # ``leave_out`` below writes for a study without rows (no PMID, no source kind).
             nct = study_id if study_id.startswith("NCT") else None
             gate = _gate(spec, study_id, nct, coding_map, screen_map, rules.include_sheet_only)
-            reason, detail = gate or ("no_outcome", no_outcome)
-            result.exclusions.append(
-                exclusion(
-                    aid,
-                    reason,
-                    detail,
-                    study_id=study_id,
-                    nct_id=nct,
-                    pmid=None,
-                    source_kind=None,
-                    outcome=spec["outcome"],
-                )
-            )
+            exclude(study_id, nct, None, None, gate or ("no_outcome", no_outcome))
             continue
         nct = study_id if study_id.startswith("NCT") else srows[0]["nct_id"]
         pmid = next((r["pmid"] for r in srows if r["pmid"]), None)
@@ -215,18 +221,7 @@ def build_analysis(
             sid: str = study_id,
         ) -> None:
             kinds = ";".join(sorted({r["source_kind"] for r in rows_})) or None
-            result.exclusions.append(
-                exclusion(
-                    aid,
-                    reason,
-                    detail,
-                    study_id=sid,
-                    nct_id=nct_,
-                    pmid=pmid_,
-                    source_kind=kinds,
-                    outcome=spec["outcome"],
-                )
-            )
+            exclude(sid, nct_, pmid_, kinds, (reason, detail))
             for r in rows_:
                 result.not_used[r["record_id"]] = f"{aid}: {reason}"
 
