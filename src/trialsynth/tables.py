@@ -17,7 +17,7 @@ from __future__ import annotations
 import numbers
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -59,13 +59,23 @@ __all__ = [
 ]
 
 
+def _to_csv(df: pd.DataFrame, path: Path) -> None:
+    df.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+
+
 def write_table(
-    df: pd.DataFrame, target: str | os.PathLike[str], schema: str | None = None
+    df: pd.DataFrame,
+    target: str | os.PathLike[str],
+    schema: str | None = None,
+    *,
+    writer: Callable[[pd.DataFrame, Path], None] = _to_csv,
 ) -> None:
     """Validate ``df`` against ``schema`` (if given) and write it as CSV atomically.
 
     Output is deterministic: columns in schema order when a schema is given, ``\\n`` line
-    endings, no index, floats written with ``repr`` precision.
+    endings, no index, floats written with ``repr`` precision. ``writer`` writes the CSV file
+    (default ``DataFrame.to_csv``; a stage may pass one that writes the same bytes faster,
+    e.g. :func:`trialsynth.parse.frames.write_csv`).
     """
     if schema is not None:
         spec = load_schema(schema)
@@ -73,7 +83,7 @@ def write_table(
         order = [c for c in spec.get("properties", {}) if c in df.columns]
         df = df[order]
     with atomic_path(target) as tmp:
-        df.to_csv(tmp, index=False, lineterminator="\n", encoding="utf-8")
+        writer(df, tmp)
 
 
 def read_table(

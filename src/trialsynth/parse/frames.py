@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from trialsynth.tables import atomic_path, load_schema, validate_table
+from trialsynth.tables import write_table
 
 
 def rows_to_frame(
@@ -100,8 +100,8 @@ def write_contract_csv(
     *,
     boolean_columns: Sequence[str] = (),
 ) -> None:
-    """Validate against ``schema`` and write atomically (columns in schema order; the bytes of
-    :func:`trialsynth.tables.write_table`); booleans as ``true``/``false``."""
+    """Validate against ``schema`` and write atomically (:func:`trialsynth.tables.write_table`,
+    its file written by :func:`write_csv`); booleans as ``true``/``false``."""
     out = df.copy()
     for col in boolean_columns:
         out[col] = (
@@ -109,8 +109,4 @@ def write_contract_csv(
             .map(lambda v: None if pd.isna(v) else ("true" if v else "false"), na_action=None)
             .astype("string")
         )
-    spec = load_schema(schema)
-    validate_table(out, spec, path=target)
-    out = out[[c for c in spec.get("properties", {}) if c in out.columns]]
-    with atomic_path(target) as tmp:
-        write_csv(out, tmp)
+    write_table(out, target, schema, writer=write_csv)
